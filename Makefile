@@ -1,0 +1,54 @@
+# SSD Operations: `make run` and `make test` do all the set-up on a fresh machine.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | cksum | cut -d' ' -f1)
+HOST ?= 127.0.0.1
+PORT ?= 8000
+DEMO_PASSWORD ?= ssd-demo-Passw0rd
+
+.PHONY: run test install setup lint audit lock clean worker bench
+
+$(STAMP): requirements.lock pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed")'
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.lock
+	rm -f $(VENV)/.installed-* && touch $(STAMP)
+
+install: $(STAMP)
+
+setup: install
+	mkdir -p var
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py import_dc_geography
+	$(BIN)/python manage.py seed_demo --password '$(DEMO_PASSWORD)'
+
+run: setup
+	@echo "Demo sign-ins (password for all: $(DEMO_PASSWORD)) are listed above. Open http://$(HOST):$(PORT)/"
+ifeq ($(strip $(REDIS_URL)),)
+	$(BIN)/python manage.py runserver $(HOST):$(PORT)
+else
+	PORT=$(PORT) HOST=$(HOST) $(BIN)/honcho -f ssd/Procfile -d . start
+endif
+
+test: install
+	$(BIN)/ruff check .
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: install
+	$(BIN)/ruff check .
+
+audit: install
+	$(BIN)/bandit -q -c pyproject.toml -r ssd personnel schools incidents contracts
+	$(BIN)/pip-audit --strict --progress-spinner off -r requirements.lock
+
+lock: install
+	$(BIN)/python -m pip install --quiet -e '.[dev]' && ( echo "# Exact versions installed by 'make' (runtime and development). Regenerate with 'make lock' after editing pyproject.toml."; $(BIN)/pip freeze --exclude-editable | grep -v '^-e' | sort -f ) > requirements.lock
+
+bench: install
+	$(BIN)/python bench/run.py
+
+clean:
+	rm -rf $(VENV) db.sqlite3* var staticfiles .pytest_cache .ruff_cache

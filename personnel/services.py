@@ -1,0 +1,185 @@
+"""Every write to personnel: atomic, validated, audited."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from schools.models import Area, PoliceDistrict, School
+from ssd.audit.services import audit_record
+from ssd.errors import DomainError
+
+from .models import (
+    AREA_ROLES,
+    DISTRICT_ROLES,
+    SCHOOL_ROLES,
+    Assignment,
+    Officer,
+    Role,
+    TrainingCompletion,
+    TrainingCourse,
+)
+from .scope import scope_sync
+
+User = get_user_model()
+
+
+def officer_create(
+    *,
+    username: str,
+    first_name: str,
+    last_name: str,
+    rank: str,
+    email: str = "",
+    badge_number: str | None = None,
+    phone: str = "",
+    password: str | None = None,
+    by=None,
+) -> Officer:
+    with transaction.atomic():
+        if User.objects.filter(username__iexact=username).exists():
+            raise DomainError(f"The username {username!r} is taken.", field="username")
+        if badge_number and Officer.objects.filter(badge_number=badge_number).exists():
+            raise DomainError(f"Badge number {badge_number} belongs to another officer.", field="badge_number")
+        user = User(username=username, first_name=first_name, last_name=last_name, email=email)
+        if password:
+            user.set_password(password)
+        else:
+            user.set_unusable_password()
+        user.full_clean()
+        user.save()
+        officer = Officer(user=user, rank=rank, badge_number=badge_number or None, phone=phone)
+        officer.full_clean()
+        officer.save()
+        audit_record(action="record.create", user=by, obj=officer, changes={"rank": [None, rank]})
+        return officer
+
+
+def has_current_sro_training(officer: Officer, *, on: dt.date) -> bool:
+    return (
+        TrainingCompletion.objects.current(on)
+        .filter(officer=officer, course__qualifies_sro=True)
+        .exists()
+    )
+
+
+def _target_kwargs(role: str, *, area: Area | None, district: PoliceDistrict | None, school: School | None) -> dict:
+    if role in AREA_ROLES:
+        if area is None:
+            raise DomainError(f"A {Role(role).label} is assigned to an area: choose one.", field="area")
+        return {"area": area}
+    if role in DISTRICT_ROLES:
+        if district is None:
+            raise DomainError(f"A {Role(role).label} is assigned to a police district: choose one.", field="district")
+        return {"district": district}
+    if role in SCHOOL_ROLES:
+        if school is None:
+            raise DomainError("A School Resource Officer is assigned to a school: choose one.", field="school")
+        return {"school": school}
+    return {}
+
+
+def assignment_create(
+    *,
+    officer: Officer,
+    role: str,
+    starts_on: dt.date,
+    ends_on: dt.date | None = None,
+    area: Area | None = None,
+    district: PoliceDistrict | None = None,
+    school: School | None = None,
+    note: str = "",
+    by,
+) -> Assignment:
+    if role not in Role.values:
+        raise DomainError(f"Unknown role {role!r}.", field="role")
+    target = _target_kwargs(role, area=area, district=district, school=school)
+    if ends_on is not None and ends_on < starts_on:
+        raise DomainError("The end date is before the start date.", field="ends_on")
+    with transaction.atomic():
+        # Serialise assignment changes per officer, so two admins cannot create overlapping ones.
+        Officer.objects.select_for_update().get(pk=officer.pk)
+        if role == Role.SRO:
+            if not has_current_sro_training(officer, on=starts_on):
+                raise DomainError(
+                    f"{officer.full_name} has no current School Safety Division training on "
+                    f"{starts_on:%m/%d/%Y}: record a completion before assigning them as an SRO.",
+                    field="officer",
+                )
+            if school is not None and not school.active:
+                raise DomainError(f"{school} is not an open school.", field="school")
+        overlapping = Assignment.objects.filter(officer=officer, role=role, **target).filter(
+            Q(ends_on__isnull=True) | Q(ends_on__gte=starts_on)
+        )
+        if ends_on is not None:
+            overlapping = overlapping.filter(starts_on__lte=ends_on)
+        if overlapping.exists():
+            raise DomainError(
+                f"{officer.full_name} already holds this assignment for part of that period.", field="starts_on"
+            )
+        assignment = Assignment(
+            officer=officer, role=role, starts_on=starts_on, ends_on=ends_on, note=note, created_by=by, **target
+        )
+        try:
+            assignment.full_clean()
+        except ValidationError as exc:
+            raise DomainError("; ".join(exc.messages)) from exc
+        assignment.save()
+        audit_record(
+            action="permission.assign",
+            user=by,
+            obj=assignment,
+            changes={"officer": [None, str(officer)], "role": [None, role], "target": [None, str(assignment.target)]},
+        )
+        scope_sync(user_id=officer.user_id)
+        return assignment
+
+
+def assignment_end(*, assignment: Assignment, ends_on: dt.date, by) -> Assignment:
+    with transaction.atomic():
+        assignment = Assignment.objects.select_for_update().get(pk=assignment.pk)
+        if assignment.ends_on is not None and assignment.ends_on <= ends_on:
+            raise DomainError("This assignment already ends on or before that date.", field="ends_on")
+        if ends_on < assignment.starts_on:
+            raise DomainError("An assignment cannot end before it starts.", field="ends_on")
+        before = assignment.ends_on
+        assignment.ends_on = ends_on
+        assignment.ended_by = by
+        assignment.ended_at = timezone.now()
+        assignment.save(update_fields=["ends_on", "ended_by", "ended_at"])
+        audit_record(
+            action="permission.unassign", user=by, obj=assignment, changes={"ends_on": [str(before), str(ends_on)]}
+        )
+        scope_sync(user_id=assignment.officer.user_id)
+        return assignment
+
+
+def training_record(
+    *, officer: Officer, course: TrainingCourse, completed_on: dt.date, expires_on: dt.date | None = None, by
+) -> TrainingCompletion:
+    if completed_on > timezone.localdate():
+        raise DomainError("A completion date cannot be in the future.", field="completed_on")
+    if expires_on is None and course.validity_months:
+        year, month = divmod(completed_on.month - 1 + course.validity_months, 12)
+        day = min(completed_on.day, 28)
+        expires_on = dt.date(completed_on.year + year, month + 1, day)
+    if expires_on is not None and expires_on < completed_on:
+        raise DomainError("The expiry date is before the completion date.", field="expires_on")
+    with transaction.atomic():
+        if TrainingCompletion.objects.filter(officer=officer, course=course, completed_on=completed_on).exists():
+            raise DomainError("This completion is already recorded.", field="completed_on")
+        completion = TrainingCompletion.objects.create(
+            officer=officer, course=course, completed_on=completed_on, expires_on=expires_on, recorded_by=by
+        )
+        audit_record(
+            action="record.create",
+            user=by,
+            obj=completion,
+            changes={"officer": [None, str(officer)], "course": [None, course.code], "expires_on": [None, str(expires_on)]},
+        )
+        return completion

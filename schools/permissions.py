@@ -1,0 +1,30 @@
+"""Fetch-and-check helpers: 404 for a school outside the user's scope (its existence is not
+leaked), 403 for one in scope where the user lacks the permission asked for. Both are audited."""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from guardian.core import ObjectPermissionChecker
+
+from ssd.audit.models import Outcome
+from ssd.audit.services import audit_record
+
+from .models import School
+
+
+def school_perms(user, school: School) -> set[str]:
+    return set(ObjectPermissionChecker(user).get_perms(school)) if user.is_authenticated else set()
+
+
+def get_school_for_user(user, pk: int, *, perm: str = "view_school") -> School:
+    school = School.objects.select_related("psa__district__area").filter(pk=pk).first()
+    perms = school_perms(user, school) if school is not None else set()
+    if "view_school" not in perms:
+        audit_record(action="access.denied", user=user, outcome=Outcome.DENIED, detail=f"schools.school {pk}: 404")
+        raise Http404("No such school.")
+    if perm not in perms:
+        audit_record(action="access.denied", user=user, obj=school, outcome=Outcome.DENIED, detail=f"needs {perm}: 403")
+        raise PermissionDenied
+    school.user_perms = perms
+    return school

@@ -1,0 +1,40 @@
+"""Reads of schools and geography, scoped to the user. Every list and detail view goes through here."""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+from guardian.shortcuts import get_objects_for_user
+
+from .models import Area, PoliceDistrict, School
+
+
+def school_list(*, user, perm: str = "view_school") -> QuerySet[School]:
+    """Schools on which the user holds `perm` through an active assignment."""
+    return get_objects_for_user(
+        user,
+        f"schools.{perm}",
+        klass=School.objects.select_related("psa__district__area"),
+        accept_global_perms=False,
+        with_superuser=False,
+    )
+
+
+def school_ids(*, user, perm: str) -> QuerySet:
+    """A subquery of school ids, for deriving access to records that belong to a school."""
+    return school_list(user=user, perm=perm).values("pk")
+
+
+def district_list(*, user) -> QuerySet[PoliceDistrict]:
+    return get_objects_for_user(
+        user,
+        "schools.view_policedistrict",
+        klass=PoliceDistrict.objects.select_related("area"),
+        accept_global_perms=False,
+        with_superuser=False,
+    )
+
+
+def area_list(*, user) -> QuerySet[Area]:
+    return get_objects_for_user(
+        user, "schools.view_area", klass=Area, accept_global_perms=False, with_superuser=False
+    )

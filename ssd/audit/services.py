@@ -1,0 +1,48 @@
+"""Writing the audit trail. Call `audit_record` inside the same transaction as the change it
+describes, so the entry and the change commit or roll back together."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import models
+
+from .context import current_client
+from .models import AuditEntry, Outcome
+
+
+def audit_record(
+    *,
+    action: str,
+    user=None,
+    obj: models.Model | None = None,
+    outcome: str = Outcome.SUCCESS,
+    changes: dict[str, Any] | None = None,
+    detail: str = "",
+    username: str = "",
+) -> AuditEntry:
+    client = current_client.get()
+    if user is not None and not getattr(user, "is_authenticated", False):
+        user = None
+    return AuditEntry.objects.create(
+        user=user,
+        username=(user.get_username() if user is not None else username)[:150],
+        action=action,
+        object_type=obj._meta.label_lower if obj is not None else "",
+        object_id=str(obj.pk) if obj is not None else "",
+        object_repr=str(obj)[:200] if obj is not None else "",
+        outcome=outcome,
+        ip_address=client.ip_address,
+        user_agent=client.user_agent,
+        changes=changes or {},
+        detail=detail[:300],
+    )
+
+
+def model_changes(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[Any]]:
+    """{field: [old, new]} for the fields whose value changed, as JSON-safe strings."""
+    return {
+        key: [None if before.get(key) is None else str(before.get(key)), None if value is None else str(value)]
+        for key, value in after.items()
+        if before.get(key) != value
+    }

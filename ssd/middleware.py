@@ -1,0 +1,74 @@
+"""Cross-cutting middleware: session time limits and `Vary: HX-Request`."""
+
+from __future__ import annotations
+
+import time
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.contrib.auth import logout
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.urls import reverse
+from django.utils.cache import patch_vary_headers
+
+SESSION_STARTED = "ssd_auth_at"
+SESSION_SEEN = "ssd_seen_at"
+# Requests carrying this header (the unread-count poll) do not count as activity, or an open tab
+# would keep a session alive forever.
+BACKGROUND_HEADER = "X-SSD-Background"
+
+
+def mark_session_start(request: HttpRequest) -> None:
+    now = time.time()
+    request.session[SESSION_STARTED] = now
+    request.session[SESSION_SEEN] = now
+
+
+class SessionLimitsMiddleware:
+    """Ends a session after SSD_SESSION_IDLE_SECONDS without activity or SSD_SESSION_ABSOLUTE_SECONDS
+    after sign-in, whichever comes first."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.user.is_authenticated:
+            now = time.time()
+            started = request.session.get(SESSION_STARTED)
+            seen = request.session.get(SESSION_SEEN)
+            reason = None
+            if started is None or seen is None:
+                mark_session_start(request)
+            elif now - seen > settings.SSD_SESSION_IDLE_SECONDS:
+                reason = "idle"
+            elif now - started > settings.SSD_SESSION_ABSOLUTE_SECONDS:
+                reason = "expired"
+            if reason:
+                return self._end(request, reason)
+            if not request.headers.get(BACKGROUND_HEADER):
+                request.session[SESSION_SEEN] = now
+        return self.get_response(request)
+
+    def _end(self, request: HttpRequest, reason: str) -> HttpResponse:
+        from ssd.audit.services import audit_record
+
+        audit_record(action="auth.session_ended", user=request.user, outcome="success", detail=reason)
+        logout(request)
+        url = reverse("login") + "?" + urlencode({"ended": reason, "next": request.get_full_path()})
+        if request.headers.get("HX-Request"):
+            response = HttpResponse(status=204)
+            response["HX-Redirect"] = url
+            return response
+        return HttpResponseRedirect(url)
+
+
+class VaryOnHtmxMiddleware:
+    """One URL renders a whole page or a fragment depending on HX-Request: caches must key on it."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        patch_vary_headers(response, ("HX-Request",))
+        return response

@@ -1,0 +1,27 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from personnel import views as personnel_views
+
+from . import views
+
+urlpatterns = [
+    path("", personnel_views.home, name="home"),
+    path("accounts/login/", views.LoginView.as_view(), name="login"),
+    path("accounts/logout/", views.LogoutView.as_view(), name="logout"),
+    path("accounts/password/", views.PasswordChangeView.as_view(), name="password_change"),
+    path(
+        "accounts/password/done/",
+        views.auth_views.PasswordChangeDoneView.as_view(template_name="registration/password_change_done.html"),
+        name="password_change_done",
+    ),
+    path("healthz", views.healthz, name="healthz"),
+    path("schools/", include("schools.urls")),
+    path("people/", include("personnel.urls")),
+    path("admin/", admin.site.urls),
+]
+
+handler400 = "ssd.errorviews.bad_request"
+handler403 = "ssd.errorviews.permission_denied"
+handler404 = "ssd.errorviews.page_not_found"
+handler500 = "ssd.errorviews.server_error"
