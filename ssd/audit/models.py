@@ -38,3 +38,26 @@ class AuditEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M:%S} {self.username or '-'} {self.action} {self.object_repr}"
+
+
+class StudentDisclosure(models.Model):
+    """FERPA-style disclosure log: who saw or exported which student's (or juvenile's) details,
+    when, for which incident. One row per person disclosed, tied to the audit entry of the read."""
+
+    class Kind(models.TextChoices):
+        VIEW = "view", "Viewed"
+        PRINT = "print", "Printed"
+        EXPORT = "export", "Exported"
+
+    entry = models.ForeignKey(AuditEntry, on_delete=models.PROTECT, related_name="disclosures")
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    incident_id = models.BigIntegerField(db_index=True)
+    person_id = models.BigIntegerField(db_index=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.kind} incident {self.incident_id} person {self.person_id}"

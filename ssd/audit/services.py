@@ -46,3 +46,22 @@ def model_changes(before: dict[str, Any], after: dict[str, Any]) -> dict[str, li
         for key, value in after.items()
         if before.get(key) != value
     }
+
+
+def disclosure_record(*, user, incident, person_ids: list[int], kind: str) -> AuditEntry | None:
+    """Log that `user` was shown (or exported, or printed) the student/juvenile details of
+    `person_ids` on `incident`. Call it from the view that renders them."""
+    from .models import StudentDisclosure
+
+    if not person_ids:
+        return None
+    entry = audit_record(
+        action=f"students.{kind}", user=user, obj=incident, detail=f"{len(person_ids)} student/juvenile record(s)"
+    )
+    StudentDisclosure.objects.bulk_create(
+        [
+            StudentDisclosure(entry=entry, at=entry.at, user=user, kind=kind, incident_id=incident.pk, person_id=pid)
+            for pid in person_ids
+        ]
+    )
+    return entry
