@@ -92,7 +92,10 @@ def _sync_table(table, *, user_id: int, desired: set[tuple[int, str]], perm_ids:
     if stale:
         table.objects.filter(id__in=stale).delete()
     table.objects.bulk_create(
-        [table(user_id=user_id, content_object_id=obj_id, permission_id=perm_ids[codename]) for obj_id, codename in missing]
+        [
+            table(user_id=user_id, content_object_id=obj_id, permission_id=perm_ids[codename])
+            for obj_id, codename in missing
+        ]
     )
     return len(stale) + len(missing)
 
@@ -109,9 +112,12 @@ def scope_sync(*, user_id: int, on: dt.date | None = None) -> int:
         perms = ROLE_SCHOOL_PERMS[assignment.role]
         for school_id in schools_for_assignment(assignment).values_list("pk", flat=True):
             schools.update((school_id, perm) for perm in perms)
-        districts.update((pk, "view_policedistrict") for pk in districts_for_assignment(assignment).values_list("pk", flat=True))
+        district_ids = districts_for_assignment(assignment).values_list("pk", flat=True)
+        districts.update((pk, "view_policedistrict") for pk in district_ids)
         areas.update((pk, "view_area") for pk in areas_for_assignment(assignment).values_list("pk", flat=True))
-    changed = _sync_table(SchoolUserObjectPermission, user_id=user_id, desired=schools, perm_ids=_permission_ids(School))
+    changed = _sync_table(
+        SchoolUserObjectPermission, user_id=user_id, desired=schools, perm_ids=_permission_ids(School)
+    )
     changed += _sync_table(
         PoliceDistrictUserObjectPermission, user_id=user_id, desired=districts, perm_ids=_permission_ids(PoliceDistrict)
     )

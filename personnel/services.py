@@ -180,6 +180,10 @@ def training_record(
             action="record.create",
             user=by,
             obj=completion,
-            changes={"officer": [None, str(officer)], "course": [None, course.code], "expires_on": [None, str(expires_on)]},
+            changes={
+                "officer": [None, str(officer)],
+                "course": [None, course.code],
+                "expires_on": [None, str(expires_on)],
+            },
         )
         return completion

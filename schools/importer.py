@@ -163,7 +163,9 @@ def parse(data_dir: Path) -> tuple[dict, dict, list[dict], list[dict], list[str]
             suffix = 2
             while f"{key}-{suffix}" in seen:
                 suffix += 1
-            warnings.append(f"{SCHOOLS_FILE}: line {line}: GIS id {key} is shared by two campuses; this one is {key}-{suffix}")
+            warnings.append(
+                f"{SCHOOLS_FILE}: line {line}: GIS id {key} is shared by two campuses; this one is {key}-{suffix}"
+            )
             phone_key = key
             key = f"{key}-{suffix}"
         else:

@@ -27,4 +27,6 @@ def page_not_found(request, exception=None):
 
 
 def server_error(request):
-    return _render(request, 500, "Something went wrong", "The error has been logged. Nothing you entered was saved half-way.")
+    return _render(
+        request, 500, "Something went wrong", "The error has been logged. Nothing you entered was saved half-way."
+    )

@@ -13,4 +13,9 @@ class ClientInfo:
     user_agent: str = ""
 
 
-current_client: ContextVar[ClientInfo] = ContextVar("ssd_audit_client", default=ClientInfo())
+NO_CLIENT = ClientInfo()
+current_client: ContextVar[ClientInfo | None] = ContextVar("ssd_audit_client", default=None)
+
+
+def client_info() -> ClientInfo:
+    return current_client.get() or NO_CLIENT

@@ -7,7 +7,7 @@ from typing import Any
 
 from django.db import models
 
-from .context import current_client
+from .context import client_info
 from .models import AuditEntry, Outcome
 
 
@@ -21,7 +21,7 @@ def audit_record(
     detail: str = "",
     username: str = "",
 ) -> AuditEntry:
-    client = current_client.get()
+    client = client_info()
     if user is not None and not getattr(user, "is_authenticated", False):
         user = None
     return AuditEntry.objects.create(

@@ -13,7 +13,10 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument(
-            "path", nargs="?", default=str(settings.SSD_DATA_DIR), help="folder holding the data files (default: %(default)s)"
+            "path",
+            nargs="?",
+            default=str(settings.SSD_DATA_DIR),
+            help="folder holding the data files (default: %(default)s)",
         )
 
     def handle(self, *args, path: str, **options):
