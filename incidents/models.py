@@ -1,1 +1,429 @@
-"""Models arrive with their issue."""
+"""Incidents logged by SROs: the record, its people, attachments, supplements, review history,
+follow-up investigations and per-category checklists.
+
+Visibility derives from the school (see `incidents.permissions` and `incidents.selectors`): no
+permission rows are ever written per incident. Every write goes through `incidents.services`.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.core.validators import RegexValidator
+from django.db import models
+from django.db.models import F, Q
+from django.urls import reverse
+from django.utils import timezone
+
+from personnel.models import Officer
+from schools.models import School
+
+CCN_RE = r"^[0-9]{8}$"
+ccn_validator = RegexValidator(
+    CCN_RE, "An MPD complaint number (CCN) is 8 digits, year first, e.g. 24012345.", code="invalid_ccn"
+)
+
+NO_GANG_FIELD_HELP = (
+    "This system has no field for a student's suspected gang affiliation, and none may be written here: "
+    "DC law bars SROs from reporting students' suspected gang affiliation to gang databases."
+)
+
+
+class IncidentCategory(models.Model):
+    """The taxonomy: FBI NIBRS offence codes (loaded from the FBI's own table) plus the school's
+    non-criminal categories. Which categories make an incident significant is data a division
+    admin edits (`significant_by_default`)."""
+
+    class Kind(models.TextChoices):
+        NIBRS_A = "nibrs_a", "NIBRS Group A offence"
+        NIBRS_B = "nibrs_b", "NIBRS Group B offence"
+        NIBRS_OTHER = "nibrs_other", "NIBRS code, not a crime"
+        SCHOOL = "school", "School (non-criminal)"
+
+    code = models.CharField(max_length=20, unique=True, help_text="NIBRS offence code (e.g. 13A) or school code.")
+    name = models.CharField(max_length=120)
+    kind = models.CharField(max_length=12, choices=Kind.choices)
+    offense_category = models.CharField(max_length=80, blank=True, help_text="NIBRS offence category name.")
+    crime_against = models.CharField(max_length=20, blank=True)
+    significant_by_default = models.BooleanField(
+        default=False, help_text="An incident in this category is significant (and notifies the chain of command)."
+    )
+    is_weapon = models.BooleanField(default=False, help_text="A weapon is inherent in this category.")
+    active = models.BooleanField(default=True, help_text="Offered on the incident form.")
+
+    class Meta:
+        ordering = ["kind", "name"]
+        verbose_name_plural = "incident categories"
+
+    def __str__(self) -> str:
+        if self.kind == self.Kind.SCHOOL:
+            return self.name
+        return f"{self.name} ({self.code})"
+
+
+class Location(models.TextChoices):
+    CLASSROOM = "classroom", "Classroom"
+    HALLWAY = "hallway", "Hallway"
+    CAFETERIA = "cafeteria", "Cafeteria"
+    GYM = "gym", "Gym"
+    RESTROOM = "restroom", "Restroom"
+    BUS = "bus", "School bus"
+    GROUNDS = "grounds", "School grounds"
+    VICINITY = "vicinity", "Vicinity (within 1,000 ft)"
+    OFF_CAMPUS_EVENT = "off_campus_event", "Off-campus school event"
+    OTHER = "other", "Other"
+
+
+class Status(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    SUBMITTED = "submitted", "Submitted"
+    RETURNED = "returned", "Returned for correction"
+    APPROVED = "approved", "Approved"
+    CLOSED = "closed", "Closed"
+
+
+EDITABLE_STATUSES = frozenset({Status.DRAFT, Status.RETURNED})
+
+
+class Disposition(models.TextChoices):
+    CLEARED_ARREST = "cleared_arrest", "Cleared by arrest"
+    CLEARED_EXCEPTIONAL = "cleared_exceptional", "Exceptionally cleared"
+    REFERRED = "referred", "Referred (school discipline or other agency)"
+    UNFOUNDED = "unfounded", "Unfounded"
+    NO_FURTHER_ACTION = "no_further_action", "No further action"
+    TRANSFERRED = "transferred", "Transferred to another MPD unit"
+
+
+class SignificanceSource(models.TextChoices):
+    RULE = "rule", "Category or facts rule"
+    OFFICER = "officer", "Officer's judgement"
+    ADMIN = "admin", "Division admin"
+
+
+class Incident(models.Model):
+    school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="incidents")
+    occurred_at = models.DateTimeField()
+    reported_at = models.DateTimeField(default=timezone.now, editable=False)
+    location = models.CharField(max_length=20, choices=Location.choices)
+    location_detail = models.CharField(max_length=200, blank=True, help_text="Room number, entrance, street...")
+    category = models.ForeignKey(IncidentCategory, on_delete=models.PROTECT, related_name="incidents")
+
+    significant = models.BooleanField(default=False)
+    significant_reason = models.CharField(max_length=300, blank=True)
+    significance_source = models.CharField(max_length=10, choices=SignificanceSource.choices, blank=True)
+    significant_at = models.DateTimeField(null=True, blank=True)
+
+    weapons_involved = models.BooleanField(default=False)
+    weapons_description = models.CharField(max_length=200, blank=True)
+    injuries = models.BooleanField(default=False)
+    injuries_description = models.CharField(max_length=200, blank=True)
+    arrests = models.PositiveSmallIntegerField(default=0)
+    referrals = models.PositiveSmallIntegerField(default=0, help_text="Referrals to school discipline or services.")
+    ccn = models.CharField(
+        "CCN", max_length=8, blank=True, validators=[ccn_validator],
+        help_text="MPD complaint number, when a police report was made: 8 digits, e.g. 24012345.",
+    )
+    narrative = models.TextField(blank=True)
+
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT, db_index=True)
+    disposition = models.CharField(max_length=20, choices=Disposition.choices, blank=True)
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="incidents_authored")
+    # Optimistic locking: every write states the version it read; a mismatch is a conflict.
+    version = models.PositiveIntegerField(default=1)
+    # Posted with the form that created the record, so a double-clicked submit finds its first copy.
+    idempotency_key = models.UUIDField(default=uuid.uuid4, editable=False)
+
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(default=timezone.now)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-occurred_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["idempotency_key"], name="incident_idempotency_key_unique"),
+            models.CheckConstraint(condition=Q(ccn="") | Q(ccn__regex=CCN_RE), name="incident_ccn_format"),
+            models.CheckConstraint(condition=Q(version__gte=1), name="incident_version_positive"),
+            models.CheckConstraint(
+                condition=Q(occurred_at__lte=F("reported_at")), name="incident_occurred_before_reported"
+            ),
+            models.CheckConstraint(
+                condition=(Q(status="closed") & ~Q(disposition="")) | (~Q(status="closed") & Q(disposition="")),
+                name="incident_disposition_iff_closed",
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=["draft", "returned"]) | ~Q(narrative=""),
+                name="incident_submitted_has_narrative",
+            ),
+            models.CheckConstraint(
+                condition=Q(status="draft") | Q(submitted_at__isnull=False),
+                name="incident_submitted_at_set",
+            ),
+            models.CheckConstraint(
+                condition=(Q(significant=False) & Q(significance_source=""))
+                | (Q(significant=True) & ~Q(significance_source="")),
+                name="incident_significance_has_source",
+            ),
+            models.CheckConstraint(
+                condition=~Q(significance_source="officer") | ~Q(significant_reason=""),
+                name="incident_officer_significance_has_reason",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["school", "status", "occurred_at"]),
+            models.Index(fields=["status", "submitted_at"]),
+            models.Index(fields=["significant", "occurred_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"Incident {self.pk or 'new'}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("incidents:detail", args=[self.pk])
+
+    @property
+    def is_editable(self) -> bool:
+        return self.status in EDITABLE_STATUSES
+
+
+class PersonInvolved(models.Model):
+    """Someone involved in an incident. Student and juvenile details are need-to-know: shown only
+    to users holding `view_school_students` on the school, and each showing is logged."""
+
+    class Role(models.TextChoices):
+        VICTIM = "victim", "Victim"
+        OFFENDER = "offender", "Offender"
+        WITNESS = "witness", "Witness"
+        REPORTING = "reporting", "Reporting person"
+
+    class Type(models.TextChoices):
+        STUDENT = "student", "Student"
+        STAFF = "staff", "Staff"
+        VISITOR = "visitor", "Visitor"
+        OTHER = "other", "Other"
+
+    class Grade(models.TextChoices):
+        PK = "PK", "Pre-K"
+        K = "K", "Kindergarten"
+        G1 = "1", "1st"
+        G2 = "2", "2nd"
+        G3 = "3", "3rd"
+        G4 = "4", "4th"
+        G5 = "5", "5th"
+        G6 = "6", "6th"
+        G7 = "7", "7th"
+        G8 = "8", "8th"
+        G9 = "9", "9th"
+        G10 = "10", "10th"
+        G11 = "11", "11th"
+        G12 = "12", "12th"
+        ADULT = "adult", "Adult education"
+
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="people")
+    role = models.CharField(max_length=10, choices=Role.choices)
+    person_type = models.CharField("Type", max_length=10, choices=Type.choices)
+    juvenile = models.BooleanField(default=False, help_text="Under 18.")
+    name = models.CharField(max_length=120)
+    grade = models.CharField(max_length=5, choices=Grade.choices, blank=True, help_text="Students only.")
+    description = models.CharField(max_length=300, blank=True, help_text=NO_GANG_FIELD_HELP)
+    added_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    added_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["role", "id"]
+        verbose_name_plural = "people involved"
+        constraints = [
+            models.CheckConstraint(condition=Q(grade="") | Q(person_type="student"), name="person_grade_only_student"),
+            models.CheckConstraint(condition=~Q(name=""), name="person_has_name"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_role_display()} ({self.get_person_type_display()})"
+
+    @property
+    def is_protected(self) -> bool:
+        """Student and juvenile details are need-to-know."""
+        return self.person_type == self.Type.STUDENT or self.juvenile
+
+
+class Supplement(models.Model):
+    """A correction or new fact added after submission: timestamped, attributed, append-only."""
+
+    incident = models.ForeignKey(Incident, on_delete=models.PROTECT, related_name="supplements")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(default=timezone.now)
+    text = models.TextField()
+
+    class Meta:
+        ordering = ["at", "id"]
+        constraints = [models.CheckConstraint(condition=~Q(text=""), name="supplement_has_text")]
+
+    def __str__(self) -> str:
+        return f"Supplement {self.pk} to incident {self.incident_id}"
+
+
+def attachment_path(instance: Attachment, filename: str) -> str:
+    # Never the uploader's file name: a random name, sharded by month, under MEDIA_ROOT.
+    now = timezone.now()
+    return f"incidents/{now:%Y/%m}/{uuid.uuid4().hex}"
+
+
+class Attachment(models.Model):
+    class Kind(models.TextChoices):
+        JPEG = "image/jpeg", "JPEG photo"
+        PNG = "image/png", "PNG image"
+        HEIC = "image/heic", "HEIC photo"
+        PDF = "application/pdf", "PDF document"
+
+    incident = models.ForeignKey(Incident, on_delete=models.PROTECT, related_name="attachments")
+    supplement = models.ForeignKey(
+        Supplement, null=True, blank=True, on_delete=models.PROTECT, related_name="attachments"
+    )
+    file = models.FileField(upload_to=attachment_path, max_length=200)
+    original_name = models.CharField(max_length=200)
+    content_type = models.CharField(max_length=40, choices=Kind.choices, help_text="Detected from the content.")
+    size = models.PositiveIntegerField()
+    sha256 = models.CharField("SHA-256", max_length=64)
+    description = models.CharField(max_length=200, blank=True)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    uploaded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["uploaded_at", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(size__gt=0), name="attachment_not_empty"),
+            models.CheckConstraint(condition=Q(sha256__regex=r"^[0-9a-f]{64}$"), name="attachment_sha256_hex"),
+            models.UniqueConstraint(fields=["incident", "sha256"], name="attachment_once_per_incident"),
+        ]
+
+    def __str__(self) -> str:
+        return self.original_name
+
+    @property
+    def extension(self) -> str:
+        return {"image/jpeg": "jpg", "image/png": "png", "image/heic": "heic", "application/pdf": "pdf"}[
+            self.content_type
+        ]
+
+
+class StatusChange(models.Model):
+    """The review history: every transition, who, when, and the comment (required on return and reopen)."""
+
+    class Action(models.TextChoices):
+        SUBMIT = "submit", "Submitted"
+        RETURN = "return", "Returned for correction"
+        APPROVE = "approve", "Approved"
+        CLOSE = "close", "Closed"
+        REOPEN = "reopen", "Reopened"
+
+    incident = models.ForeignKey(Incident, on_delete=models.PROTECT, related_name="status_changes")
+    action = models.CharField(max_length=10, choices=Action.choices)
+    from_status = models.CharField(max_length=10, choices=Status.choices)
+    to_status = models.CharField(max_length=10, choices=Status.choices)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(default=timezone.now)
+    comment = models.TextField(blank=True)
+    disposition = models.CharField(max_length=20, choices=Disposition.choices, blank=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(action__in=["return", "reopen"]) | ~Q(comment=""), name="statuschange_comment_required"
+            ),
+            models.CheckConstraint(condition=~Q(from_status=F("to_status")), name="statuschange_changes_status"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_action_display()} {self.at:%Y-%m-%d %H:%M}"
+
+
+class FollowUp(models.Model):
+    """A follow-up investigation task on an incident."""
+
+    class State(models.TextChoices):
+        OPEN = "open", "Open"
+        IN_PROGRESS = "in_progress", "In progress"
+        DONE = "done", "Done"
+        CANCELLED = "cancelled", "Cancelled"
+
+    incident = models.ForeignKey(Incident, on_delete=models.PROTECT, related_name="followups")
+    assigned_to = models.ForeignKey(Officer, on_delete=models.PROTECT, related_name="followups")
+    due_on = models.DateField()
+    status = models.CharField(max_length=12, choices=State.choices, default=State.OPEN)
+    task = models.CharField(max_length=200)
+    notes = models.TextField(blank=True)
+    outcome = models.TextField(blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    completed_at = models.DateTimeField(null=True, blank=True)
+    version = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        ordering = ["due_on", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(status="done") | ~Q(outcome=""), name="followup_done_has_outcome"
+            ),
+            models.CheckConstraint(
+                condition=(Q(status__in=["done", "cancelled"]) & Q(completed_at__isnull=False))
+                | (Q(status__in=["open", "in_progress"]) & Q(completed_at__isnull=True)),
+                name="followup_completed_at_iff_finished",
+            ),
+            models.CheckConstraint(condition=~Q(task=""), name="followup_has_task"),
+        ]
+        indexes = [models.Index(fields=["status", "due_on"])]
+
+    def __str__(self) -> str:
+        return f"Follow-up: {self.task}"
+
+    def is_overdue(self, on=None) -> bool:
+        on = on or timezone.localdate()
+        return self.status in (self.State.OPEN, self.State.IN_PROGRESS) and self.due_on < on
+
+
+class ChecklistTemplate(models.Model):
+    """The tasks an officer works through for incidents of one category (editable by a division admin)."""
+
+    category = models.OneToOneField(IncidentCategory, on_delete=models.PROTECT, related_name="checklist")
+    name = models.CharField(max_length=120)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ChecklistItem(models.Model):
+    template = models.ForeignKey(ChecklistTemplate, on_delete=models.CASCADE, related_name="items")
+    position = models.PositiveSmallIntegerField()
+    text = models.CharField(max_length=200)
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["template", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["template", "position"], name="checklistitem_position_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return self.text
+
+
+class ChecklistTick(models.Model):
+    """One checklist item ticked off on one incident."""
+
+    incident = models.ForeignKey(Incident, on_delete=models.PROTECT, related_name="checklist_ticks")
+    item = models.ForeignKey(ChecklistItem, on_delete=models.PROTECT, related_name="ticks")
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["item__position"]
+        constraints = [models.UniqueConstraint(fields=["incident", "item"], name="checklisttick_once")]
+
+    def __str__(self) -> str:
+        return f"{self.item} ✓"
