@@ -56,6 +56,8 @@ class Officer(models.Model):
         ordering = ["user__last_name", "user__first_name"]
 
     def __str__(self) -> str:
+        if self.rank == Rank.CIVILIAN:
+            return self.full_name
         return f"{self.get_rank_display()} {self.full_name}".strip()
 
     @property

@@ -12,7 +12,8 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 
-from django.contrib.auth.models import Permission
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group, Permission
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from django.db.models import QuerySet
@@ -100,9 +101,60 @@ def _sync_table(table, *, user_id: int, desired: set[tuple[int, str]], perm_ids:
     return len(stale) + len(missing)
 
 
+DIVISION_ADMIN_GROUP = "Division admin"
+# Model permissions the division admin holds in Django's admin. Assignments and training
+# completions are view-only there: they are history, written only through personnel.services.
+DIVISION_ADMIN_PERMS: dict[str, tuple[str, ...]] = {
+    "personnel.officer": ("view", "change"),
+    "personnel.trainingcourse": ("view", "add", "change"),
+    "personnel.assignment": ("view",),
+    "personnel.trainingcompletion": ("view",),
+    "schools.school": ("view", "change"),
+    "schools.psa": ("view",),
+    "schools.policedistrict": ("view",),
+    "schools.area": ("view",),
+}
+
+
+def division_admin_group() -> Group:
+    """The "Division admin" group with exactly DIVISION_ADMIN_PERMS (created or repaired)."""
+    group, _ = Group.objects.get_or_create(name=DIVISION_ADMIN_GROUP)
+    wanted = []
+    for label, actions in DIVISION_ADMIN_PERMS.items():
+        app_label, model = label.split(".")
+        ct = ContentType.objects.get_by_natural_key(app_label, model)
+        for action in actions:
+            wanted.append(Permission.objects.get(content_type=ct, codename=f"{action}_{model}"))
+    if set(group.permissions.all()) != set(wanted):
+        group.permissions.set(wanted)
+    return group
+
+
+def _sync_admin_access(*, user_id: int, is_admin: bool) -> int:
+    """Django-admin access follows an active DIVISION_ADMIN assignment: staff flag and group.
+    Superusers (created with `createsuperuser`, outside the division) are left alone."""
+    user = get_user_model().objects.select_for_update().get(pk=user_id)
+    if user.is_superuser:
+        return 0
+    changed = 0
+    if user.is_staff != is_admin:
+        user.is_staff = is_admin
+        user.save(update_fields=["is_staff"])
+        changed += 1
+    in_group = user.groups.filter(name=DIVISION_ADMIN_GROUP).exists()
+    if is_admin and not in_group:
+        user.groups.add(division_admin_group())
+        changed += 1
+    elif not is_admin and in_group:
+        user.groups.remove(*user.groups.filter(name=DIVISION_ADMIN_GROUP))
+        changed += 1
+    return changed
+
+
 @transaction.atomic
 def scope_sync(*, user_id: int, on: dt.date | None = None) -> int:
-    """Make the user's object permissions match their active assignments. Returns rows changed."""
+    """Make the user's object permissions, and their Django-admin access, match their active
+    assignments. Returns rows changed."""
     on = on or timezone.localdate()
     assignments = list(Assignment.objects.active(on).filter(officer__user_id=user_id))
     schools: set[tuple[int, str]] = set()
@@ -122,6 +174,9 @@ def scope_sync(*, user_id: int, on: dt.date | None = None) -> int:
         PoliceDistrictUserObjectPermission, user_id=user_id, desired=districts, perm_ids=_permission_ids(PoliceDistrict)
     )
     changed += _sync_table(AreaUserObjectPermission, user_id=user_id, desired=areas, perm_ids=_permission_ids(Area))
+    changed += _sync_admin_access(
+        user_id=user_id, is_admin=any(a.role == Role.DIVISION_ADMIN for a in assignments)
+    )
     return changed
 
 

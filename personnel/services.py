@@ -68,6 +68,25 @@ def has_current_sro_training(officer: Officer, *, on: dt.date) -> bool:
     )
 
 
+def sro_training_refusal(officer: Officer, *, on: dt.date) -> str:
+    return (
+        f"{officer.full_name} has no current School Safety Division training on "
+        f"{on:%m/%d/%Y}: record a completion before assigning them as an SRO."
+    )
+
+
+def overlapping_assignments(
+    *, officer: Officer, role: str, starts_on: dt.date, ends_on: dt.date | None, **target
+):
+    """The officer's assignments with the same role and target that share a day with the period."""
+    overlapping = Assignment.objects.filter(officer=officer, role=role, **target).filter(
+        Q(ends_on__isnull=True) | Q(ends_on__gte=starts_on)
+    )
+    if ends_on is not None:
+        overlapping = overlapping.filter(starts_on__lte=ends_on)
+    return overlapping
+
+
 def _target_kwargs(role: str, *, area: Area | None, district: PoliceDistrict | None, school: School | None) -> dict:
     if role in AREA_ROLES:
         if area is None:
@@ -106,19 +125,10 @@ def assignment_create(
         Officer.objects.select_for_update().get(pk=officer.pk)
         if role == Role.SRO:
             if not has_current_sro_training(officer, on=starts_on):
-                raise DomainError(
-                    f"{officer.full_name} has no current School Safety Division training on "
-                    f"{starts_on:%m/%d/%Y}: record a completion before assigning them as an SRO.",
-                    field="officer",
-                )
+                raise DomainError(sro_training_refusal(officer, on=starts_on), field="role")
             if school is not None and not school.active:
                 raise DomainError(f"{school} is not an open school.", field="school")
-        overlapping = Assignment.objects.filter(officer=officer, role=role, **target).filter(
-            Q(ends_on__isnull=True) | Q(ends_on__gte=starts_on)
-        )
-        if ends_on is not None:
-            overlapping = overlapping.filter(starts_on__lte=ends_on)
-        if overlapping.exists():
+        if overlapping_assignments(officer=officer, role=role, starts_on=starts_on, ends_on=ends_on, **target).exists():
             raise DomainError(
                 f"{officer.full_name} already holds this assignment for part of that period.", field="starts_on"
             )
@@ -187,3 +197,52 @@ def training_record(
             },
         )
         return completion
+
+
+def training_course_ensure(
+    *, code: str, name: str, validity_months: int | None, qualifies_sro: bool = False, by=None
+) -> tuple[TrainingCourse, bool]:
+    """Create the course unless one with `code` exists (an existing course is left as it is:
+    the division admin may have edited it). Returns (course, created)."""
+    with transaction.atomic():
+        course = TrainingCourse.objects.select_for_update().filter(code=code).first()
+        if course is not None:
+            return course, False
+        course = TrainingCourse(code=code, name=name, validity_months=validity_months, qualifies_sro=qualifies_sro)
+        course.full_clean()
+        course.save()
+        audit_record(
+            action="record.create",
+            user=by,
+            obj=course,
+            changes={"code": [None, code], "qualifies_sro": [None, str(qualifies_sro)]},
+        )
+        return course, True
+
+
+def demo_passwords_set(*, users, password: str, by=None) -> int:
+    """Give every user in `users` the same password, hashing it once (PBKDF2 is slow on purpose,
+    and the demo division has ~80 accounts). Users whose password already matches are left
+    untouched, so a re-run with the same password changes nothing. Returns how many changed."""
+    from django.contrib.auth.hashers import check_password, make_password
+
+    verdicts: dict[str, bool] = {}
+    stale = []
+    for user in users:
+        if not user.has_usable_password():
+            # Skip check_password: on an unusable password it hashes a dummy to even out timing.
+            stale.append(user)
+            continue
+        if user.password not in verdicts:
+            verdicts[user.password] = check_password(password, user.password)
+        if not verdicts[user.password]:
+            stale.append(user)
+    if not stale:
+        return 0
+    encoded = make_password(password)
+    with transaction.atomic():
+        User.objects.filter(pk__in=[u.pk for u in stale]).update(password=encoded)
+        for user in stale:
+            user.password = encoded
+            audit_record(action="auth.password_set", user=by, obj=user, detail="demo password set by seed_demo")
+    return len(stale)

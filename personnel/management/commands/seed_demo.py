@@ -1,0 +1,90 @@
+from __future__ import annotations
+
+import json
+
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.core.management.base import BaseCommand, CommandError
+from django.utils.module_loading import autodiscover_modules
+
+from personnel.demo import describe_accounts, post_label, seed_demo
+from personnel.models import Role
+from schools.importer import ImportFailed
+
+
+class Command(BaseCommand):
+    help = (
+        "Create the demo division (Commander Jordan, lieutenants, sergeants, SROs, contract roles, ...) "
+        "through the services. Idempotent: a second run changes nothing."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--password",
+            help="set every demo account's password to this (existing accounts too); "
+            "without it, new accounts get a random password, printed once",
+        )
+        parser.add_argument(
+            "--json", action="store_true", dest="as_json", help="print only a JSON list of the demo accounts on stdout"
+        )
+
+    def handle(self, *args, password: str | None, as_json: bool, **options):
+        if password is not None:
+            try:
+                validate_password(password)
+            except ValidationError as exc:
+                raise CommandError("--password: " + " ".join(exc.messages)) from exc
+        # Other apps extend the seed from their own demo.py (see personnel.demo.register_seed_step).
+        autodiscover_modules("demo")
+        try:
+            result = seed_demo(password=password)
+        except ImportFailed as exc:
+            for error in exc.errors:
+                self.stderr.write(error)
+            raise CommandError(str(exc)) from exc
+        if as_json:
+            self._print_json(result)
+        else:
+            self._print_table(result)
+
+    def _print_json(self, result) -> None:
+        accounts = describe_accounts(result)
+        self.stdout.write(json.dumps(accounts, indent=2))
+        for line in result.log:
+            self.stderr.write(line)
+        if result.new_passwords:
+            # stdout carries only the JSON; the one-time passwords go to the terminal on stderr.
+            self.stderr.write("New demo accounts and their passwords (shown once):")
+            for username, pw in result.new_passwords.items():
+                self.stderr.write(f"  {username}  {pw}")
+
+    def _print_table(self, result) -> None:
+        for line in result.log:
+            self.stdout.write(line)
+        if result.created:
+            summary = ", ".join(f"{n} {kind}" for kind, n in result.created.items())
+            self.stdout.write(self.style.SUCCESS(f"Demo division: created/updated {summary}."))
+        else:
+            self.stdout.write("Demo division is up to date: nothing changed.")
+        width = max(len(a.username) for a in result.accounts) if result.accounts else 10
+        self.stdout.write("")
+        self.stdout.write(f"{'username'.ljust(width)}  {'name'.ljust(28)}  {'role'.ljust(26)}  post")
+        for account in result.accounts:
+            officer = result.officers[account.username]
+            line = (
+                f"{account.username.ljust(width)}  {str(officer)[:28].ljust(28)}  "
+                f"{Role(account.role).label[:26].ljust(26)}  {post_label(account)}"
+            )
+            if account.username in result.new_passwords:
+                line += f"  password: {result.new_passwords[account.username]}"
+            self.stdout.write(line)
+        self.stdout.write("")
+        if result.password is not None:
+            self.stdout.write("Every demo account's password is the one given with --password.")
+        elif result.new_passwords:
+            self.stdout.write(
+                self.style.WARNING("The passwords above are shown only once. Re-run with --password to set them all.")
+            )
+        else:
+            self.stdout.write("Existing accounts keep their passwords; re-run with --password P to reset them all.")
+
