@@ -1,11 +1,11 @@
 from __future__ import annotations
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 from django.http import HttpRequest
 
 from schools.models import School
 
-from .models import Assignment, Officer, Role
+from .models import Assignment, Officer, Role, TrainingCompletion
 from .scope import roles_of
 
 
@@ -18,14 +18,35 @@ def user_roles(request: HttpRequest) -> frozenset[str]:
     return cached
 
 
-def officer_directory() -> QuerySet[Officer]:
-    return Officer.objects.select_related("user").prefetch_related(
+def officer_directory(*, q: str = "", role: str = "") -> QuerySet[Officer]:
+    officers = Officer.objects.select_related("user").prefetch_related(
         Prefetch(
             "assignments",
             queryset=Assignment.objects.active().select_related("area", "district", "school"),
             to_attr="active_assignments",
         )
     ).filter(user__is_active=True)
+    if q:
+        officers = officers.filter(
+            Q(user__first_name__icontains=q)
+            | Q(user__last_name__icontains=q)
+            | Q(user__username__icontains=q)
+            | Q(badge_number__icontains=q)
+        )
+    if role:
+        officers = officers.filter(pk__in=Assignment.objects.active().filter(role=role).values("officer_id"))
+    return officers
+
+
+def officer_assignments(*, officer: Officer) -> QuerySet[Assignment]:
+    """Every assignment of the officer, current and past, with who made and ended it."""
+    return officer.assignments.select_related(
+        "area", "district", "school__psa__district", "created_by", "ended_by"
+    ).order_by("-starts_on", "-id")
+
+
+def officer_training(*, officer: Officer) -> QuerySet[TrainingCompletion]:
+    return officer.training_completions.select_related("course", "recorded_by").order_by("-completed_on", "-id")
 
 
 def active_assignments_for(*, user) -> QuerySet[Assignment]:

@@ -1,20 +1,44 @@
+"""People pages: thin views (access -> form -> service -> render). Who may see what is decided in
+personnel.permissions; see its docstring for the policy."""
+
 from __future__ import annotations
 
+from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
-from django.views.decorators.http import require_GET
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods
 
 from schools.selectors import area_list, district_list, school_list
+from ssd.errors import DomainError
 
-from .selectors import active_assignments_for, chain_of_command, officer_directory
+from .forms import (
+    AssignmentEndForm,
+    AssignmentForm,
+    DirectoryFilterForm,
+    OfficerForm,
+    TrainingForm,
+    add_domain_error,
+)
+from .models import Role
+from .permissions import can_manage_people, get_officer_for_user, require_manage_people, viewable_officer_ids
+from .selectors import (
+    active_assignments_for,
+    chain_of_command,
+    officer_assignments,
+    officer_directory,
+    officer_training,
+    user_roles,
+)
+from .services import assignment_create, assignment_end, officer_create, training_record
 
 
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
     user = request.user
     schools = school_list(user=user)
+    roles = user_roles(request)
     context = {
         "assignments": active_assignments_for(user=user),
         "school_count": schools.count(),
@@ -22,20 +46,138 @@ def home(request: HttpRequest) -> HttpResponse:
         "districts": district_list(user=user),
         "areas": area_list(user=user),
         "chain": chain_of_command(user=user),
+        "can_manage_people": can_manage_people(roles),
+        "contract_only": bool(roles) and roles <= {Role.COTR, Role.COMPLIANCE_MONITOR, Role.CONTRACT_MONITORING},
+        "significant_only": bool(roles) and roles <= {Role.DISTRICT_COMMANDER, Role.WATCH_COMMANDER},
     }
     return render(request, "personnel/home.html", context)
 
 
 @require_GET
 def directory(request: HttpRequest) -> HttpResponse:
-    officers = officer_directory()
-    q = request.GET.get("q", "").strip()
-    if q:
-        officers = officers.filter(
-            Q(user__first_name__icontains=q) | Q(user__last_name__icontains=q) | Q(badge_number__icontains=q)
-        )
+    """Every signed-in division member may use the directory (names, posts, phones); links to
+    officer pages appear only where the viewer may open them."""
+    form = DirectoryFilterForm(request.GET)
+    filters = form.cleaned_data if form.is_valid() else {"q": "", "role": ""}
+    officers = officer_directory(q=filters["q"].strip(), role=filters["role"])
     page = Paginator(officers, 50).get_page(request.GET.get("page"))
+    roles = user_roles(request)
     template = "personnel/directory.html"
-    if request.htmx:
+    if request.htmx and not request.htmx.history_restore_request:
         template += "#results"
-    return render(request, template, {"page": page, "q": q})
+    return render(
+        request,
+        template,
+        {
+            "page": page,
+            "form": form,
+            "viewable": viewable_officer_ids(user=request.user, roles=roles),
+            "can_manage_people": can_manage_people(roles),
+        },
+    )
+
+
+@require_GET
+def officer_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    roles = user_roles(request)
+    officer = get_officer_for_user(request.user, pk, roles=roles)
+    manage = can_manage_people(roles)
+    assignments = list(officer_assignments(officer=officer))
+    context = {
+        "officer": officer,
+        "active": [a for a in assignments if a.is_active() or a.starts_on > timezone.localdate()],
+        "past": [a for a in assignments if not a.is_active() and a.starts_on <= timezone.localdate()],
+        "training": officer_training(officer=officer),
+        "can_manage_people": manage,
+        "end_form": AssignmentEndForm() if manage else None,
+        "today": timezone.localdate(),
+    }
+    return render(request, "personnel/officer_detail.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+def officer_new(request: HttpRequest) -> HttpResponse:
+    require_manage_people(request.user, user_roles(request))
+    form = OfficerForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            officer = officer_create(**form.cleaned_data, by=request.user)
+        except DomainError as exc:
+            add_domain_error(form, exc)
+        else:
+            messages.success(request, f"{officer} added. Record their training, then assign them.")
+            return redirect("personnel:detail", pk=officer.pk)
+    return render(request, "personnel/officer_form.html", {"form": form})
+
+
+@require_http_methods(["GET", "POST"])
+def assignment_new(request: HttpRequest, pk: int) -> HttpResponse:
+    officer = get_officer_for_user(request.user, pk, roles=user_roles(request), manage=True)
+    if request.method == "GET" and request.htmx and "role" in request.GET:
+        # The role select asks for the target field that goes with the chosen role.
+        form = AssignmentForm(officer=officer, initial={"role": request.GET["role"]})
+        return render(
+            request,
+            "personnel/assignment_form.html#target_fields",
+            {"form": form, "target": form.target_field(request.GET["role"])},
+        )
+    form = AssignmentForm(request.POST or None, officer=officer)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            assignment = assignment_create(
+                officer=officer,
+                role=data["role"],
+                starts_on=data["starts_on"],
+                ends_on=data["ends_on"],
+                area=data["area"],
+                district=data["district"],
+                school=data["school"],
+                note=data["note"],
+                by=request.user,
+            )
+        except DomainError as exc:
+            add_domain_error(form, exc)
+        else:
+            messages.success(request, f"{officer} assigned: {assignment}.")
+            return redirect("personnel:detail", pk=officer.pk)
+    role = form.data.get("role") if form.is_bound else ""
+    return render(
+        request,
+        "personnel/assignment_form.html",
+        {"form": form, "officer": officer, "target": form.target_field(role) if role else None},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def assignment_end_view(request: HttpRequest, pk: int, assignment_pk: int) -> HttpResponse:
+    officer = get_officer_for_user(request.user, pk, roles=user_roles(request), manage=True)
+    assignment = get_object_or_404(officer_assignments(officer=officer), pk=assignment_pk)
+    form = AssignmentEndForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            assignment_end(assignment=assignment, ends_on=form.cleaned_data["ends_on"], by=request.user)
+        except DomainError as exc:
+            add_domain_error(form, exc)
+        else:
+            messages.success(request, f"{assignment} ends on {form.cleaned_data['ends_on']:%m/%d/%Y}.")
+            return redirect("personnel:detail", pk=officer.pk)
+    return render(
+        request, "personnel/assignment_end.html", {"form": form, "officer": officer, "assignment": assignment}
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def training_new(request: HttpRequest, pk: int) -> HttpResponse:
+    officer = get_officer_for_user(request.user, pk, roles=user_roles(request), manage=True)
+    form = TrainingForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            completion = training_record(officer=officer, **form.cleaned_data, by=request.user)
+        except DomainError as exc:
+            add_domain_error(form, exc)
+        else:
+            messages.success(request, f"Recorded {completion} for {officer}.")
+            return redirect("personnel:detail", pk=officer.pk)
+    return render(request, "personnel/training_form.html", {"form": form, "officer": officer})
+

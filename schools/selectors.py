@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from guardian.shortcuts import get_objects_for_user
 
 from .models import Area, PoliceDistrict, School
@@ -38,3 +38,33 @@ def area_list(*, user) -> QuerySet[Area]:
     return get_objects_for_user(
         user, "schools.view_area", klass=Area, accept_global_perms=False, with_superuser=False
     )
+
+
+def filter_schools(
+    schools: QuerySet[School],
+    *,
+    q: str = "",
+    district: PoliceDistrict | None = None,
+    ward: int | None = None,
+    sector: str = "",
+    level: str = "",
+) -> QuerySet[School]:
+    q = q.strip()
+    if q:
+        schools = schools.filter(Q(name__icontains=q) | Q(address__icontains=q) | Q(school_code=q))
+    if district is not None:
+        schools = schools.filter(psa__district=district)
+    if ward is not None:
+        schools = schools.filter(ward=ward)
+    if sector:
+        schools = schools.filter(sector=sector)
+    if level:
+        # grade_band is e.g. "elementary-middle" or "early-childhood+adult": a school is "middle" if
+        # any of its bands is.
+        schools = schools.filter(
+            Q(grade_band=level) | Q(grade_band__startswith=f"{level}-") | Q(grade_band__endswith=f"-{level}")
+            | Q(grade_band__contains=f"-{level}-")
+            | Q(grade_band__startswith=f"{level}+")
+            | Q(grade_band__endswith=f"+{level}")
+        )
+    return schools

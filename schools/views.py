@@ -1,29 +1,32 @@
 from __future__ import annotations
 
 from django.core.paginator import Paginator
-from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from personnel.models import Role
-from personnel.selectors import officers_holding, sros_at
+from personnel.permissions import viewable_officer_ids
+from personnel.selectors import officers_holding, sros_at, user_roles
 
+from .forms import SchoolFilterForm
 from .permissions import get_school_for_user
+from .selectors import district_list, filter_schools
 from .selectors import school_list as select_schools
 
 
 @require_GET
 def school_list(request: HttpRequest) -> HttpResponse:
-    schools = select_schools(user=request.user)
-    q = request.GET.get("q", "").strip()
-    if q:
-        schools = schools.filter(Q(name__icontains=q) | Q(address__icontains=q) | Q(school_code=q))
+    """The user's schools, filtered by the GET parameters (q, district, ward, sector, level). With
+    htmx only the results table is sent; the URL keeps the filters (hx-push-url)."""
+    form = SchoolFilterForm(request.GET or None, districts=district_list(user=request.user).order_by("number"))
+    filters = form.filters() if form.is_bound else {}
+    schools = filter_schools(select_schools(user=request.user), **filters)
     page = Paginator(schools, 50).get_page(request.GET.get("page"))
     template = "schools/school_list.html"
-    if request.htmx:
+    if request.htmx and not request.htmx.history_restore_request:
         template += "#results"
-    return render(request, template, {"page": page, "q": q})
+    return render(request, template, {"page": page, "form": form, "filtered": bool(filters)})
 
 
 @require_GET
@@ -36,5 +39,7 @@ def school_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "sros": sros_at(school),
         "sergeants": officers_holding(role=Role.SERGEANT, district=district),
         "lieutenants": officers_holding(role=Role.LIEUTENANT, area=district.area) if district.area_id else [],
+        "district_commanders": officers_holding(role=Role.DISTRICT_COMMANDER, district=district),
+        "viewable": viewable_officer_ids(user=request.user, roles=user_roles(request)),
     }
     return render(request, "schools/school_detail.html", context)

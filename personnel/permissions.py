@@ -1,0 +1,80 @@
+"""Who may open whose page. One place, used by every personnel view.
+
+- The division admin and the commander see everyone.
+- Lieutenants, SRO coordinators and sergeants see the people posted in their scope (at a school,
+  district or area they cover, the lieutenant/SROC of the area their districts lie in) and the
+  commander. Anyone else's page is a 404 to them: its existence is not leaked.
+- Every other role (SRO, contract roles, district and watch commanders) sees only their own page:
+  other people's pages are a 403, decided before the lookup, so existence is not leaked either.
+- Writing (new officer, assignments, training) is the division admin's alone: 403 for everyone else.
+"""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q, QuerySet
+from django.http import Http404
+
+from schools.selectors import area_list, district_list, school_ids
+from ssd.audit.models import Outcome
+from ssd.audit.services import audit_record
+
+from .models import Assignment, Officer, Role
+
+SEE_EVERYONE = frozenset({Role.DIVISION_ADMIN, Role.COMMANDER})
+SEE_IN_SCOPE = frozenset({Role.LIEUTENANT, Role.SROC, Role.SERGEANT})
+MANAGE_PEOPLE = frozenset({Role.DIVISION_ADMIN})
+
+
+def can_manage_people(roles: frozenset[str]) -> bool:
+    return bool(roles & MANAGE_PEOPLE)
+
+
+def officers_in_scope(*, user) -> QuerySet[Officer]:
+    """Officers a supervisor may look up (see the module docstring)."""
+    districts = district_list(user=user).values("pk")
+    active = Assignment.objects.active().filter(
+        Q(school__in=school_ids(user=user, perm="view_school"))
+        | Q(district__in=districts)
+        | Q(area__in=area_list(user=user).values("pk"))
+        | Q(area__districts__in=districts)
+        | Q(role=Role.COMMANDER)
+    )
+    return Officer.objects.filter(Q(pk__in=active.values("officer_id")) | Q(user=user))
+
+
+def viewable_officer_ids(*, user, roles: frozenset[str]) -> set[int] | None:
+    """Ids of the officers whose page the user may open; None means everyone (one query at most)."""
+    if roles & SEE_EVERYONE:
+        return None
+    if roles & SEE_IN_SCOPE:
+        return set(officers_in_scope(user=user).values_list("pk", flat=True))
+    return set(Officer.objects.filter(user=user).values_list("pk", flat=True))
+
+
+def _deny(user, detail: str, status: int, obj=None):
+    audit_record(action="access.denied", user=user, obj=obj, outcome=Outcome.DENIED, detail=detail)
+    if status == 404:
+        raise Http404("No such person.")
+    raise PermissionDenied
+
+
+def get_officer_for_user(user, pk: int, *, roles: frozenset[str], manage: bool = False) -> Officer:
+    """Fetch an officer for a page: 404 outside scope (or missing), 403 in scope but not allowed."""
+    if manage and not can_manage_people(roles):
+        _deny(user, f"personnel.officer {pk}: manage needs division admin: 403", 403)
+    own = Officer.objects.filter(user=user, pk=pk).exists()
+    if not own and not roles & (SEE_EVERYONE | SEE_IN_SCOPE):
+        _deny(user, f"personnel.officer {pk}: role may not view people: 403", 403)
+    officers = Officer.objects.select_related("user")
+    if not roles & SEE_EVERYONE and not own:
+        officers = officers.filter(pk__in=officers_in_scope(user=user).values("pk"))
+    officer = officers.filter(pk=pk).first()
+    if officer is None:
+        _deny(user, f"personnel.officer {pk}: 404", 404)
+    return officer
+
+
+def require_manage_people(user, roles: frozenset[str]) -> None:
+    if not can_manage_people(roles):
+        _deny(user, "personnel: manage needs division admin: 403", 403)
