@@ -121,7 +121,10 @@ class Incident(models.Model):
     arrests = models.PositiveSmallIntegerField(default=0)
     referrals = models.PositiveSmallIntegerField(default=0, help_text="Referrals to school discipline or services.")
     ccn = models.CharField(
-        "CCN", max_length=8, blank=True, validators=[ccn_validator],
+        "CCN",
+        max_length=8,
+        blank=True,
+        validators=[ccn_validator],
         help_text="MPD complaint number, when a police report was made: 8 digits, e.g. 24012345.",
     )
     narrative = models.TextField(blank=True)
@@ -364,9 +367,7 @@ class FollowUp(models.Model):
     class Meta:
         ordering = ["due_on", "id"]
         constraints = [
-            models.CheckConstraint(
-                condition=~Q(status="done") | ~Q(outcome=""), name="followup_done_has_outcome"
-            ),
+            models.CheckConstraint(condition=~Q(status="done") | ~Q(outcome=""), name="followup_done_has_outcome"),
             models.CheckConstraint(
                 condition=(Q(status__in=["done", "cancelled"]) & Q(completed_at__isnull=False))
                 | (Q(status__in=["open", "in_progress"]) & Q(completed_at__isnull=True)),

@@ -10,6 +10,7 @@ urlpatterns = [
     path("accounts/login/", views.LoginView.as_view(), name="login"),
     path("accounts/logout/", views.LogoutView.as_view(), name="logout"),
     path("accounts/password/", views.PasswordChangeView.as_view(), name="password_change"),
+    path("accounts/2fa/", include("ssd.mfa.urls")),
     path(
         "accounts/password/done/",
         views.auth_views.PasswordChangeDoneView.as_view(template_name="registration/password_change_done.html"),
@@ -18,6 +19,9 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("schools/", include("schools.urls")),
     path("people/", include("personnel.urls")),
+    path("audit/", include("ssd.audit.urls")),
+    # Before the admin site, whose own sign-in form would skip the notice and the second factor.
+    path("admin/login/", views.admin_login, name="admin_login"),
     path("admin/", admin.site.urls),
 ]
 

@@ -1,0 +1,29 @@
+"""Domain events of incidents: the single place later features plug into.
+
+`significant_incident_event` is called by `incidents.services` inside the transaction that makes an
+incident significant (a significant submission, or a later marking), exactly once per incident. It
+writes the audit entry; the notifications feature adds its transactional-outbox write here, so the
+notification intent commits (or rolls back) together with the incident.
+"""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.utils import timezone
+
+from ssd.audit.services import audit_record
+
+
+def significant_incident_event(*, incident, by) -> None:
+    """`incident` has just become significant (it is locked by the caller, inside its transaction).
+    Carries ids only beyond this point: never names or narratives."""
+    assert transaction.get_connection().in_atomic_block, "call inside the transaction that changed the incident"
+    incident.significant_at = timezone.now()
+    incident.save(update_fields=["significant_at"])
+    audit_record(
+        action="incident.significant",
+        user=by,
+        obj=incident,
+        changes={"significant": [None, "True"], "source": [None, incident.significance_source]},
+        detail=f"school {incident.school_id}, category {incident.category_id}",
+    )

@@ -1,0 +1,285 @@
+"""Input validation only: the services decide what is allowed."""
+
+from __future__ import annotations
+
+import uuid
+
+from django import forms
+from django.utils import timezone
+
+from personnel.models import Officer
+
+from .models import (
+    NO_GANG_FIELD_HELP,
+    Disposition,
+    FollowUp,
+    IncidentCategory,
+    Location,
+    PersonInvolved,
+    Status,
+    ccn_validator,
+)
+from .selectors import SORTS, IncidentFilters
+
+DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
+
+
+class DateTimeLocalInput(forms.DateTimeInput):
+    input_type = "datetime-local"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs=attrs, format=DATETIME_LOCAL)
+
+
+def category_choices() -> list:
+    """Grouped for the select: school categories first (the everyday ones), then NIBRS Group A, B."""
+    groups: dict[str, list[tuple[int, str]]] = {kind: [] for kind in IncidentCategory.Kind.values}
+    for pk, code, name, kind in IncidentCategory.objects.filter(active=True).values_list("pk", "code", "name", "kind"):
+        label = name if kind == IncidentCategory.Kind.SCHOOL else f"{name} ({code})"
+        groups[kind].append((pk, label))
+    order = [
+        IncidentCategory.Kind.SCHOOL,
+        IncidentCategory.Kind.NIBRS_A,
+        IncidentCategory.Kind.NIBRS_B,
+        IncidentCategory.Kind.NIBRS_OTHER,
+    ]
+    labels = {
+        IncidentCategory.Kind.SCHOOL: "School (non-criminal)",
+        IncidentCategory.Kind.NIBRS_A: "Crimes: NIBRS Group A",
+        IncidentCategory.Kind.NIBRS_B: "Crimes: NIBRS Group B",
+        IncidentCategory.Kind.NIBRS_OTHER: "Other NIBRS codes",
+    }
+    return [("", "Choose a category")] + [
+        (labels[kind], sorted(groups[kind], key=lambda c: c[1])) for kind in order if groups[kind]
+    ]
+
+
+class IncidentForm(forms.Form):
+    """The incident form. `schools` is the queryset of schools the user may report at; a school
+    posted by hand from outside it is refused as an invalid choice."""
+
+    token = forms.UUIDField(widget=forms.HiddenInput)
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    school = forms.ModelChoiceField(queryset=None, label="School", empty_label="Choose a school")
+    occurred_at = forms.DateTimeField(
+        label="Occurred at", widget=DateTimeLocalInput(), input_formats=[DATETIME_LOCAL, "%Y-%m-%d %H:%M"]
+    )
+    location = forms.ChoiceField(label="Location", choices=[("", "Choose a location"), *Location.choices])
+    location_detail = forms.CharField(
+        label="Where exactly", required=False, max_length=200, help_text="Room number, entrance, street."
+    )
+    category = forms.TypedChoiceField(label="Category", coerce=int, choices=())
+    significant = forms.BooleanField(
+        label="Significant incident",
+        required=False,
+        help_text="Weapons, sexual assault, robbery, aggravated assault, homicide, arson, kidnapping, threats "
+        "to the school and any arrest are significant automatically. Tick this for anything else the chain of "
+        "command must hear about now, and say why.",
+    )
+    significant_reason = forms.CharField(label="Why it is significant", required=False, max_length=300)
+    weapons_involved = forms.BooleanField(label="Weapons involved", required=False)
+    weapons_description = forms.CharField(label="Weapon description", required=False, max_length=200)
+    injuries = forms.BooleanField(label="Injuries", required=False)
+    injuries_description = forms.CharField(label="Injury description", required=False, max_length=200)
+    arrests = forms.IntegerField(label="Arrests", min_value=0, max_value=99, initial=0)
+    referrals = forms.IntegerField(
+        label="Referrals", min_value=0, max_value=99, initial=0, help_text="To school discipline or services."
+    )
+    ccn = forms.CharField(
+        label="CCN",
+        required=False,
+        max_length=8,
+        validators=[ccn_validator],
+        help_text="MPD complaint number, when a police report was made: 8 digits, e.g. 24012345.",
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off", "pattern": "[0-9]{8}"}),
+    )
+    narrative = forms.CharField(
+        label="Narrative",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 8}),
+        help_text="What happened, in your own words. " + NO_GANG_FIELD_HELP,
+    )
+    attachment = forms.FileField(
+        label="Photo or PDF",
+        required=False,
+        help_text="Optional. JPEG, PNG or HEIC photos and PDFs, checked by content.",
+        widget=forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png,image/heic,application/pdf"}),
+    )
+
+    def __init__(self, *args, schools, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["school"].queryset = schools
+        self.fields["category"].choices = category_choices()
+        if not self.is_bound and not self.initial.get("token"):
+            self.initial["token"] = uuid.uuid4()
+        for name, field in self.fields.items():
+            if self.is_bound and name in self.errors:
+                field.widget.attrs["aria-invalid"] = "true"
+                field.widget.attrs["aria-describedby"] = f"id_{name}_error"
+
+    def clean_occurred_at(self):
+        value = self.cleaned_data["occurred_at"]
+        if value and value > timezone.now():
+            raise forms.ValidationError("The incident cannot have occurred in the future.")
+        return value
+
+    def clean_category(self):
+        pk = self.cleaned_data["category"]
+        category = IncidentCategory.objects.filter(pk=pk, active=True).first()
+        if category is None:
+            raise forms.ValidationError("Choose a category from the list.")
+        return category
+
+    def service_fields(self) -> dict:
+        d = self.cleaned_data
+        return {
+            "school": d["school"],
+            "occurred_at": d["occurred_at"],
+            "location": d["location"],
+            "location_detail": d["location_detail"],
+            "category": d["category"],
+            "officer_significant": d["significant"],
+            "significant_reason": d["significant_reason"],
+            "weapons_involved": d["weapons_involved"],
+            "weapons_description": d["weapons_description"],
+            "injuries": d["injuries"],
+            "injuries_description": d["injuries_description"],
+            "arrests": d["arrests"] or 0,
+            "referrals": d["referrals"] or 0,
+            "ccn": d["ccn"],
+            "narrative": d["narrative"],
+        }
+
+    @classmethod
+    def initial_from(cls, incident) -> dict:
+        return {
+            "token": incident.idempotency_key,
+            "version": incident.version,
+            "school": incident.school_id,
+            "occurred_at": timezone.localtime(incident.occurred_at).strftime(DATETIME_LOCAL),
+            "location": incident.location,
+            "location_detail": incident.location_detail,
+            "category": incident.category_id,
+            "significant": incident.significant and incident.significance_source != "rule",
+            "significant_reason": incident.significant_reason if incident.significance_source == "officer" else "",
+            "weapons_involved": incident.weapons_involved,
+            "weapons_description": incident.weapons_description,
+            "injuries": incident.injuries,
+            "injuries_description": incident.injuries_description,
+            "arrests": incident.arrests,
+            "referrals": incident.referrals,
+            "ccn": incident.ccn,
+            "narrative": incident.narrative,
+        }
+
+
+class FilterForm(forms.Form):
+    q = forms.CharField(label="Search narrative or CCN", required=False, max_length=100)
+    school = forms.TypedChoiceField(label="School", required=False, coerce=int, empty_value=None)
+    category = forms.TypedChoiceField(label="Category", required=False, coerce=int, empty_value=None)
+    status = forms.ChoiceField(label="Status", required=False, choices=[("", "Any status"), *Status.choices])
+    significant = forms.ChoiceField(
+        label="Significant",
+        required=False,
+        choices=[("", "Any"), ("yes", "Significant only"), ("no", "Not significant")],
+    )
+    occurred_from = forms.DateField(label="From", required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    occurred_to = forms.DateField(label="To", required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    sort = forms.ChoiceField(
+        required=False,
+        choices=[(k, k) for k in SORTS] + [(f"-{k}", f"-{k}") for k in SORTS],
+        widget=forms.HiddenInput,
+    )
+
+    def __init__(self, *args, schools, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["school"].choices = [("", "All my schools"), *((s.pk, s.name) for s in schools)]
+        self.fields["category"].choices = [("", "Any category") if c[0] == "" else c for c in category_choices()]
+
+    def filters(self) -> tuple[IncidentFilters, bool]:
+        """The filters, and whether the input was valid (invalid parts are ignored, never a 500)."""
+        valid = self.is_valid()
+        d = self.cleaned_data if hasattr(self, "cleaned_data") else {}
+        significant = {"yes": True, "no": False}.get(d.get("significant") or "")
+        return (
+            IncidentFilters(
+                school=d.get("school"),
+                category=d.get("category"),
+                status=d.get("status") or "",
+                significant=significant,
+                occurred_from=d.get("occurred_from"),
+                occurred_to=d.get("occurred_to"),
+                q=d.get("q") or "",
+                sort=d.get("sort") or "-occurred",
+            ),
+            valid,
+        )
+
+
+class ReviewForm(forms.Form):
+    version = forms.IntegerField(widget=forms.HiddenInput)
+    action = forms.ChoiceField(choices=[(a, a) for a in ("approve", "return", "close", "reopen")])
+    comment = forms.CharField(
+        label="Comment",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Required when returning or reopening: it goes to the author and into the history.",
+    )
+    disposition = forms.ChoiceField(
+        label="Disposition", required=False, choices=[("", "Choose a disposition"), *Disposition.choices]
+    )
+
+
+class SupplementForm(forms.Form):
+    text = forms.CharField(
+        label="Supplement",
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="Corrections and new facts. Supplements are dated, signed and cannot be changed.",
+    )
+    attachment = forms.FileField(
+        label="Photo or PDF",
+        required=False,
+        widget=forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png,image/heic,application/pdf"}),
+    )
+
+
+class AttachmentForm(forms.Form):
+    file = forms.FileField(
+        label="Photo or PDF",
+        widget=forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png,image/heic,application/pdf"}),
+    )
+    description = forms.CharField(label="Description", required=False, max_length=200)
+
+
+class PersonForm(forms.Form):
+    role = forms.ChoiceField(label="Role", choices=PersonInvolved.Role.choices)
+    person_type = forms.ChoiceField(label="Type", choices=PersonInvolved.Type.choices)
+    juvenile = forms.BooleanField(label="Juvenile (under 18)", required=False)
+    name = forms.CharField(label="Name", max_length=120)
+    grade = forms.ChoiceField(
+        label="Grade", required=False, choices=[("", "Not a student"), *PersonInvolved.Grade.choices]
+    )
+    description = forms.CharField(label="Description", required=False, max_length=300, help_text=NO_GANG_FIELD_HELP)
+
+
+class FollowUpForm(forms.Form):
+    task = forms.CharField(label="Task", max_length=200)
+    assigned_to = forms.ModelChoiceField(label="Assigned officer", queryset=Officer.objects.none())
+    due_on = forms.DateField(label="Due on", widget=forms.DateInput(attrs={"type": "date"}))
+    notes = forms.CharField(label="Notes", required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, officers, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["assigned_to"].queryset = officers
+
+
+class FollowUpUpdateForm(forms.Form):
+    version = forms.IntegerField(widget=forms.HiddenInput)
+    status = forms.ChoiceField(label="Status", choices=FollowUp.State.choices)
+    notes = forms.CharField(label="Notes", required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    outcome = forms.CharField(label="Outcome", required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class SignificanceForm(forms.Form):
+    version = forms.IntegerField(widget=forms.HiddenInput)
+    significant_reason = forms.CharField(label="Why it is significant", max_length=300)

@@ -1,0 +1,86 @@
+"""Fetch-and-check for incidents. Visibility derives from the school: a user sees an incident if they
+hold `view_school_incidents` on its school, or if it is significant and they hold
+`view_school_significant` (district and watch commanders). Drafts are their author's alone.
+
+Out of scope (or no such incident) → 404, the same answer for both, so existence is not leaked.
+In scope but lacking the permission asked for → 403. Both are audited.
+"""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from guardian.core import ObjectPermissionChecker
+
+from ssd.audit.models import Outcome
+from ssd.audit.services import audit_record
+
+from .models import Incident, Status
+
+VIEW = "view_school_incidents"
+SIGNIFICANT = "view_school_significant"
+STUDENTS = "view_school_students"
+REPORT = "report_school_incidents"
+REVIEW = "review_school_incidents"
+INCIDENT_PERMS = frozenset({VIEW, SIGNIFICANT})
+
+
+def school_perms(user, school) -> set[str]:
+    if not user.is_authenticated:
+        return set()
+    return set(ObjectPermissionChecker(user).get_perms(school))
+
+
+def can_see(user, incident: Incident, perms: set[str]) -> bool:
+    if incident.status == Status.DRAFT and incident.author_id != user.pk:
+        return False
+    return VIEW in perms or (incident.significant and SIGNIFICANT in perms)
+
+
+def deny_404(user, what: str) -> Http404:
+    audit_record(action="access.denied", user=user, outcome=Outcome.DENIED, detail=f"{what}: 404")
+    return Http404("No such incident.")
+
+
+def deny_403(user, obj, needs: str) -> PermissionDenied:
+    audit_record(action="access.denied", user=user, obj=obj, outcome=Outcome.DENIED, detail=f"needs {needs}: 403")
+    return PermissionDenied(f"You may not {needs} on this incident.")
+
+
+def get_incident_for_user(user, pk: int, *, perm: str = VIEW) -> Incident:
+    """The incident, with `user_perms` (the user's permissions on its school) set on it.
+
+    `perm` is what the page needs beyond seeing it: a school permission codename (e.g.
+    `review_school_incidents`), or `VIEW` to need nothing more. A significant-only viewer asked for
+    `VIEW` passes: seeing the incident is exactly what they hold.
+    """
+    incident = (
+        Incident.objects.select_related("school__psa__district__area", "category", "author__officer")
+        .filter(pk=pk)
+        .first()
+    )
+    perms = school_perms(user, incident.school) if incident is not None else set()
+    if incident is None or not can_see(user, incident, perms):
+        raise deny_404(user, f"incidents.incident {pk}")
+    if perm != VIEW and perm not in perms:
+        raise deny_403(user, incident, perm)
+    incident.user_perms = frozenset(perms)
+    return incident
+
+
+def require_incident_scope(user, *, perm: str | None = None) -> None:
+    """For pages that are not about one incident (list, new, queues): 404 to a user who may see no
+    incident anywhere (contract roles, unassigned users), 403 to one who may see incidents but lacks
+    `perm` on every school."""
+    from schools.selectors import school_list
+
+    if not user.is_authenticated:
+        raise Http404
+    held = set(school_list(user=user, perm=VIEW).values_list("pk", flat=True)[:1]) or set(
+        school_list(user=user, perm=SIGNIFICANT).values_list("pk", flat=True)[:1]
+    )
+    if not held:
+        raise deny_404(user, "incidents pages (no incident scope)")
+    if perm and not school_list(user=user, perm=perm).exists():
+        audit_record(action="access.denied", user=user, outcome=Outcome.DENIED, detail=f"needs {perm}: 403")
+        raise PermissionDenied(f"You need {perm} on at least one school.")

@@ -1,0 +1,723 @@
+"""Every write to incidents: keyword-only, atomic, validated, audited in the same transaction.
+
+Each service re-checks the user's permissions on the school (views check too, but a forged POST
+must meet the same refusal here) and raises `DomainError` with a message a person can read.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import uuid
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from personnel.models import Officer, Role
+from personnel.scope import roles_of
+from schools.models import School
+from ssd.audit.services import audit_record, model_changes
+from ssd.errors import DomainError
+
+from .events import significant_incident_event
+from .models import (
+    EDITABLE_STATUSES,
+    Attachment,
+    ChecklistItem,
+    ChecklistTick,
+    Disposition,
+    FollowUp,
+    Incident,
+    IncidentCategory,
+    Location,
+    PersonInvolved,
+    SignificanceSource,
+    Status,
+    StatusChange,
+    Supplement,
+)
+from .permissions import REPORT, REVIEW, VIEW, can_see, school_perms
+
+ALLOWED_TYPES = {"image/jpeg", "image/png", "image/heic", "application/pdf"}
+DRAFT_FIELDS = (
+    "school",
+    "occurred_at",
+    "location",
+    "location_detail",
+    "category",
+    "officer_significant",
+    "significant_reason",
+    "weapons_involved",
+    "weapons_description",
+    "injuries",
+    "injuries_description",
+    "arrests",
+    "referrals",
+    "ccn",
+    "narrative",
+)
+
+
+# --- helpers ---------------------------------------------------------------------------------------
+
+
+def _lock(incident: Incident) -> Incident:
+    return Incident.objects.select_related("school", "category").select_for_update(of=("self",)).get(pk=incident.pk)
+
+
+def _check_version(incident: Incident, expected_version: int | None) -> None:
+    if expected_version is not None and incident.version != expected_version:
+        raise DomainError(
+            "Someone else changed this incident after you opened it, so your changes were not saved. "
+            "Your text is still in the form: copy what you need, reload the page to see the latest "
+            "version, and make your change again.",
+            code="conflict",
+        )
+
+
+def _full_clean(obj, *, exclude: list[str] | None = None) -> None:
+    try:
+        obj.full_clean(exclude=exclude)
+    except ValidationError as exc:
+        field, messages = next(iter(exc.message_dict.items()))
+        raise DomainError(" ".join(messages), field=None if field == "__all__" else field) from exc
+
+
+def _bump(incident: Incident, fields: list[str]) -> None:
+    incident.version += 1
+    incident.updated_at = timezone.now()
+    incident.save(update_fields=[*fields, "version", "updated_at"])
+
+
+def _snapshot(incident: Incident) -> dict[str, Any]:
+    return {
+        "school": incident.school_id,
+        "occurred_at": incident.occurred_at.isoformat() if incident.occurred_at else None,
+        "location": incident.location,
+        "location_detail": incident.location_detail,
+        "category": incident.category_id,
+        "significant": incident.significant,
+        "significance_source": incident.significance_source,
+        "weapons_involved": incident.weapons_involved,
+        "injuries": incident.injuries,
+        "arrests": incident.arrests,
+        "referrals": incident.referrals,
+        "ccn": incident.ccn,
+        # The audit log says the narrative changed, never what it says.
+        "narrative_length": len(incident.narrative),
+    }
+
+
+def is_division_admin(user) -> bool:
+    return Role.DIVISION_ADMIN in roles_of(user)
+
+
+def significance_rule(*, category: IncidentCategory, weapons_involved: bool, arrests: int) -> str:
+    """Why the facts make an incident significant, or "" when they do not. The category part is
+    data (`IncidentCategory.significant_by_default`, edited by a division admin)."""
+    if category.is_weapon or weapons_involved:
+        return "A weapon was involved."
+    if category.significant_by_default:
+        return f"Category: {category.name}."
+    if arrests > 0:
+        return "An arrest was made."
+    return ""
+
+
+def _apply_significance(incident: Incident, *, officer_significant: bool, reason: str) -> None:
+    """Set the significance fields from the rules, or from the officer's judgement with a reason.
+    A significance already fixed by a reviewer or admin after submission is never lowered here."""
+    rule = significance_rule(
+        category=incident.category, weapons_involved=incident.weapons_involved, arrests=incident.arrests
+    )
+    reason = (reason or "").strip()
+    if rule:
+        incident.significant = True
+        incident.significance_source = SignificanceSource.RULE
+        incident.significant_reason = rule
+    elif officer_significant:
+        if not reason:
+            raise DomainError(
+                "Say why this incident is significant: the reason goes to the chain of command.",
+                field="significant_reason",
+            )
+        incident.significant = True
+        incident.significance_source = SignificanceSource.OFFICER
+        incident.significant_reason = reason[:300]
+    else:
+        incident.significant = False
+        incident.significance_source = ""
+        incident.significant_reason = ""
+
+
+def _validate_facts(
+    *, by, school: School, category: IncidentCategory, occurred_at: dt.datetime, reported_at: dt.datetime | None = None
+) -> None:
+    if REPORT not in school_perms(by, school):
+        raise DomainError("You cannot log incidents at that school: it is not one of your schools.", field="school")
+    if not category.active:
+        raise DomainError("Choose a category from the list.", field="category")
+    if occurred_at is None:
+        raise DomainError("Enter the date and time the incident occurred.", field="occurred_at")
+    if timezone.is_naive(occurred_at):
+        occurred_at = timezone.make_aware(occurred_at)
+    if occurred_at > timezone.now():
+        raise DomainError("The incident cannot have occurred in the future.", field="occurred_at")
+    if reported_at is not None and occurred_at > reported_at:
+        raise DomainError(
+            f"The incident was first reported {timezone.localtime(reported_at):%m/%d/%Y %H:%M}: "
+            "it cannot have occurred after that.",
+            field="occurred_at",
+        )
+
+
+def _status_change(incident: Incident, *, action: str, from_status: str, by, comment: str = "", disposition=""):
+    change = StatusChange(
+        incident=incident,
+        action=action,
+        from_status=from_status,
+        to_status=incident.status,
+        by=by,
+        comment=comment,
+        disposition=disposition,
+    )
+    _full_clean(change, exclude=["incident", "by"])
+    change.save()
+    audit_record(
+        action="record.status",
+        user=by,
+        obj=incident,
+        changes={
+            "status": [from_status, incident.status],
+            **({"disposition": [None, disposition]} if disposition else {}),
+        },
+        detail=action,
+    )
+    return change
+
+
+def _set_fields(incident: Incident, fields: dict[str, Any]) -> tuple[bool, str]:
+    unknown = set(fields) - set(DRAFT_FIELDS)
+    if unknown:
+        raise TypeError(f"unknown incident fields: {sorted(unknown)}")
+    officer_significant = bool(fields.pop("officer_significant", False))
+    reason = fields.pop("significant_reason", "") or ""
+    for name, value in fields.items():
+        if isinstance(value, str):
+            value = value.strip()
+        setattr(incident, name, value)
+    return officer_significant, reason
+
+
+# --- drafts -------------------------------------------------------------------------------------------
+
+
+def incident_create_draft(
+    *,
+    by,
+    school: School,
+    category: IncidentCategory,
+    occurred_at: dt.datetime,
+    idempotency_key: uuid.UUID | str | None = None,
+    **fields,
+) -> Incident:
+    """A new draft. A second call with the same `idempotency_key` (a double-clicked button, a
+    retried request) returns the first incident, marked `replayed`, and changes nothing."""
+    key = uuid.UUID(str(idempotency_key)) if idempotency_key else uuid.uuid4()
+    with transaction.atomic():
+        existing = Incident.objects.filter(idempotency_key=key).first()
+        if existing is not None:
+            return _replay(existing, by)
+        incident = Incident(author=by, idempotency_key=key, status=Status.DRAFT)
+        fields.update(school=school, category=category, occurred_at=occurred_at)
+        fields.setdefault("location", Location.OTHER)
+        officer_significant, reason = _set_fields(incident, dict(fields))
+        _validate_facts(by=by, school=incident.school, category=incident.category, occurred_at=incident.occurred_at)
+        _apply_significance(incident, officer_significant=officer_significant, reason=reason)
+        incident.reported_at = incident.created_at = incident.updated_at = timezone.now()
+        _full_clean(incident, exclude=["author"])
+        try:
+            # A savepoint: two requests racing with one key meet the unique constraint, and the
+            # loser answers with the winner's incident.
+            with transaction.atomic():
+                incident.save()
+        except IntegrityError:
+            existing = Incident.objects.filter(idempotency_key=key).first()
+            if existing is None:
+                raise
+            return _replay(existing, by)
+        audit_record(action="record.create", user=by, obj=incident, changes=model_changes({}, _snapshot(incident)))
+        incident.replayed = False
+        return incident
+
+
+def _replay(existing: Incident, by) -> Incident:
+    if existing.author_id != by.pk:
+        raise DomainError("This form was already used. Reload the page and start again.")
+    existing.replayed = True
+    return existing
+
+
+def incident_update_draft(*, incident: Incident, by, expected_version: int, **fields) -> Incident:
+    with transaction.atomic():
+        incident = _lock(incident)
+        if incident.author_id != by.pk:
+            raise DomainError("Only the officer who wrote this incident can edit it.")
+        if incident.status not in EDITABLE_STATUSES:
+            raise DomainError("This incident has been submitted and can no longer be edited: add a supplement instead.")
+        _check_version(incident, expected_version)
+        before = _snapshot(incident)
+        officer_significant, reason = _set_fields(incident, dict(fields))
+        if incident.submitted_at is None:
+            # Until it is first submitted, a draft is "reported" when it was last saved.
+            incident.reported_at = timezone.now()
+        _validate_facts(
+            by=by,
+            school=incident.school,
+            category=incident.category,
+            occurred_at=incident.occurred_at,
+            reported_at=incident.reported_at,
+        )
+        _apply_significance(incident, officer_significant=officer_significant, reason=reason)
+        _full_clean(incident, exclude=["author"])
+        incident.version += 1
+        incident.updated_at = timezone.now()
+        incident.save()
+        audit_record(action="record.update", user=by, obj=incident, changes=model_changes(before, _snapshot(incident)))
+        return incident
+
+
+# --- workflow -----------------------------------------------------------------------------------------
+
+
+def incident_submit(*, incident: Incident, by, expected_version: int | None = None) -> Incident:
+    """draft or returned → submitted. Idempotent by a status guard: submitting an incident its
+    author has just submitted (the second click of a double-click) changes nothing."""
+    with transaction.atomic():
+        incident = _lock(incident)
+        if incident.author_id != by.pk:
+            raise DomainError("Only the officer who wrote this incident can submit it.")
+        if incident.status == Status.SUBMITTED:
+            incident.replayed = True
+            return incident
+        if incident.status not in EDITABLE_STATUSES:
+            raise DomainError(f"This incident is {incident.get_status_display().lower()}: it cannot be submitted.")
+        _check_version(incident, expected_version)
+        if not incident.narrative.strip():
+            raise DomainError("Write the narrative: what happened, in your own words.", field="narrative")
+        _validate_facts(by=by, school=incident.school, category=incident.category, occurred_at=incident.occurred_at)
+        previous = incident.status
+        incident.status = Status.SUBMITTED
+        if incident.submitted_at is None:
+            incident.submitted_at = incident.reported_at = timezone.now()
+        _full_clean(incident, exclude=["author"])
+        _bump(incident, ["status", "submitted_at", "reported_at"])
+        _status_change(incident, action=StatusChange.Action.SUBMIT, from_status=previous, by=by)
+        if incident.significant and incident.significant_at is None:
+            significant_incident_event(incident=incident, by=by)
+        incident.replayed = False
+        return incident
+
+
+def _check_reviewer(incident: Incident, by) -> None:
+    perms = school_perms(by, incident.school)
+    if REVIEW not in perms:
+        raise DomainError("Only a sergeant whose districts hold this school can review this incident.")
+    if incident.author_id == by.pk:
+        raise DomainError("You cannot review an incident you wrote: another sergeant must review it.")
+
+
+def incident_return(*, incident: Incident, by, comment: str, expected_version: int | None = None) -> Incident:
+    comment = (comment or "").strip()
+    with transaction.atomic():
+        incident = _lock(incident)
+        _check_reviewer(incident, by)
+        _check_version(incident, expected_version)
+        if incident.status != Status.SUBMITTED:
+            raise DomainError("Only a submitted incident can be returned for correction.")
+        if not comment:
+            raise DomainError("Say what needs correcting: the comment goes to the author.", field="comment")
+        incident.status = Status.RETURNED
+        incident.reviewed_at = timezone.now()
+        _bump(incident, ["status", "reviewed_at"])
+        _status_change(
+            incident, action=StatusChange.Action.RETURN, from_status=Status.SUBMITTED, by=by, comment=comment
+        )
+        return incident
+
+
+def incident_approve(*, incident: Incident, by, comment: str = "", expected_version: int | None = None) -> Incident:
+    with transaction.atomic():
+        incident = _lock(incident)
+        _check_reviewer(incident, by)
+        _check_version(incident, expected_version)
+        if incident.status != Status.SUBMITTED:
+            raise DomainError("Only a submitted incident can be approved.")
+        incident.status = Status.APPROVED
+        incident.reviewed_at = timezone.now()
+        _bump(incident, ["status", "reviewed_at"])
+        _status_change(
+            incident,
+            action=StatusChange.Action.APPROVE,
+            from_status=Status.SUBMITTED,
+            by=by,
+            comment=(comment or "").strip(),
+        )
+        return incident
+
+
+def incident_close(
+    *, incident: Incident, by, disposition: str, comment: str = "", expected_version: int | None = None
+) -> Incident:
+    if disposition not in Disposition.values:
+        raise DomainError("Choose a disposition.", field="disposition")
+    with transaction.atomic():
+        incident = _lock(incident)
+        _check_reviewer(incident, by)
+        _check_version(incident, expected_version)
+        if incident.status != Status.APPROVED:
+            raise DomainError("Only an approved incident can be closed.")
+        incident.status = Status.CLOSED
+        incident.disposition = disposition
+        incident.closed_at = timezone.now()
+        _full_clean(incident, exclude=["author"])
+        _bump(incident, ["status", "disposition", "closed_at"])
+        _status_change(
+            incident,
+            action=StatusChange.Action.CLOSE,
+            from_status=Status.APPROVED,
+            by=by,
+            comment=(comment or "").strip(),
+            disposition=disposition,
+        )
+        return incident
+
+
+def incident_reopen(*, incident: Incident, by, reason: str, expected_version: int | None = None) -> Incident:
+    reason = (reason or "").strip()
+    with transaction.atomic():
+        incident = _lock(incident)
+        _check_reviewer(incident, by)
+        _check_version(incident, expected_version)
+        if incident.status != Status.CLOSED:
+            raise DomainError("Only a closed incident can be reopened.")
+        if not reason:
+            raise DomainError("Give the reason for reopening: it is recorded on the incident.", field="comment")
+        old = incident.disposition
+        incident.status = Status.APPROVED
+        incident.disposition = ""
+        incident.closed_at = None
+        _bump(incident, ["status", "disposition", "closed_at"])
+        _status_change(
+            incident,
+            action=StatusChange.Action.REOPEN,
+            from_status=Status.CLOSED,
+            by=by,
+            comment=reason,
+            disposition=old,
+        )
+        return incident
+
+
+def incident_mark_significant(*, incident: Incident, by, reason: str, expected_version: int | None = None) -> Incident:
+    """After submission, a reviewing sergeant or a division admin marks an incident significant."""
+    reason = (reason or "").strip()
+    with transaction.atomic():
+        incident = _lock(incident)
+        admin = is_division_admin(by)
+        if not admin and REVIEW not in school_perms(by, incident.school):
+            raise DomainError("Only a reviewing sergeant or a division admin can mark this incident significant.")
+        _check_version(incident, expected_version)
+        if incident.status == Status.DRAFT:
+            raise DomainError("Mark a draft significant on its form.")
+        if incident.significant:
+            raise DomainError("This incident is already significant.")
+        if not reason:
+            raise DomainError("Say why this incident is significant.", field="significant_reason")
+        incident.significant = True
+        incident.significance_source = SignificanceSource.ADMIN if admin else SignificanceSource.OFFICER
+        incident.significant_reason = reason[:300]
+        _bump(incident, ["significant", "significance_source", "significant_reason"])
+        audit_record(
+            action="record.update", user=by, obj=incident, changes={"significant": ["False", "True"]}, detail=reason
+        )
+        significant_incident_event(incident=incident, by=by)
+        return incident
+
+
+# --- supplements, people, attachments --------------------------------------------------------------
+
+
+def _may_add_to(incident: Incident, by) -> set[str]:
+    perms = school_perms(by, incident.school)
+    if not can_see(by, incident, perms):
+        raise DomainError("You cannot add to this incident.")
+    if incident.author_id != by.pk and not perms & {REPORT, REVIEW}:
+        raise DomainError("Only the school's officers and their sergeants can add to this incident.")
+    return perms
+
+
+def supplement_add(*, incident: Incident, by, text: str) -> Supplement:
+    text = (text or "").strip()
+    with transaction.atomic():
+        incident = _lock(incident)
+        _may_add_to(incident, by)
+        if incident.status == Status.DRAFT:
+            raise DomainError("This incident is still a draft: edit it instead of adding a supplement.")
+        if not text:
+            raise DomainError("Write the supplement.", field="text")
+        supplement = Supplement(incident=incident, author=by, text=text)
+        _full_clean(supplement, exclude=["incident", "author"])
+        supplement.save()
+        audit_record(action="record.create", user=by, obj=supplement, changes={"incident": [None, str(incident.pk)]})
+        return supplement
+
+
+def person_add(
+    *,
+    incident: Incident,
+    by,
+    role: str,
+    person_type: str,
+    name: str,
+    juvenile: bool = False,
+    grade: str = "",
+    description: str = "",
+) -> PersonInvolved:
+    with transaction.atomic():
+        incident = _lock(incident)
+        if incident.author_id != by.pk or incident.status not in EDITABLE_STATUSES:
+            raise DomainError("People can be added while the author edits the draft; afterwards, in a supplement.")
+        if grade and person_type != PersonInvolved.Type.STUDENT:
+            raise DomainError("Only a student has a grade.", field="grade")
+        person = PersonInvolved(
+            incident=incident,
+            role=role,
+            person_type=person_type,
+            name=(name or "").strip(),
+            juvenile=juvenile,
+            grade=grade or "",
+            description=(description or "").strip(),
+            added_by=by,
+        )
+        _full_clean(person, exclude=["incident", "added_by"])
+        person.save()
+        # No name in the audit row: the row is about a (possibly juvenile) person.
+        audit_record(
+            action="record.create",
+            user=by,
+            obj=person,
+            changes={"incident": [None, str(incident.pk)], "role": [None, role]},
+        )
+        return person
+
+
+def person_remove(*, person: PersonInvolved, by) -> None:
+    with transaction.atomic():
+        incident = _lock(person.incident)
+        if incident.author_id != by.pk or incident.status not in EDITABLE_STATUSES:
+            raise DomainError("People can only be removed while the author edits the draft.")
+        audit_record(action="record.delete", user=by, obj=person, changes={"incident": [str(incident.pk), None]})
+        person.delete()
+
+
+def detect_content_type(head: bytes) -> str | None:
+    import filetype
+
+    kind = filetype.guess(head)
+    return kind.mime if kind is not None else None
+
+
+def check_upload(upload: UploadedFile) -> tuple[str, str]:
+    """(content type, sha256) of an upload, refusing what is too big or not a photo or PDF by its
+    content (the name and the browser's claimed type are ignored)."""
+    if upload.size is None or upload.size == 0:
+        raise DomainError("The file is empty.", field="file")
+    limit = settings.SSD_MAX_UPLOAD_BYTES
+    if upload.size > limit:
+        raise DomainError(
+            f"The file is too big ({upload.size / 1_048_576:.1f} MB): the limit is {limit / 1_048_576:.0f} MB.",
+            field="file",
+        )
+    upload.seek(0)
+    head = upload.read(8192)
+    content_type = detect_content_type(head)
+    if content_type not in ALLOWED_TYPES:
+        raise DomainError("Attach a photo (JPEG, PNG or HEIC) or a PDF: this file is neither.", field="file")
+    if content_type in ("image/jpeg", "image/png"):
+        from PIL import Image, UnidentifiedImageError
+
+        upload.seek(0)
+        try:
+            with Image.open(upload) as image:
+                image.verify()
+        except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
+            raise DomainError("The photo is damaged or not really an image.", field="file") from exc
+    digest = hashlib.sha256()
+    upload.seek(0)
+    for chunk in upload.chunks():
+        digest.update(chunk)
+    upload.seek(0)
+    return content_type, digest.hexdigest()
+
+
+def attachment_add(
+    *, incident: Incident, by, upload: UploadedFile, description: str = "", supplement: Supplement | None = None
+) -> Attachment:
+    """Attach a photo or PDF. While the author edits the draft, or afterwards by the school's
+    officers and sergeants (append-only, like supplements). The same file twice is one attachment."""
+    content_type, sha256 = check_upload(upload)
+    with transaction.atomic():
+        incident = _lock(incident)
+        _may_add_to(incident, by)
+        if incident.status == Status.DRAFT and incident.author_id != by.pk:
+            raise DomainError("Only the author can add to a draft.")
+        existing = incident.attachments.filter(sha256=sha256).first()
+        if existing is not None:
+            existing.replayed = True
+            return existing
+        name = (upload.name or "upload").rsplit("/", 1)[-1][:200]
+        attachment = Attachment(
+            incident=incident,
+            supplement=supplement,
+            original_name=name,
+            content_type=content_type,
+            size=upload.size,
+            sha256=sha256,
+            description=(description or "").strip()[:200],
+            uploaded_by=by,
+        )
+        attachment.file.save(f"{uuid.uuid4().hex}", upload, save=False)
+        stored = attachment.file.name
+        try:
+            _full_clean(attachment, exclude=["incident", "supplement", "uploaded_by", "file"])
+            attachment.save()
+            audit_record(
+                action="record.create",
+                user=by,
+                obj=attachment,
+                changes={
+                    "incident": [None, str(incident.pk)],
+                    "content_type": [None, content_type],
+                    "sha256": [None, sha256],
+                },
+            )
+        except Exception:
+            attachment.file.storage.delete(stored)
+            raise
+        attachment.replayed = False
+        return attachment
+
+
+# --- follow-ups and checklists ------------------------------------------------------------------------
+
+
+def followup_create(
+    *, incident: Incident, by, assigned_to: Officer, due_on: dt.date, task: str, notes: str = ""
+) -> FollowUp:
+    with transaction.atomic():
+        incident = _lock(incident)
+        perms = _may_add_to(incident, by)
+        if incident.status == Status.DRAFT:
+            raise DomainError("Submit the incident before assigning follow-ups.")
+        if incident.status == Status.CLOSED:
+            raise DomainError("This incident is closed: reopen it to assign a follow-up.")
+        if REVIEW not in perms and assigned_to.user_id != by.pk:
+            raise DomainError("Only a sergeant can assign a follow-up to another officer.", field="assigned_to")
+        assignee_perms = school_perms(assigned_to.user, incident.school)
+        if VIEW not in assignee_perms:
+            raise DomainError(f"{assigned_to.full_name} does not cover this school.", field="assigned_to")
+        if due_on < incident.occurred_at.date():
+            raise DomainError("The due date is before the incident.", field="due_on")
+        followup = FollowUp(
+            incident=incident,
+            assigned_to=assigned_to,
+            due_on=due_on,
+            task=(task or "").strip(),
+            notes=(notes or "").strip(),
+            created_by=by,
+        )
+        _full_clean(followup, exclude=["incident", "assigned_to", "created_by"])
+        followup.save()
+        audit_record(
+            action="record.create",
+            user=by,
+            obj=followup,
+            changes={
+                "incident": [None, str(incident.pk)],
+                "assigned_to": [None, str(assigned_to.pk)],
+                "due_on": [None, str(due_on)],
+            },
+        )
+        return followup
+
+
+def followup_update(
+    *, followup: FollowUp, by, expected_version: int, status: str, notes: str = "", outcome: str = ""
+) -> FollowUp:
+    with transaction.atomic():
+        followup = (
+            FollowUp.objects.select_for_update().select_related("incident__school", "assigned_to").get(pk=followup.pk)
+        )
+        perms = school_perms(by, followup.incident.school)
+        if followup.assigned_to.user_id != by.pk and REVIEW not in perms:
+            raise DomainError("Only the assigned officer or a reviewing sergeant can update this follow-up.")
+        if followup.version != expected_version:
+            raise DomainError(
+                "Someone else updated this follow-up after you opened it; nothing was saved. Reload to see it.",
+                code="conflict",
+            )
+        if status not in FollowUp.State.values:
+            raise DomainError("Choose a status.", field="status")
+        outcome = (outcome or "").strip()
+        if status == FollowUp.State.DONE and not outcome:
+            raise DomainError("Record the outcome before marking the follow-up done.", field="outcome")
+        before = {
+            "status": followup.status,
+            "notes_length": len(followup.notes),
+            "outcome_length": len(followup.outcome),
+        }
+        followup.status = status
+        followup.notes = (notes or "").strip()
+        followup.outcome = outcome
+        finished = status in (FollowUp.State.DONE, FollowUp.State.CANCELLED)
+        if finished and followup.completed_at is None:
+            followup.completed_at = timezone.now()
+        elif not finished:
+            followup.completed_at = None
+        followup.version += 1
+        _full_clean(followup, exclude=["incident", "assigned_to", "created_by"])
+        followup.save(update_fields=["status", "notes", "outcome", "completed_at", "version"])
+        after = {
+            "status": followup.status,
+            "notes_length": len(followup.notes),
+            "outcome_length": len(followup.outcome),
+        }
+        audit_record(action="record.update", user=by, obj=followup, changes=model_changes(before, after))
+        return followup
+
+
+def checklist_tick(*, incident: Incident, item: ChecklistItem, by, ticked: bool) -> ChecklistTick | None:
+    """Tick (or untick) one checklist item of the incident's category. Idempotent."""
+    with transaction.atomic():
+        incident = _lock(incident)
+        _may_add_to(incident, by)
+        if incident.status == Status.CLOSED:
+            raise DomainError("This incident is closed: its checklist is final.")
+        if item.template.category_id != incident.category_id or not item.active:
+            raise DomainError("That task is not on this incident's checklist.")
+        existing = ChecklistTick.objects.filter(incident=incident, item=item).first()
+        if ticked:
+            if existing is not None:
+                return existing
+            tick = ChecklistTick.objects.create(incident=incident, item=item, by=by)
+            audit_record(action="record.create", user=by, obj=tick, changes={"item": [None, str(item.pk)]})
+            return tick
+        if existing is not None:
+            audit_record(action="record.delete", user=by, obj=existing, changes={"item": [str(item.pk), None]})
+            existing.delete()
+        return None

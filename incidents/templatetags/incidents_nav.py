@@ -1,0 +1,38 @@
+"""The incidents links in the page header, and the sergeant's review count (one query)."""
+
+from __future__ import annotations
+
+from django import template
+
+from personnel.models import Role
+
+register = template.Library()
+
+# Roles whose assignments carry view_school_incidents or view_school_significant (personnel.scope).
+INCIDENT_ROLES = frozenset(
+    {
+        Role.SRO,
+        Role.SERGEANT,
+        Role.LIEUTENANT,
+        Role.SROC,
+        Role.COMMANDER,
+        Role.DIVISION_ADMIN,
+        Role.DISTRICT_COMMANDER,
+        Role.WATCH_COMMANDER,
+    }
+)
+
+
+@register.simple_tag(takes_context=True)
+def incidents_nav_state(context) -> dict:
+    roles = context.get("nav_roles") or frozenset()
+    request = context.get("request")
+    state = {"visible": bool(roles & INCIDENT_ROLES), "report": Role.SRO in roles, "review": Role.SERGEANT in roles}
+    if state["review"] and request is not None:
+        cached = getattr(request, "_incident_review_count", None)
+        if cached is None:
+            from incidents.selectors import review_count
+
+            cached = request._incident_review_count = review_count(user=request.user)
+        state["review_count"] = cached
+    return state

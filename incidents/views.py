@@ -1,0 +1,532 @@
+"""Incident pages: thin views. access (incidents.permissions) → form → service → render.
+
+A refusal from a service (`DomainError`) re-renders the page with the user's input and the message:
+nothing is half-saved and nothing typed is lost.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.db.models import Q
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from personnel.models import Officer
+from schools.models import School, SchoolUserObjectPermission
+from schools.selectors import school_ids, school_list
+from ssd.audit.services import audit_record, disclosure_record
+from ssd.errors import DomainError
+
+from . import services
+from .forms import (
+    AttachmentForm,
+    FilterForm,
+    FollowUpForm,
+    FollowUpUpdateForm,
+    IncidentForm,
+    PersonForm,
+    ReviewForm,
+    SignificanceForm,
+    SupplementForm,
+)
+from .models import Attachment, ChecklistItem, FollowUp, PersonInvolved, Status
+from .permissions import (
+    REPORT,
+    REVIEW,
+    SIGNIFICANT,
+    VIEW,
+    deny_403,
+    deny_404,
+    get_incident_for_user,
+    require_incident_scope,
+)
+from .selectors import followup_list, incident_detail, incident_list, review_queue, students_visible
+
+PAGE_SIZE = 25
+
+
+def _form_error(form, exc: DomainError) -> None:
+    field = exc.field if exc.field in form.fields else None
+    form.add_error(field, exc.message)
+
+
+# --- list ---------------------------------------------------------------------------------------------
+
+
+@require_GET
+def incident_list_view(request: HttpRequest) -> HttpResponse:
+    require_incident_scope(request.user)
+    user = request.user
+    schools = list(
+        School.objects.filter(
+            Q(pk__in=school_ids(user=user, perm=VIEW)) | Q(pk__in=school_ids(user=user, perm=SIGNIFICANT))
+        )
+        .only("pk", "name")
+        .order_by("name")
+    )
+    form = FilterForm(request.GET or None, schools=schools)
+    filters, valid = form.filters() if request.GET else (FilterForm(schools=schools).filters()[0], True)
+    page = Paginator(incident_list(user=user, filters=filters), PAGE_SIZE).get_page(request.GET.get("page"))
+    params = request.GET.copy()
+    params.pop("page", None)
+    sort_params = params.copy()
+    sort_params.pop("sort", None)
+    context = {
+        "form": form,
+        "page": page,
+        "filters": filters,
+        "query": params.urlencode(),
+        "sort_query": sort_params.urlencode(),
+        "can_report": school_list(user=user, perm=REPORT).exists(),
+        "sort_links": _sort_links(filters.sort),
+    }
+    template = "incidents/incident_list.html"
+    if request.htmx and not request.htmx.boosted:
+        template += "#results"
+    return render(request, template, context)
+
+
+def _sort_links(current: str) -> dict[str, dict[str, str]]:
+    links = {}
+    for key in ("occurred", "reported", "school", "category", "status"):
+        if current == f"-{key}":
+            links[key] = {"next": key, "aria": "descending"}
+        elif current == key:
+            links[key] = {"next": f"-{key}", "aria": "ascending"}
+        else:
+            links[key] = {"next": f"-{key}" if key in ("occurred", "reported") else key, "aria": ""}
+    return links
+
+
+# --- new and edit ------------------------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+def incident_new(request: HttpRequest) -> HttpResponse:
+    require_incident_scope(request.user, perm=REPORT)
+    schools = school_list(user=request.user, perm=REPORT).order_by("name")
+    if request.method == "POST":
+        form = IncidentForm(request.POST, request.FILES, schools=schools)
+        if form.is_valid():
+            submit = "submit" in request.POST
+            try:
+                incident = _create(request, form, submit=submit)
+            except DomainError as exc:
+                _form_error(form, exc)
+            else:
+                if getattr(incident, "replayed", False):
+                    messages.info(request, "This incident was already saved: here it is.")
+                elif incident.status == Status.SUBMITTED:
+                    messages.success(request, f"Incident {incident.pk} submitted for review.")
+                else:
+                    messages.success(request, f"Draft saved as incident {incident.pk}. It is only visible to you.")
+                return redirect(incident)
+        return render(request, "incidents/incident_form.html", {"form": form, "incident": None}, status=400)
+    initial = {"occurred_at": timezone.localtime().strftime("%Y-%m-%dT%H:%M")}
+    school_ids = list(schools.values_list("pk", flat=True)[:2])
+    if len(school_ids) == 1:
+        initial["school"] = school_ids[0]
+    form = IncidentForm(initial=initial, schools=schools)
+    return render(request, "incidents/incident_form.html", {"form": form, "incident": None})
+
+
+def _create(request, form: IncidentForm, *, submit: bool):
+    with transaction.atomic():
+        incident = services.incident_create_draft(
+            by=request.user, idempotency_key=form.cleaned_data["token"], **form.service_fields()
+        )
+        if getattr(incident, "replayed", False):
+            return incident
+        upload = form.cleaned_data.get("attachment")
+        if upload:
+            services.attachment_add(incident=incident, by=request.user, upload=upload)
+        if submit:
+            incident = services.incident_submit(incident=incident, by=request.user)
+        return incident
+
+
+@require_http_methods(["GET", "POST"])
+def incident_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    incident = get_incident_for_user(request.user, pk)
+    if incident.author_id != request.user.pk:
+        raise deny_403(request.user, incident, "edit (author only)")
+    if not incident.is_editable:
+        messages.info(request, "This incident has been submitted: add a supplement for corrections and new facts.")
+        return redirect(incident)
+    schools = school_list(user=request.user, perm=REPORT).order_by("name")
+    if request.method == "POST":
+        form = IncidentForm(request.POST, request.FILES, schools=schools)
+        if form.is_valid():
+            try:
+                incident = _update(request, incident, form, submit="submit" in request.POST)
+            except DomainError as exc:
+                _form_error(form, exc)
+            else:
+                if incident.status == Status.SUBMITTED:
+                    messages.success(request, f"Incident {incident.pk} submitted for review.")
+                else:
+                    messages.success(request, "Draft saved.")
+                return redirect(incident)
+        return render(request, "incidents/incident_form.html", {"form": form, "incident": incident}, status=400)
+    form = IncidentForm(initial=IncidentForm.initial_from(incident), schools=schools)
+    return render(request, "incidents/incident_form.html", {"form": form, "incident": incident})
+
+
+def _update(request, incident, form: IncidentForm, *, submit: bool):
+    with transaction.atomic():
+        incident = services.incident_update_draft(
+            incident=incident,
+            by=request.user,
+            expected_version=form.cleaned_data.get("version") or 0,
+            **form.service_fields(),
+        )
+        upload = form.cleaned_data.get("attachment")
+        if upload:
+            services.attachment_add(incident=incident, by=request.user, upload=upload)
+        if submit:
+            incident = services.incident_submit(incident=incident, by=request.user)
+        return incident
+
+
+# --- detail and print -------------------------------------------------------------------------------
+
+
+def _capabilities(request, incident) -> dict[str, bool]:
+    perms = incident.user_perms
+    user = request.user
+    author = incident.author_id == user.pk
+    reviewer = REVIEW in perms and not author
+    contributor = author or bool(perms & {REPORT, REVIEW})
+    status = incident.status
+    return {
+        "edit": author and incident.is_editable,
+        "people": author and incident.is_editable,
+        "attach": contributor and (status != Status.DRAFT or author),
+        "approve": reviewer and status == Status.SUBMITTED,
+        "return": reviewer and status == Status.SUBMITTED,
+        "close": reviewer and status == Status.APPROVED,
+        "reopen": reviewer and status == Status.CLOSED,
+        "supplement": contributor and status != Status.DRAFT,
+        "followup_add": contributor and status not in (Status.DRAFT, Status.CLOSED),
+        "followup_assign_others": REVIEW in perms,
+        "tick": contributor and status != Status.CLOSED,
+        "mark_significant": not incident.significant
+        and status != Status.DRAFT
+        and (REVIEW in perms or services.is_division_admin(user)),
+    }
+
+
+def _people(incident, *, show_students: bool) -> tuple[list[dict], list[int]]:
+    rows, disclosed = [], []
+    for person in incident.people.all():
+        hidden = person.is_protected and not show_students
+        rows.append({"person": person, "hidden": hidden})
+        if person.is_protected and not hidden:
+            disclosed.append(person.pk)
+    return rows, disclosed
+
+
+def _followup_officers(incident, user, can_assign_others: bool):
+    if not can_assign_others:
+        return Officer.objects.filter(user=user).select_related("user")
+    holders = SchoolUserObjectPermission.objects.filter(
+        content_object_id=incident.school_id, permission__codename__in=[REPORT, REVIEW]
+    ).values("user_id")
+    return Officer.objects.filter(user_id__in=holders).select_related("user").order_by("user__last_name")
+
+
+def _render_detail(request, incident, *, status: int = 200, **forms) -> HttpResponse:
+    incident = incident_detail(incident=incident)
+    can = _capabilities(request, incident)
+    show_students = students_visible(incident)
+    people, disclosed = _people(incident, show_students=show_students)
+    if disclosed:
+        disclosure_record(user=request.user, incident=incident, person_ids=disclosed, kind="view")
+    context = {
+        "incident": incident,
+        "can": can,
+        "people": people,
+        "show_students": show_students,
+        "review_form": forms.get("review_form") or ReviewForm(initial={"version": incident.version}),
+        "supplement_form": forms.get("supplement_form") or SupplementForm(),
+        "attachment_form": forms.get("attachment_form") or AttachmentForm(),
+        "person_form": forms.get("person_form") or PersonForm(),
+        "significance_form": forms.get("significance_form") or SignificanceForm(initial={"version": incident.version}),
+        "followup_form": forms.get("followup_form")
+        or (
+            FollowUpForm(
+                officers=_followup_officers(incident, request.user, can["followup_assign_others"]),
+                initial={"due_on": timezone.localdate() + dt.timedelta(days=7)},
+            )
+            if can["followup_add"]
+            else None
+        ),
+        "today": timezone.localdate(),
+        "last_return": next((c for c in reversed(incident.status_changes.all()) if c.action == "return"), None),
+    }
+    return render(request, "incidents/incident_detail.html", context, status=status)
+
+
+@require_GET
+def incident_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
+    incident = get_incident_for_user(request.user, pk)
+    return _render_detail(request, incident)
+
+
+@require_GET
+def incident_print(request: HttpRequest, pk: int) -> HttpResponse:
+    incident = incident_detail(incident=get_incident_for_user(request.user, pk))
+    show_students = students_visible(incident)
+    people, disclosed = _people(incident, show_students=show_students)
+    if disclosed:
+        disclosure_record(user=request.user, incident=incident, person_ids=disclosed, kind="print")
+    audit_record(action="incident.print", user=request.user, obj=incident)
+    return render(
+        request,
+        "incidents/incident_print.html",
+        {"incident": incident, "people": people, "show_students": show_students, "printed_at": timezone.now()},
+    )
+
+
+# --- review ------------------------------------------------------------------------------------------
+
+
+@require_POST
+def incident_review(request: HttpRequest, pk: int) -> HttpResponse:
+    incident = get_incident_for_user(request.user, pk, perm=REVIEW)
+    form = ReviewForm(request.POST)
+    if not form.is_valid():
+        return _render_detail(request, incident, review_form=form, status=400)
+    d = form.cleaned_data
+    kwargs = {"incident": incident, "by": request.user, "expected_version": d["version"]}
+    try:
+        if d["action"] == "approve":
+            services.incident_approve(comment=d["comment"], **kwargs)
+            messages.success(request, f"Incident {pk} approved.")
+        elif d["action"] == "return":
+            services.incident_return(comment=d["comment"], **kwargs)
+            messages.success(request, f"Incident {pk} returned to its author for correction.")
+        elif d["action"] == "close":
+            services.incident_close(disposition=d["disposition"], comment=d["comment"], **kwargs)
+            messages.success(request, f"Incident {pk} closed.")
+        else:
+            services.incident_reopen(reason=d["comment"], **kwargs)
+            messages.success(request, f"Incident {pk} reopened.")
+    except DomainError as exc:
+        _form_error(form, exc)
+        return _render_detail(request, get_incident_for_user(request.user, pk), review_form=form, status=400)
+    return redirect(incident)
+
+
+@require_POST
+def incident_significance(request: HttpRequest, pk: int) -> HttpResponse:
+    incident = get_incident_for_user(request.user, pk)
+    form = SignificanceForm(request.POST)
+    if form.is_valid():
+        try:
+            services.incident_mark_significant(
+                incident=incident,
+                by=request.user,
+                reason=form.cleaned_data["significant_reason"],
+                expected_version=form.cleaned_data["version"],
+            )
+        except DomainError as exc:
+            _form_error(form, exc)
+        else:
+            messages.success(request, f"Incident {pk} marked significant: the chain of command is told.")
+            return redirect(incident)
+    return _render_detail(request, incident, significance_form=form, status=400)
+
+
+# --- additions --------------------------------------------------------------------------------------
+
+
+@require_POST
+def supplement_add(request: HttpRequest, pk: int) -> HttpResponse:
+    incident = get_incident_for_user(request.user, pk)
+    form = SupplementForm(request.POST, request.FILES)
+    if form.is_valid():
+        try:
+            with transaction.atomic():
+                supplement = services.supplement_add(incident=incident, by=request.user, text=form.cleaned_data["text"])
+                if form.cleaned_data.get("attachment"):
+                    services.attachment_add(
+                        incident=incident,
+                        by=request.user,
+                        upload=form.cleaned_data["attachment"],
+                        supplement=supplement,
+                    )
+        except DomainError as exc:
+            _form_error(form, exc if exc.field != "file" else DomainError(exc.message, field="attachment"))
+        else:
+            messages.success(request, "Supplement added.")
+            return redirect(reverse("incidents:detail", args=[pk]) + "#supplements")
+    return _render_detail(request, incident, supplement_form=form, status=400)
+
+
+@require_POST
+def attachment_add(request: HttpRequest, pk: int) -> HttpResponse:
+    incident = get_incident_for_user(request.user, pk)
+    form = AttachmentForm(request.POST, request.FILES)
+    if form.is_valid():
+        try:
+            services.attachment_add(
+                incident=incident,
+                by=request.user,
+                upload=form.cleaned_data["file"],
+                description=form.cleaned_data["description"],
+            )
+        except DomainError as exc:
+            _form_error(form, exc)
+        else:
+            messages.success(request, "Attachment added.")
+            return redirect(reverse("incidents:detail", args=[pk]) + "#attachments")
+    return _render_detail(request, incident, attachment_form=form, status=400)
+
+
+@require_GET
+def attachment_download(request: HttpRequest, pk: int, attachment_pk: int) -> HttpResponse:
+    incident = get_incident_for_user(request.user, pk)
+    attachment = Attachment.objects.filter(pk=attachment_pk, incident=incident).first()
+    if attachment is None:
+        raise deny_404(request.user, f"incidents.attachment {attachment_pk}")
+    try:
+        handle = attachment.file.open("rb")
+    except FileNotFoundError as exc:
+        raise Http404("The file is missing from storage.") from exc
+    audit_record(action="attachment.download", user=request.user, obj=attachment, detail=f"incident {incident.pk}")
+    response = FileResponse(
+        handle,
+        as_attachment=True,
+        filename=f"incident-{incident.pk}-attachment-{attachment.pk}.{attachment.extension}",
+        content_type=attachment.content_type,
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response
+
+
+@require_POST
+def person_add(request: HttpRequest, pk: int) -> HttpResponse:
+    incident = get_incident_for_user(request.user, pk)
+    if incident.author_id != request.user.pk:
+        raise deny_403(request.user, incident, "add people (author only)")
+    form = PersonForm(request.POST)
+    if form.is_valid():
+        try:
+            services.person_add(incident=incident, by=request.user, **form.cleaned_data)
+        except DomainError as exc:
+            _form_error(form, exc)
+        else:
+            messages.success(request, "Person added.")
+            return redirect(reverse("incidents:detail", args=[pk]) + "#people")
+    return _render_detail(request, incident, person_form=form, status=400)
+
+
+@require_POST
+def person_remove(request: HttpRequest, pk: int, person_pk: int) -> HttpResponse:
+    incident = get_incident_for_user(request.user, pk)
+    if incident.author_id != request.user.pk:
+        raise deny_403(request.user, incident, "remove people (author only)")
+    person = PersonInvolved.objects.filter(pk=person_pk, incident=incident).select_related("incident").first()
+    if person is None:
+        raise deny_404(request.user, f"incidents.personinvolved {person_pk}")
+    try:
+        services.person_remove(person=person, by=request.user)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, "Person removed.")
+    return redirect(reverse("incidents:detail", args=[pk]) + "#people")
+
+
+@require_POST
+def followup_add(request: HttpRequest, pk: int) -> HttpResponse:
+    incident = get_incident_for_user(request.user, pk)
+    can = _capabilities(request, incident)
+    if not can["followup_add"]:
+        raise deny_403(request.user, incident, "assign follow-ups")
+    form = FollowUpForm(
+        request.POST, officers=_followup_officers(incident, request.user, can["followup_assign_others"])
+    )
+    if form.is_valid():
+        try:
+            services.followup_create(incident=incident, by=request.user, **form.cleaned_data)
+        except DomainError as exc:
+            _form_error(form, exc)
+        else:
+            messages.success(request, "Follow-up assigned.")
+            return redirect(reverse("incidents:detail", args=[pk]) + "#follow-ups")
+    return _render_detail(request, incident, followup_form=form, status=400)
+
+
+@require_POST
+def followup_update(request: HttpRequest, pk: int, followup_pk: int) -> HttpResponse:
+    incident = get_incident_for_user(request.user, pk)
+    followup = FollowUp.objects.filter(pk=followup_pk, incident=incident).first()
+    if followup is None:
+        raise deny_404(request.user, f"incidents.followup {followup_pk}")
+    form = FollowUpUpdateForm(request.POST)
+    if form.is_valid():
+        try:
+            services.followup_update(
+                followup=followup,
+                by=request.user,
+                expected_version=form.cleaned_data["version"],
+                status=form.cleaned_data["status"],
+                notes=form.cleaned_data["notes"],
+                outcome=form.cleaned_data["outcome"],
+            )
+        except DomainError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, "Follow-up updated.")
+    else:
+        messages.error(request, "The follow-up update was incomplete: nothing was saved.")
+    return redirect(reverse("incidents:detail", args=[pk]) + "#follow-ups")
+
+
+@require_POST
+def checklist_tick(request: HttpRequest, pk: int, item_pk: int) -> HttpResponse:
+    incident = get_incident_for_user(request.user, pk)
+    item = ChecklistItem.objects.select_related("template").filter(pk=item_pk).first()
+    if item is None:
+        raise deny_404(request.user, f"incidents.checklistitem {item_pk}")
+    try:
+        services.checklist_tick(incident=incident, item=item, by=request.user, ticked=request.POST.get("ticked") == "1")
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    return redirect(reverse("incidents:detail", args=[pk]) + "#checklist")
+
+
+# --- queues ------------------------------------------------------------------------------------------
+
+
+@require_GET
+def review_queue_view(request: HttpRequest) -> HttpResponse:
+    require_incident_scope(request.user, perm=REVIEW)
+    incidents = list(review_queue(user=request.user)[:200])
+    return render(request, "incidents/review_queue.html", {"incidents": incidents, "now": timezone.now()})
+
+
+@require_GET
+def followup_list_view(request: HttpRequest) -> HttpResponse:
+    require_incident_scope(request.user)
+    overdue_only = request.GET.get("overdue") == "1"
+    mine_only = request.GET.get("mine") == "1"
+    page = Paginator(
+        followup_list(user=request.user, overdue_only=overdue_only, mine_only=mine_only), PAGE_SIZE
+    ).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "incidents/followup_list.html",
+        {"page": page, "overdue_only": overdue_only, "mine_only": mine_only, "today": timezone.localdate()},
+    )
