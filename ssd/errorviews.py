@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import logging
+
 from django.http import HttpRequest, HttpResponse
 from django.template.loader import render_to_string
+
+logger = logging.getLogger(__name__)
 
 
 def _render(request: HttpRequest, status: int, title: str, message: str) -> HttpResponse:
@@ -18,8 +22,35 @@ def bad_request(request, exception=None):
     return _render(request, 400, "Bad request", "The request could not be understood.")
 
 
+def _audit_denial(request: HttpRequest, action: str, detail: str) -> None:
+    from ssd.audit.context import noted
+    from ssd.audit.models import Outcome
+    from ssd.audit.services import audit_record
+
+    if noted("denied"):  # the scope helper that refused has already written the entry
+        return
+    user = getattr(request, "user", None)
+    try:
+        audit_record(action=action, user=user, outcome=Outcome.DENIED, detail=detail)
+    except Exception:  # an unwritable audit log must not turn a 403 into a 500
+        logger.exception("Could not audit %s", action)
+
+
 def permission_denied(request, exception=None):
+    _audit_denial(request, "access.denied", f"403 {request.method} {request.path}"[:300])
     return _render(request, 403, "Not allowed", "Your post does not allow this action.")
+
+
+def csrf_failure(request, reason=""):
+    """CSRF_FAILURE_VIEW: a forged (or stale) form. Audited, and explained in plain words."""
+    _audit_denial(request, "access.csrf_failed", f"{request.method} {request.path}: {reason}"[:300])
+    return _render(
+        request,
+        403,
+        "Form expired",
+        "This form could not be accepted: it was open too long, or it did not come from this site. "
+        "Go back, reload the page and try again.",
+    )
 
 
 def page_not_found(request, exception=None):

@@ -80,6 +80,8 @@ MIDDLEWARE = [
     "ssd.middleware.SessionLimitsMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "ssd.audit.middleware.AuditContextMiddleware",
+    # After auth and OTP: a signed-in session without its second factor reaches only the 2FA pages.
+    "ssd.mfa.middleware.TwoFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -163,6 +165,7 @@ SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = False  # htmx reads no cookie: the token travels in hx-headers on <body>.
+CSRF_FAILURE_VIEW = "ssd.errorviews.csrf_failure"  # audited, and a page a person understands
 
 SSD_REQUIRE_MFA = env.bool("SSD_REQUIRE_MFA", default=PRODUCTION)
 OTP_TOTP_ISSUER = "MPD SSD Operations"

@@ -1,10 +1,13 @@
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.decorators import method_decorator
 from django.views.decorators.http import require_GET
 
@@ -12,6 +15,8 @@ from ssd.audit.models import Outcome
 from ssd.audit.services import audit_record
 
 from .forms import NoticeAuthenticationForm
+from .mfa.services import has_two_factor
+from .mfa.views import start_second_step
 from .middleware import mark_session_start
 
 ENDED_MESSAGES = {
@@ -32,9 +37,13 @@ class LoginView(auth_views.LoginView):
         return context
 
     def form_valid(self, form):
+        user = form.get_user()
+        if has_two_factor(user):
+            # Not signed in yet: the session only remembers who passed the password step.
+            return start_second_step(self.request, user, next_url=self.get_success_url())
         response = super().form_valid(form)  # rotates the session key (login() cycles it)
         mark_session_start(self.request)
-        audit_record(action="auth.login", user=form.get_user())
+        audit_record(action="auth.login", user=user)
         return response
 
     def form_invalid(self, form):
@@ -61,11 +70,25 @@ class PasswordChangeView(auth_views.PasswordChangeView):
         return response
 
 
-def lockout(request: HttpRequest, credentials: dict | None = None, *args, **kwargs) -> HttpResponse:
-    """AXES_LOCKOUT_CALLABLE: audit the refusal and say plainly what happened and for how long."""
-    username = ((credentials or {}).get("username") or request.POST.get("username") or "")[:150]
+def lockout(
+    request: HttpRequest, original_response: HttpResponse | None = None, credentials: dict | None = None
+) -> HttpResponse:
+    """AXES_LOCKOUT_CALLABLE (axes 8 calls it with the response it replaces, then the credentials):
+    audit the refusal and say plainly what happened and for how long."""
+    credentials = credentials if isinstance(credentials, dict) else {}
+    username = (credentials.get("username") or request.POST.get("username") or "")[:150]
     audit_record(action="auth.lockout", username=username, outcome=Outcome.DENIED)
     return render(request, "registration/locked_out.html", status=429)
+
+
+@login_not_required
+@require_GET
+def admin_login(request: HttpRequest) -> HttpResponse:
+    """The admin site's own sign-in form would skip the system-use notice and the second factor."""
+    url = reverse("login")
+    if request.GET.get("next"):
+        url += "?" + urlencode({"next": request.GET["next"]})
+    return redirect(url)
 
 
 @login_not_required

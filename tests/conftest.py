@@ -45,10 +45,23 @@ def ensure_geography() -> None:
         import_geography(settings.SSD_DATA_DIR)
 
 
+def allow_test_flush_of_audit_tables() -> None:
+    """Transactional tests end with a TRUNCATE of every table, which the audit trail's TRUNCATE
+    trigger (audit migration 0003) refuses. Switch that one trigger off in the test database only;
+    tests/audit/test_append_only.py switches it back on to prove it works."""
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            for table in ("audit_auditentry", "audit_studentdisclosure"):
+                cursor.execute(f"ALTER TABLE {table} DISABLE TRIGGER {table}_no_truncate")
+
+
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock():
         ensure_geography()
+        allow_test_flush_of_audit_tables()
 
 
 @pytest.fixture

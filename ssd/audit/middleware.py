@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 
-from .context import ClientInfo, current_client
+from .context import ClientInfo, current_client, request_notes
 
 
 def client_ip(request: HttpRequest) -> str | None:
@@ -23,7 +23,9 @@ class AuditContextMiddleware:
         token = current_client.set(
             ClientInfo(ip_address=client_ip(request), user_agent=request.META.get("HTTP_USER_AGENT", "")[:300])
         )
+        notes_token = request_notes.set({})
         try:
             return self.get_response(request)
         finally:
+            request_notes.reset(notes_token)
             current_client.reset(token)

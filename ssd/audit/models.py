@@ -1,8 +1,68 @@
 from __future__ import annotations
 
+from contextlib import contextmanager
+from contextvars import ContextVar
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+
+# Entries are kept at least this long; `purge_audit` refuses anything shorter.
+RETENTION_DAYS = 365
+
+# Set only by `ssd.audit.services.audit_purge`, for the span of its transaction.
+_purging: ContextVar[bool] = ContextVar("ssd_audit_purging", default=False)
+
+
+class AppendOnlyError(Exception):
+    """Raised on any attempt to change or remove an audit row from the application."""
+
+
+@contextmanager
+def purge_allowed():
+    token = _purging.set(True)
+    try:
+        yield
+    finally:
+        _purging.reset(token)
+
+
+class AppendOnlyQuerySet(models.QuerySet):
+    """The application-side half of the append-only guarantee (the PostgreSQL trigger in migration
+    0002 is the other half, and the only one on that database that raw SQL cannot get round)."""
+
+    def update(self, **kwargs):
+        raise AppendOnlyError(f"{self.model._meta.label} rows are never updated.")
+
+    def bulk_update(self, objs, fields, batch_size=None):
+        raise AppendOnlyError(f"{self.model._meta.label} rows are never updated.")
+
+    def update_or_create(self, *args, **kwargs):
+        raise AppendOnlyError(f"{self.model._meta.label} rows are never updated.")
+
+    def delete(self):
+        if not _purging.get():
+            raise AppendOnlyError(f"{self.model._meta.label} rows are only removed by the retention purge.")
+        return super().delete()
+
+    delete.alters_data = True
+    delete.queryset_only = True
+
+
+class AppendOnlyModel(models.Model):
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise AppendOnlyError(f"{self._meta.label} rows are never updated.")
+        kwargs["force_insert"] = True
+        return super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise AppendOnlyError(f"{self._meta.label} rows are only removed by the retention purge.")
 
 
 class Outcome(models.TextChoices):
@@ -11,7 +71,7 @@ class Outcome(models.TextChoices):
     DENIED = "denied", "Denied"
 
 
-class AuditEntry(models.Model):
+class AuditEntry(AppendOnlyModel):
     """One append-only row per security-relevant event. Never updated, never deleted (bar the
     retention purge of rows older than the retention period)."""
 
@@ -34,13 +94,15 @@ class AuditEntry(models.Model):
     class Meta:
         ordering = ["-at", "-id"]
         verbose_name_plural = "audit entries"
+        # Related-object machinery (deletion collector, ...) goes through the refusing manager too.
+        base_manager_name = "objects"
         indexes = [models.Index(fields=["object_type", "object_id", "at"])]
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M:%S} {self.username or '-'} {self.action} {self.object_repr}"
 
 
-class StudentDisclosure(models.Model):
+class StudentDisclosure(AppendOnlyModel):
     """FERPA-style disclosure log: who saw or exported which student's (or juvenile's) details,
     when, for which incident. One row per person disclosed, tied to the audit entry of the read."""
 
@@ -58,6 +120,7 @@ class StudentDisclosure(models.Model):
 
     class Meta:
         ordering = ["-at", "-id"]
+        base_manager_name = "objects"
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.kind} incident {self.incident_id} person {self.person_id}"

@@ -3,12 +3,16 @@ describes, so the entry and the change commit or roll back together."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
-from django.db import models
+from django.db import connection, models, transaction
+from django.utils import timezone
 
-from .context import client_info
-from .models import AuditEntry, Outcome
+from ssd.errors import DomainError
+
+from .context import client_info, note
+from .models import RETENTION_DAYS, AuditEntry, Outcome, StudentDisclosure, purge_allowed
 
 
 def audit_record(
@@ -24,6 +28,8 @@ def audit_record(
     client = client_info()
     if user is not None and not getattr(user, "is_authenticated", False):
         user = None
+    if outcome == Outcome.DENIED:
+        note("denied")
     return AuditEntry.objects.create(
         user=user,
         username=(user.get_username() if user is not None else username)[:150],
@@ -51,8 +57,6 @@ def model_changes(before: dict[str, Any], after: dict[str, Any]) -> dict[str, li
 def disclosure_record(*, user, incident, person_ids: list[int], kind: str) -> AuditEntry | None:
     """Log that `user` was shown (or exported, or printed) the student/juvenile details of
     `person_ids` on `incident`. Call it from the view that renders them."""
-    from .models import StudentDisclosure
-
     if not person_ids:
         return None
     entry = audit_record(
@@ -65,3 +69,33 @@ def disclosure_record(*, user, incident, person_ids: list[int], kind: str) -> Au
         ]
     )
     return entry
+
+
+def audit_purge(*, older_than_days: int, by=None) -> tuple[int, int]:
+    """Remove audit entries (and their disclosure rows) older than `older_than_days`, which may not
+    be under the retention period. Returns (entries, disclosures) removed; the purge is itself audited.
+
+    On PostgreSQL the append-only trigger lets these DELETEs through only because of the
+    transaction-local `ssd.audit_purge` switch, and only for rows over 365 days old (migration 0003)."""
+    if older_than_days < RETENTION_DAYS:
+        raise DomainError(
+            f"Audit entries are kept for at least {RETENTION_DAYS} days; {older_than_days} is too short."
+        )
+    cutoff = timezone.now() - dt.timedelta(days=older_than_days)
+    with transaction.atomic(), purge_allowed():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL ssd.audit_purge = 'on'")
+        disclosures, _ = StudentDisclosure.objects.filter(at__lt=cutoff).delete()
+        # An entry whose disclosure rows are somehow younger than it stays (PROTECT would refuse it).
+        entries, _ = AuditEntry.objects.filter(at__lt=cutoff).exclude(disclosures__at__gte=cutoff).delete()
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL ssd.audit_purge = 'off'")
+        audit_record(
+            action="audit.purge",
+            user=by,
+            detail=f"older than {older_than_days} days (before {cutoff:%Y-%m-%d}): "
+            f"{entries} entries, {disclosures} disclosures removed",
+        )
+    return entries, disclosures
