@@ -1,0 +1,163 @@
+from __future__ import annotations
+
+import io
+import json
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.management import CommandError, call_command
+
+from personnel import demo
+from personnel.models import Assignment, Officer, Role, TrainingCompletion, TrainingCourse
+from personnel.services import has_current_sro_training
+from schools.models import PSA, Area, PoliceDistrict, School, SchoolUserObjectPermission
+from ssd.audit.models import AuditEntry
+from tests.conftest import today
+
+pytestmark = pytest.mark.django_db
+User = get_user_model()
+PASSWORD = "demo-Passw0rd-for-tests"
+
+
+def run(*args) -> tuple[str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    call_command("seed_demo", *args, stdout=out, stderr=err)
+    return out.getvalue(), err.getvalue()
+
+
+def counts() -> dict[str, int]:
+    return {
+        "users": User.objects.count(),
+        "officers": Officer.objects.count(),
+        "assignments": Assignment.objects.count(),
+        "completions": TrainingCompletion.objects.count(),
+        "courses": TrainingCourse.objects.count(),
+        "perms": SchoolUserObjectPermission.objects.count(),
+        "audit": AuditEntry.objects.count(),
+    }
+
+
+def test_seed_creates_the_division_and_a_second_run_changes_nothing(geography):
+    out, _ = run("--password", PASSWORD)
+    first = counts()
+    assert "commander" in out and "Jordan" in out
+    passwords = dict(User.objects.values_list("username", "password"))
+
+    out, _ = run("--password", PASSWORD)
+    assert counts() == first
+    assert "nothing changed" in out
+    assert dict(User.objects.values_list("username", "password")) == passwords
+
+    commander = Officer.objects.get(user__username="commander")
+    assert commander.user.last_name == "Jordan"
+    assert commander.assignments.get().role == Role.COMMANDER
+    for code in ("north", "central", "east"):
+        assert Assignment.objects.active().filter(role=Role.LIEUTENANT, area__code=code).count() == 1
+        assert Assignment.objects.active().filter(role=Role.SROC, area__code=code).count() == 1
+    for district in PoliceDistrict.objects.all():
+        for role in (Role.SERGEANT, Role.DISTRICT_COMMANDER, Role.WATCH_COMMANDER):
+            assert Assignment.objects.active().filter(role=role, district=district).exists(), (role, district)
+    for role in (Role.COTR, Role.COMPLIANCE_MONITOR, Role.CONTRACT_MONITORING, Role.DIVISION_ADMIN):
+        assert Assignment.objects.active().filter(role=role).count() == 1
+    assert User.objects.get(username="divadmin").is_staff
+
+    secondary = [s for s in School.objects.filter(sector="DCPS", active=True) if s.is_secondary]
+    assert len(secondary) >= 40
+    for school in secondary:
+        sros = Officer.objects.filter(assignments__in=Assignment.objects.active().filter(role=Role.SRO, school=school))
+        assert sros.count() == 1, school
+        assert has_current_sro_training(sros.get(), on=today())
+    others = Assignment.objects.active().filter(role=Role.SRO).exclude(school__in=secondary)
+    assert others.exists()
+    roosevelt = Officer.objects.get(user__username="sro.roosevelt-hs").assignments.get().school
+    assert roosevelt.name == "Roosevelt High School"
+
+    course = TrainingCourse.objects.get(name="School Safety Division SRO training")
+    assert course.qualifies_sro and course.validity_months == 24
+    assert TrainingCourse.objects.filter(qualifies_sro=False).count() >= 2
+
+
+def test_json_prints_only_the_accounts(geography):
+    out, _ = run("--password", PASSWORD, "--json")
+    accounts = json.loads(out)
+    assert len(accounts) == Officer.objects.count()
+    by_name = {a["username"]: a for a in accounts}
+    for account in accounts:
+        assert set(account) == {"username", "name", "role", "area", "districts", "schools"}
+        assert account["role"] in Role.values
+    assert by_name["commander"]["name"] == "Commander Alicia Jordan"
+    assert by_name["commander"]["area"] is None
+    assert len(by_name["commander"]["schools"]) == School.objects.count()
+    assert by_name["lt.north"] | {"schools": None} == {
+        "username": "lt.north", "name": by_name["lt.north"]["name"], "role": "lieutenant", "area": "North",
+        "districts": ["2D", "3D", "4D"], "schools": None,
+    }
+    assert by_name["sgt.4d"]["districts"] == ["4D"] and by_name["sgt.4d"]["area"] == "North"
+    assert "Roosevelt High School" in by_name["sgt.4d"]["schools"]
+    sro = by_name["sro.roosevelt-hs"]
+    assert (sro["role"], sro["districts"], sro["schools"]) == ("sro", ["4D"], ["Roosevelt High School"])
+    assert by_name["cotr"]["role"] == "cotr" and len(by_name["cotr"]["schools"]) == School.objects.count()
+
+
+def test_random_passwords_are_printed_once_and_password_resets_them_on_a_rerun(geography):
+    out, _ = run()
+    lines = [line for line in out.splitlines() if "password: " in line]
+    assert len(lines) == Officer.objects.count()
+    username, printed = lines[0].split()[0], lines[0].split("password: ")[1].strip()
+    assert User.objects.get(username=username).check_password(printed)
+
+    out, _ = run()
+    assert "password: " not in out
+    assert User.objects.get(username=username).check_password(printed)  # kept
+
+    run("--password", PASSWORD)
+    for user in User.objects.filter(officer__isnull=False):
+        assert user.check_password(PASSWORD), user.username
+
+
+def test_json_without_password_keeps_stdout_pure_and_passwords_on_stderr(geography):
+    out, err = run("--json")
+    assert isinstance(json.loads(out), list)
+    assert "shown once" in err
+
+
+def test_a_weak_password_is_refused_before_anything_is_written(geography):
+    before = counts()
+    with pytest.raises(CommandError, match="--password"):
+        run("--password", "short")
+    assert counts() == before
+
+
+def test_the_seed_imports_the_geography_when_it_is_missing(db):
+    School.objects.all().delete()
+    PSA.objects.all().delete()
+    PoliceDistrict.objects.all().delete()
+    Area.objects.all().delete()
+    out, _ = run("--password", PASSWORD)
+    assert "imported the DC geography" in out
+    assert School.objects.count() == 253 and Area.objects.count() == 3
+    assert Officer.objects.filter(user__username="sgt.7d").exists()
+
+
+def test_another_app_can_add_a_step(geography):
+    seen = []
+
+    def step(ctx):
+        seen.append(len(ctx.officers))
+
+    result = demo.seed_demo(password=PASSWORD, steps=[*demo.SEED_STEPS, step])
+    assert seen == [len(result.officers)] and seen[0] > 70
+    assert demo.register_seed_step(step) is step
+    try:
+        assert demo.SEED_STEPS[-1] is step
+        demo.register_seed_step(step)
+        assert demo.SEED_STEPS.count(step) == 1
+    finally:
+        demo.SEED_STEPS.remove(step)
+
+
+def test_usernames_follow_the_scheme():
+    school = School(name="Columbia Heights Education Campus 9–12 (CHEC)")
+    assert demo.school_username(school) == "sro.columbia-heights-ec-912"
+    assert demo.school_username(School(name="Roosevelt High School")) == "sro.roosevelt-hs"
+    assert demo.school_username(School(name="Jackson-Reed High School (formerly Wilson HS)")) == "sro.jackson-reed-hs"
