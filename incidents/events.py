@@ -27,3 +27,7 @@ def significant_incident_event(*, incident, by) -> None:
         changes={"significant": [None, "True"], "source": [None, incident.significance_source]},
         detail=f"school {incident.school_id}, category {incident.category_id}",
     )
+    # The transactional outbox: the notification intent commits or rolls back with the incident.
+    from ssd.notifications.services import outbox_significant
+
+    outbox_significant(incident=incident)

@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "personnel",
     "incidents",
     "contracts",
+    "ssd.notifications",
 ]
 
 MIDDLEWARE = [
@@ -247,7 +248,28 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env.int("CELERY_VISIBIL
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     "personnel-sync-scopes": {"task": "personnel.tasks.sync_all_scopes", "schedule": 15 * 60},
+    "notifications-sweep-outbox": {"task": "ssd.notifications.tasks.sweep_outbox", "schedule": 30},
+    "notifications-escalate": {"task": "ssd.notifications.tasks.escalate_alerts", "schedule": 60},
 }
+
+# --- Notifications (ssd.notifications; README "Notifications") ----------------------------------------
+# No sergeant acknowledges a significant incident within this → the lieutenant; as long again → the commander.
+SSD_ESCALATE_AFTER_MINUTES = env.int("SSD_ESCALATE_AFTER_MINUTES", default=15)
+SSD_ESCALATION_CHANNELS = env.list("SSD_ESCALATION_CHANNELS", default=["in_app", "email", "sms"])
+SSD_SMS_BACKEND = env.str("SSD_SMS_BACKEND", default="ssd.notifications.channels.LogSMSBackend")
+SSD_NOTIFICATIONS_QUEUE = env.str("SSD_NOTIFICATIONS_QUEUE", default="celery")
+SSD_NOTIFY_MAX_RETRIES = env.int("SSD_NOTIFY_MAX_RETRIES", default=6)
+SSD_NOTIFY_RETRY_BACKOFF_SECONDS = env.int("SSD_NOTIFY_RETRY_BACKOFF_SECONDS", default=5)
+SSD_NOTIFY_RETRY_BACKOFF_MAX_SECONDS = env.int("SSD_NOTIFY_RETRY_BACKOFF_MAX_SECONDS", default=600)
+# The sweep leaves alone what is younger than this (the on-commit relay is handling it).
+SSD_NOTIFY_SWEEP_GRACE_SECONDS = env.int("SSD_NOTIFY_SWEEP_GRACE_SECONDS", default=10)
+SSD_NOTIFY_SWEEP_BATCH = env.int("SSD_NOTIFY_SWEEP_BATCH", default=500)
+# A delivery claimed this long ago by a worker that never finished it may be claimed again.
+SSD_NOTIFY_CLAIM_SECONDS = env.int("SSD_NOTIFY_CLAIM_SECONDS", default=300)
+SSD_BASE_URL = env.str("SSD_BASE_URL", default="http://127.0.0.1:8000")
+for _channel in SSD_ESCALATION_CHANNELS:
+    if _channel not in {"in_app", "email", "sms"}:
+        raise ImproperlyConfigured(f"SSD_ESCALATION_CHANNELS: unknown channel {_channel!r} (in_app, email, sms)")
 
 CACHES = {
     "default": (

@@ -1,0 +1,58 @@
+"""Fixtures for the notifications tests: the personas plus an SRO at a neighbouring school of the
+same PSA, phones on file, and incidents made through the incidents services (the real hook)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+
+from personnel.models import Rank, Role
+from schools.models import School
+from ssd.celery import app as celery_app
+from tests.conftest import make_person
+from tests.incidents.factories import make_incident
+
+
+@pytest.fixture(autouse=True)
+def _celery_in_process(settings):
+    """Unit tests run tasks in-process even when REDIS_URL is set (the worker tests opt out)."""
+    before = celery_app.conf.task_always_eager
+    celery_app.conf.task_always_eager = True
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    yield
+    celery_app.conf.task_always_eager = before
+
+
+@dataclass
+class World:
+    p: object  # tests.conftest.Personas
+    neighbour_school: School
+    neighbour_sro: object
+
+
+@pytest.fixture
+def world(personas) -> World:
+    p = personas
+    neighbour_school = (
+        School.objects.filter(psa=p.school.psa).exclude(pk=p.school.pk).order_by("name").first()
+    )
+    assert neighbour_school is not None, "Roosevelt's PSA has other schools in the real DC data"
+    neighbour_sro = make_person("sro.neighbour", Rank.OFFICER, Role.SRO, school=neighbour_school)
+    for i, officer in enumerate(
+        [p.sergeant, p.lieutenant, p.commander, p.district_commander, p.watch_commander, neighbour_sro, p.sro]
+    ):
+        officer.phone = f"202-555-01{i:02d}"
+        officer.save(update_fields=["phone"])
+    return World(p=p, neighbour_school=neighbour_school, neighbour_sro=neighbour_sro)
+
+
+def submit_significant(world: World, *, code: str = "SCH-WEAPON", **fields):
+    """An incident the SRO submits, significant by its category."""
+    return make_incident(
+        by=world.p.sro.user,
+        school=world.p.school,
+        code=code,
+        narrative="A knife was found in a locker by the SRO; secured and photographed. Student J.D. interviewed.",
+        **fields,
+    )
