@@ -31,6 +31,14 @@ class DateTimeLocalInput(forms.DateTimeInput):
         super().__init__(attrs=attrs, format=DATETIME_LOCAL)
 
 
+class Form(forms.Form):
+    """Labels exactly as written (no trailing colon): the field names are part of the contract."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+
+
 def category_choices() -> list:
     """Grouped for the select: school categories first (the everyday ones), then NIBRS Group A, B."""
     groups: dict[str, list[tuple[int, str]]] = {kind: [] for kind in IncidentCategory.Kind.values}
@@ -54,7 +62,7 @@ def category_choices() -> list:
     ]
 
 
-class IncidentForm(forms.Form):
+class IncidentForm(Form):
     """The incident form. `schools` is the queryset of schools the user may report at; a school
     posted by hand from outside it is refused as an invalid choice."""
 
@@ -173,7 +181,7 @@ class IncidentForm(forms.Form):
         }
 
 
-class FilterForm(forms.Form):
+class FilterForm(Form):
     q = forms.CharField(label="Search narrative or CCN", required=False, max_length=100)
     school = forms.TypedChoiceField(label="School", required=False, coerce=int, empty_value=None)
     category = forms.TypedChoiceField(label="Category", required=False, coerce=int, empty_value=None)
@@ -216,7 +224,7 @@ class FilterForm(forms.Form):
         )
 
 
-class ReviewForm(forms.Form):
+class ReviewForm(Form):
     version = forms.IntegerField(widget=forms.HiddenInput)
     action = forms.ChoiceField(choices=[(a, a) for a in ("approve", "return", "close", "reopen")])
     comment = forms.CharField(
@@ -230,7 +238,7 @@ class ReviewForm(forms.Form):
     )
 
 
-class SupplementForm(forms.Form):
+class SupplementForm(Form):
     text = forms.CharField(
         label="Supplement",
         widget=forms.Textarea(attrs={"rows": 4}),
@@ -243,7 +251,7 @@ class SupplementForm(forms.Form):
     )
 
 
-class AttachmentForm(forms.Form):
+class AttachmentForm(Form):
     file = forms.FileField(
         label="Photo or PDF",
         widget=forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png,image/heic,application/pdf"}),
@@ -251,7 +259,7 @@ class AttachmentForm(forms.Form):
     description = forms.CharField(label="Description", required=False, max_length=200)
 
 
-class PersonForm(forms.Form):
+class PersonForm(Form):
     role = forms.ChoiceField(label="Role", choices=PersonInvolved.Role.choices)
     person_type = forms.ChoiceField(label="Type", choices=PersonInvolved.Type.choices)
     juvenile = forms.BooleanField(label="Juvenile (under 18)", required=False)
@@ -262,7 +270,7 @@ class PersonForm(forms.Form):
     description = forms.CharField(label="Description", required=False, max_length=300, help_text=NO_GANG_FIELD_HELP)
 
 
-class FollowUpForm(forms.Form):
+class FollowUpForm(Form):
     task = forms.CharField(label="Task", max_length=200)
     assigned_to = forms.ModelChoiceField(label="Assigned officer", queryset=Officer.objects.none())
     due_on = forms.DateField(label="Due on", widget=forms.DateInput(attrs={"type": "date"}))
@@ -273,13 +281,13 @@ class FollowUpForm(forms.Form):
         self.fields["assigned_to"].queryset = officers
 
 
-class FollowUpUpdateForm(forms.Form):
+class FollowUpUpdateForm(Form):
     version = forms.IntegerField(widget=forms.HiddenInput)
     status = forms.ChoiceField(label="Status", choices=FollowUp.State.choices)
     notes = forms.CharField(label="Notes", required=False, widget=forms.Textarea(attrs={"rows": 2}))
     outcome = forms.CharField(label="Outcome", required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
 
-class SignificanceForm(forms.Form):
+class SignificanceForm(Form):
     version = forms.IntegerField(widget=forms.HiddenInput)
     significant_reason = forms.CharField(label="Why it is significant", max_length=300)

@@ -1,0 +1,457 @@
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from incidents import services
+from incidents.models import Attachment, Incident, Status
+from ssd.audit.models import AuditEntry, StudentDisclosure
+from tests.conftest import login
+
+from .factories import category, jpeg_bytes, make_incident, png_bytes, upload
+
+pytestmark = pytest.mark.django_db
+
+ALL = [
+    "sro",
+    "other_sro",
+    "sergeant",
+    "other_sergeant",
+    "lieutenant",
+    "other_lieutenant",
+    "sroc",
+    "commander",
+    "admin",
+    "district_commander",
+    "watch_commander",
+    "cotr",
+    "compliance_monitor",
+    "contract_unit",
+    "nobody",
+]
+CONTRACT_AND_NOBODY = {"cotr", "compliance_monitor", "contract_unit", "nobody"}
+
+
+def status_for(client, personas, persona, url, method="get", data=None):
+    login(client, getattr(personas, persona))
+    response = getattr(client, method)(url, data or {})
+    client.logout()
+    return response.status_code
+
+
+@pytest.fixture
+def plain(personas):
+    """A submitted, non-significant incident at Roosevelt HS (4D, North area)."""
+    return make_incident(by=personas.sro.user, school=personas.school)
+
+
+@pytest.fixture
+def significant(personas):
+    return make_incident(
+        by=personas.sro.user, school=personas.school, code="13A", narrative="Aggravated assault near the gym."
+    )
+
+
+# --- every role x page ----------------------------------------------------------------------------
+
+LIST_EXPECT = {p: 404 if p in CONTRACT_AND_NOBODY else 200 for p in ALL}
+NEW_EXPECT = {
+    p: 200 if p in ("sro", "other_sro") else 404 if p in CONTRACT_AND_NOBODY else 403 for p in ALL
+}
+REVIEW_QUEUE_EXPECT = {
+    p: 200 if p in ("sergeant", "other_sergeant") else 404 if p in CONTRACT_AND_NOBODY else 403 for p in ALL
+}
+DETAIL_PLAIN_EXPECT = {
+    p: 200 if p in ("sro", "sergeant", "lieutenant", "sroc", "commander", "admin") else 404 for p in ALL
+}
+DETAIL_SIGNIFICANT_EXPECT = {
+    **DETAIL_PLAIN_EXPECT,
+    "district_commander": 200,
+    "watch_commander": 200,
+}
+
+
+@pytest.mark.parametrize("persona", ALL)
+def test_list_page(client, personas, persona):
+    assert status_for(client, personas, persona, reverse("incidents:list")) == LIST_EXPECT[persona]
+
+
+@pytest.mark.parametrize("persona", ALL)
+def test_followups_page(client, personas, persona):
+    assert status_for(client, personas, persona, reverse("incidents:followups")) == LIST_EXPECT[persona]
+
+
+@pytest.mark.parametrize("persona", ALL)
+def test_new_page(client, personas, persona):
+    assert status_for(client, personas, persona, reverse("incidents:new")) == NEW_EXPECT[persona]
+
+
+@pytest.mark.parametrize("persona", ALL)
+def test_review_queue_page(client, personas, persona):
+    assert status_for(client, personas, persona, reverse("incidents:review_queue")) == REVIEW_QUEUE_EXPECT[persona]
+
+
+@pytest.mark.parametrize("persona", ALL)
+@pytest.mark.parametrize("name", ["incidents:detail", "incidents:print"])
+def test_detail_and_print_plain(client, personas, plain, persona, name):
+    assert status_for(client, personas, persona, reverse(name, args=[plain.pk])) == DETAIL_PLAIN_EXPECT[persona]
+
+
+@pytest.mark.parametrize("persona", ALL)
+@pytest.mark.parametrize("name", ["incidents:detail", "incidents:print"])
+def test_detail_and_print_significant(client, personas, significant, persona, name):
+    url = reverse(name, args=[significant.pk])
+    assert status_for(client, personas, persona, url) == DETAIL_SIGNIFICANT_EXPECT[persona]
+
+
+@pytest.mark.parametrize("persona", ALL)
+def test_draft_is_the_authors_alone(client, personas, persona):
+    draft = make_incident(by=personas.sro.user, school=personas.school, submit=False)
+    for name in ("incidents:detail", "incidents:edit"):
+        expected = 200 if persona == "sro" else 404
+        assert status_for(client, personas, persona, reverse(name, args=[draft.pk])) == expected
+
+
+@pytest.mark.parametrize(
+    ("persona", "expected"),
+    [("sergeant", 302), ("sro", 403), ("lieutenant", 403), ("other_sergeant", 404), ("cotr", 404)],
+)
+def test_review_post(client, personas, plain, persona, expected):
+    url = reverse("incidents:review", args=[plain.pk])
+    assert status_for(client, personas, persona, url, "post", {"action": "approve", "version": plain.version}) == expected
+    plain.refresh_from_db()
+    assert (plain.status == Status.APPROVED) is (expected == 302)
+
+
+def test_district_commander_cannot_review_significant(client, personas, significant):
+    url = reverse("incidents:review", args=[significant.pk])
+    data = {"action": "approve", "version": significant.version}
+    assert status_for(client, personas, "district_commander", url, "post", data) == 403
+
+
+def test_edit_after_submission_redirects_and_others_get_403(client, personas, plain):
+    url = reverse("incidents:edit", args=[plain.pk])
+    assert status_for(client, personas, "sro", url) == 302
+    assert status_for(client, personas, "sergeant", url) == 403
+
+
+@pytest.mark.parametrize(
+    ("method", "name", "with_pk"),
+    [
+        ("post", "incidents:list", False),
+        ("put", "incidents:new", False),
+        ("post", "incidents:review_queue", False),
+        ("post", "incidents:followups", False),
+        ("post", "incidents:detail", True),
+        ("post", "incidents:print", True),
+        ("get", "incidents:review", True),
+        ("get", "incidents:supplement_add", True),
+        ("get", "incidents:attachment_add", True),
+        ("get", "incidents:person_add", True),
+        ("get", "incidents:followup_add", True),
+        ("get", "incidents:significance", True),
+        ("delete", "incidents:edit", True),
+    ],
+)
+def test_wrong_method_405(client, personas, plain, method, name, with_pk):
+    url = reverse(name, args=[plain.pk] if with_pk else [])
+    assert status_for(client, personas, "sro", url, method) == 405
+
+
+def test_out_of_scope_access_is_audited(client, personas, plain):
+    status_for(client, personas, "other_sro", reverse("incidents:detail", args=[plain.pk]))
+    entry = AuditEntry.objects.filter(action="access.denied", user=personas.other_sro.user).latest("id")
+    assert entry.outcome == "denied" and "404" in entry.detail
+
+
+def test_missing_incident_is_404(client, personas):
+    assert status_for(client, personas, "commander", reverse("incidents:detail", args=[999999])) == 404
+
+
+# --- the form -------------------------------------------------------------------------------------
+
+
+def form_data(personas, **overrides):
+    data = {
+        "token": str(uuid.uuid4()),
+        "school": personas.school.pk,
+        "occurred_at": (timezone.localtime() - dt.timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M"),
+        "location": "cafeteria",
+        "location_detail": "",
+        "category": category("SCH-DISORDER").pk,
+        "arrests": "0",
+        "referrals": "0",
+        "ccn": "",
+        "narrative": "A food fight in the cafeteria; two students separated.",
+        "submit": "1",
+    }
+    data.update(overrides)
+    return data
+
+
+def test_new_form_labels_and_preselected_school(client, personas):
+    login(client, personas.sro)
+    html = client.get(reverse("incidents:new")).content.decode()
+    for label in ("School", "Occurred at", "Location", "Category", "Significant incident", "Narrative"):
+        assert f">{label}</label>" in html, label
+    assert "Submit incident" in html and "Save draft" in html
+    assert "gang affiliation" in html
+    assert f'<option value="{personas.school.pk}" selected>' in html
+    assert personas.other_school.name not in html
+
+
+def test_submit_from_the_form(client, personas):
+    login(client, personas.sro)
+    data = form_data(personas)
+    response = client.post(reverse("incidents:new"), data)
+    incident = Incident.objects.get()
+    assert response.status_code == 302 and response["Location"] == incident.get_absolute_url()
+    assert incident.status == Status.SUBMITTED
+
+
+def test_double_clicked_submit_creates_one_incident(client, personas):
+    login(client, personas.sro)
+    data = form_data(personas)
+    first = client.post(reverse("incidents:new"), data)
+    second = client.post(reverse("incidents:new"), data)
+    assert first.status_code == second.status_code == 302
+    assert first["Location"] == second["Location"]
+    assert Incident.objects.count() == 1
+
+
+def test_save_draft_from_the_form(client, personas):
+    login(client, personas.sro)
+    data = form_data(personas, narrative="")
+    data.pop("submit")
+    data["save"] = "1"
+    assert client.post(reverse("incidents:new"), data).status_code == 302
+    assert Incident.objects.get().status == Status.DRAFT
+
+
+@pytest.mark.parametrize(
+    ("override", "field_error"),
+    [
+        ({"occurred_at": (timezone.localtime() + dt.timedelta(days=1)).strftime("%Y-%m-%dT%H:%M")}, "future"),
+        ({"narrative": "  "}, "Write the narrative"),
+        ({"school": "OTHER"}, "Select a valid choice"),
+        ({"category": "999999"}, "Select a valid choice"),
+        ({"ccn": "12-34"}, "8 digits"),
+        ({"occurred_at": "yesterday-ish"}, "Enter a valid date"),
+        ({"significant": "on", "significant_reason": ""}, "Say why"),
+    ],
+)
+def test_bad_input_gives_a_form_error_and_keeps_the_text(client, personas, override, field_error):
+    login(client, personas.sro)
+    if override.get("school") == "OTHER":
+        override["school"] = personas.other_school.pk
+    data = form_data(personas, **override)
+    response = client.post(reverse("incidents:new"), data)
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert field_error in html
+    if data["narrative"].strip():
+        assert data["narrative"] in html
+    assert not Incident.objects.exists()
+
+
+def test_attachment_with_the_form_and_wrong_type(client, personas):
+    login(client, personas.sro)
+    bad = form_data(personas, attachment=upload("photo.jpg", b"MZ\x90\x00 not a photo at all" * 20))
+    response = client.post(reverse("incidents:new"), bad)
+    assert response.status_code == 400 and "Attach a photo" in response.content.decode()
+    assert not Incident.objects.exists()
+    good = form_data(personas, attachment=upload("IMG_0001.JPG", jpeg_bytes(), "image/jpeg"))
+    assert client.post(reverse("incidents:new"), good).status_code == 302
+    assert Attachment.objects.get().content_type == "image/jpeg"
+
+
+def test_edit_conflict_keeps_the_users_text(client, personas):
+    draft = make_incident(by=personas.sro.user, school=personas.school, submit=False)
+    login(client, personas.sro)
+    stale = form_data(personas, token=str(draft.idempotency_key), version=draft.version, narrative="Mine.")
+    stale.pop("submit")
+    services.incident_update_draft(
+        incident=draft,
+        by=personas.sro.user,
+        expected_version=draft.version,
+        school=draft.school,
+        occurred_at=draft.occurred_at,
+        location=draft.location,
+        category=draft.category,
+        narrative="Theirs.",
+    )
+    response = client.post(reverse("incidents:edit", args=[draft.pk]), stale)
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert "Someone else changed this incident" in html and "Mine." in html
+    draft.refresh_from_db()
+    assert draft.narrative == "Theirs."
+
+
+def test_return_needs_a_comment_and_shows_an_error(client, personas, plain):
+    login(client, personas.sergeant)
+    url = reverse("incidents:review", args=[plain.pk])
+    response = client.post(url, {"action": "return", "version": plain.version, "comment": ""})
+    assert response.status_code == 400 and "Say what needs correcting" in response.content.decode()
+    plain.refresh_from_db()
+    assert plain.status == Status.SUBMITTED
+
+
+def test_forged_approval_of_own_incident_is_refused(client, personas):
+    """A sergeant who also holds an SRO post at the school logs an incident, then tries to approve it."""
+    from tests.conftest import assign
+
+    assign(personas.sergeant, "sro", school=personas.school)
+    incident = make_incident(by=personas.sergeant.user, school=personas.school)
+    login(client, personas.sergeant)
+    response = client.post(
+        reverse("incidents:review", args=[incident.pk]), {"action": "approve", "version": incident.version}
+    )
+    assert response.status_code == 400 and "cannot review an incident you wrote" in response.content.decode()
+    incident.refresh_from_db()
+    assert incident.status == Status.SUBMITTED
+
+
+# --- need-to-know ---------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def with_student(personas):
+    sro = personas.sro.user
+    incident = make_incident(by=sro, school=personas.school, code="13A", submit=False)
+    services.person_add(
+        incident=incident, by=sro, role="victim", person_type="student", name="Zebulon Quartermaine", grade="10"
+    )
+    services.person_add(incident=incident, by=sro, role="witness", person_type="staff", name="Ms. Teacherly")
+    return services.incident_submit(incident=incident, by=sro)
+
+
+def test_students_shown_and_disclosure_logged(client, personas, with_student):
+    login(client, personas.lieutenant)
+    html = client.get(reverse("incidents:detail", args=[with_student.pk])).content.decode()
+    assert "Zebulon Quartermaine" in html
+    disclosure = StudentDisclosure.objects.get(user=personas.lieutenant.user)
+    assert (disclosure.kind, disclosure.incident_id) == ("view", with_student.pk)
+    client.get(reverse("incidents:print", args=[with_student.pk]))
+    assert StudentDisclosure.objects.filter(user=personas.lieutenant.user, kind="print").count() == 1
+
+
+def test_district_commander_sees_significant_incident_without_students(client, personas, with_student):
+    login(client, personas.district_commander)
+    for name in ("incidents:detail", "incidents:print"):
+        html = client.get(reverse(name, args=[with_student.pk])).content.decode()
+        assert "Zebulon Quartermaine" not in html
+        assert "Details withheld" in html
+        assert "Ms. Teacherly" in html
+    assert not StudentDisclosure.objects.filter(user=personas.district_commander.user).exists()
+
+
+def test_district_commander_list_shows_only_significant(client, personas, with_student, plain):
+    login(client, personas.district_commander)
+    html = client.get(reverse("incidents:list")).content.decode()
+    assert f"Incident {with_student.pk}<" in html
+    assert f"Incident {plain.pk}<" not in html
+
+
+@pytest.mark.parametrize("persona", ["sro", "lieutenant", "district_commander", "commander"])
+def test_list_never_shows_person_names(client, personas, with_student, persona):
+    login(client, getattr(personas, persona))
+    html = client.get(reverse("incidents:list"), {"q": ""}).content.decode()
+    assert f"Incident {with_student.pk}<" in html
+    assert "Zebulon" not in html
+
+
+# --- list behaviour ---------------------------------------------------------------------------------
+
+
+def test_list_filters_and_htmx_partial(client, personas, plain, significant):
+    login(client, personas.sergeant)
+    url = reverse("incidents:list")
+    html = client.get(url, {"significant": "yes"}).content.decode()
+    assert f"Incident {significant.pk}<" in html and f"Incident {plain.pk}<" not in html
+    partial = client.get(url, {"q": "gym"}, HTTP_HX_REQUEST="true")
+    body = partial.content.decode()
+    assert "<html" not in body and f"Incident {significant.pk}<" in body and f"Incident {plain.pk}<" not in body
+    assert "HX-Request" in partial["Vary"]
+
+
+def test_list_bad_filters_never_500(client, personas, plain):
+    login(client, personas.sro)
+    response = client.get(
+        reverse("incidents:list"),
+        {"school": "abc", "category": "-1", "occurred_from": "31/31/2024", "sort": "nope", "page": "999"},
+    )
+    assert response.status_code == 200
+
+
+def test_list_sort_oldest_first(client, personas):
+    old = make_incident(by=personas.sro.user, school=personas.school, occurred_at=timezone.now() - dt.timedelta(days=9))
+    new = make_incident(by=personas.sro.user, school=personas.school)
+    login(client, personas.sro)
+    html = client.get(reverse("incidents:list"), {"sort": "occurred"}).content.decode()
+    assert html.index(f"Incident {old.pk}<") < html.index(f"Incident {new.pk}<")
+    html = client.get(reverse("incidents:list")).content.decode()
+    assert html.index(f"Incident {new.pk}<") < html.index(f"Incident {old.pk}<")
+
+
+def test_review_queue_oldest_first_and_count_in_header(client, personas):
+    first = make_incident(by=personas.sro.user, school=personas.school)
+    second = make_incident(by=personas.sro.user, school=personas.school)
+    make_incident(by=personas.other_sro.user, school=personas.other_school)
+    login(client, personas.sergeant)
+    html = client.get(reverse("incidents:review_queue")).content.decode()
+    assert html.index(f"Incident {first.pk}<") < html.index(f"Incident {second.pk}<")
+    assert '<span class="badge-count">2</span>' in html
+
+
+# --- attachments are served only through the checked view ---------------------------------------------
+
+
+def test_attachment_download_headers_and_scope(client, personas):
+    incident = make_incident(by=personas.sro.user, school=personas.school, submit=False)
+    content = png_bytes()
+    attachment = services.attachment_add(incident=incident, by=personas.sro.user, upload=upload("x.png", content))
+    services.incident_submit(incident=incident, by=personas.sro.user)
+    url = reverse("incidents:attachment", args=[incident.pk, attachment.pk])
+    login(client, personas.sergeant)
+    response = client.get(url)
+    assert response.status_code == 200
+    assert b"".join(response.streaming_content) == content
+    assert response["Content-Type"] == "image/png"
+    assert response["Content-Disposition"].startswith("attachment;")
+    assert response["X-Content-Type-Options"] == "nosniff"
+    client.logout()
+    assert status_for(client, personas, "other_sro", url) == 404
+    assert status_for(client, personas, "cotr", url) == 404
+    other = make_incident(by=personas.sro.user, school=personas.school)
+    wrong_pair = reverse("incidents:attachment", args=[other.pk, attachment.pk])
+    assert status_for(client, personas, "sro", wrong_pair) == 404
+
+
+def test_supplement_and_followup_through_views(client, personas, plain):
+    login(client, personas.sro)
+    url = reverse("incidents:supplement_add", args=[plain.pk])
+    assert client.post(url, {"text": ""}).status_code == 400
+    assert client.post(url, {"text": "The missing phone was found."}).status_code == 302
+    assert plain.supplements.count() == 1
+    client.logout()
+    login(client, personas.sergeant)
+    due = (timezone.localdate() + dt.timedelta(days=5)).isoformat()
+    response = client.post(
+        reverse("incidents:followup_add", args=[plain.pk]),
+        {"task": "Review camera footage", "assigned_to": personas.sro.pk, "due_on": due},
+    )
+    assert response.status_code == 302
+    assert plain.followups.get().assigned_to == personas.sro
+    assert status_for(client, personas, "other_sro", url, "post", {"text": "x"}) == 404
+
+
+def test_narrative_is_escaped(client, personas):
+    incident = make_incident(by=personas.sro.user, school=personas.school, narrative="<script>alert(1)</script>")
+    login(client, personas.sro)
+    html = client.get(reverse("incidents:detail", args=[incident.pk])).content.decode()
+    assert "<script>alert(1)</script>" not in html and "&lt;script&gt;" in html
