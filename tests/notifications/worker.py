@@ -1,0 +1,100 @@
+"""A real Celery worker in a subprocess, for the tests that need one (and for bench/)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+CELERY = ROOT / ".venv" / "bin" / "celery"
+
+
+def database_url(settings_dict: dict) -> str:
+    """A DATABASE_URL for the database Django is connected to (the test database, in tests)."""
+    user = settings_dict.get("USER") or ""
+    password = settings_dict.get("PASSWORD") or ""
+    auth = f"{user}:{password}@" if password else (f"{user}@" if user else "")
+    host = settings_dict.get("HOST") or "127.0.0.1"
+    port = settings_dict.get("PORT") or 5432
+    return f"postgres://{auth}{host}:{port}/{settings_dict['NAME']}"
+
+
+class Worker:
+    """`celery -A ssd worker` with prefork concurrency 1, consuming one queue of its own."""
+
+    def __init__(self, *, queue: str, env: dict[str, str], logdir: Path, concurrency: int = 1):
+        self.queue = queue
+        self.env = {**os.environ, **env, "SSD_NOTIFICATIONS_QUEUE": queue, "PYTHONUNBUFFERED": "1"}
+        self.logdir = logdir
+        self.concurrency = concurrency
+        self.proc: subprocess.Popen | None = None
+        self.starts = 0
+
+    @property
+    def log(self) -> Path:
+        return self.logdir / f"worker-{self.starts}.log"
+
+    def start(self, timeout: float = 60) -> None:
+        self.starts += 1
+        logfile = self.log.open("w")
+        self.proc = subprocess.Popen(
+            [
+                str(CELERY), "-A", "ssd", "worker", "--pool", "prefork", "--concurrency", str(self.concurrency),
+                "-Q", self.queue, "-n", f"{self.queue}-{self.starts}@%h", "--loglevel", "INFO",
+                "--without-gossip", "--without-mingle", "--without-heartbeat",
+            ],
+            cwd=ROOT,
+            env=self.env,
+            stdout=logfile,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"the worker exited with {self.proc.returncode}:\n{self.log.read_text()[-3000:]}")
+            if " ready." in self.log.read_text():
+                return
+            time.sleep(0.2)
+        raise RuntimeError(f"the worker did not start in {timeout}s:\n{self.log.read_text()[-3000:]}")
+
+    def children(self) -> list[int]:
+        assert self.proc is not None
+        path = Path(f"/proc/{self.proc.pid}/task/{self.proc.pid}/children")
+        return [int(pid) for pid in path.read_text().split()] if path.exists() else []
+
+    def kill_child(self) -> int:
+        """SIGKILL the pool process running the task; the main process replaces it."""
+        [child] = self.children()
+        os.kill(child, signal.SIGKILL)
+        return child
+
+    def kill(self) -> None:
+        """SIGKILL the whole worker (main process and pool)."""
+        assert self.proc is not None
+        os.killpg(self.proc.pid, signal.SIGKILL)
+        self.proc.wait(10)
+
+    def stop(self) -> None:
+        if self.proc is None or self.proc.poll() is not None:
+            return
+        self.proc.send_signal(signal.SIGTERM)
+        try:
+            self.proc.wait(20)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+            self.proc.wait(10)
+
+
+def wait_until(predicate, *, timeout: float = 60, interval: float = 0.2, what: str = "condition"):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(interval)
+    raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+
