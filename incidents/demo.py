@@ -223,7 +223,7 @@ def step_incidents(ctx: SeedContext) -> None:
         for n in range(PER_SCHOOL):
             # One generator per incident: the same incident whatever else exists.
             key = uuid.uuid5(NAMESPACE, f"{account.username}/{n}")
-            rng = random.Random(f"{SEED}/{key}")  # noqa: S311 (demo data, not security)
+            rng = random.Random(f"{SEED}/{key}")  # noqa: S311 (demo data, not security)  # nosec B311
             code, _, locations, narrative = rng.choices(SCENARIOS, weights=weights)[0]
             recent = n == 0 or rng.random() < 0.2
             day = (
