@@ -123,9 +123,10 @@ def _describe(counts: Counter) -> str:
     return ", ".join(parts) or "nobody holds the posts"
 
 
-def event_process(*, event_id: int, channels: set[str] | None = None) -> int:
+def event_process(*, event_id: int, channels: set[str] | None = None, at: dt.datetime | None = None) -> int:
     """Write the event's notifications (once, whatever the number of runs) and enqueue its pending
-    email/SMS deliveries. Returns the number of notifications the event has."""
+    email/SMS deliveries. Returns the number of notifications the event has. `channels` and `at`
+    are for the demo seed (in-app only, back-dated); tasks never pass them."""
     with transaction.atomic():
         event = (
             OutboxEvent.objects.select_for_update(of=("self",))
@@ -137,7 +138,7 @@ def event_process(*, event_id: int, channels: set[str] | None = None) -> int:
             log.warning("notifications: outbox event %s does not exist", event_id)
             return 0
         if event.processed_at is None:
-            now = timezone.now()
+            now = at or timezone.now()
             recipients = recipients_for(event, channels=channels)
             Notification.objects.bulk_create(
                 [
