@@ -113,6 +113,9 @@ DIVISION_ADMIN_PERMS: dict[str, tuple[str, ...]] = {
     "schools.psa": ("view",),
     "schools.policedistrict": ("view",),
     "schools.area": ("view",),
+    # Notification routing is data the division admin edits; deliveries are history (view only).
+    "notifications.route": ("view", "add", "change", "delete"),
+    "notifications.notification": ("view",),
 }
 
 

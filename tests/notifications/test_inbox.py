@@ -148,3 +148,14 @@ def test_the_inbox_lists_in_a_constant_number_of_queries(world, client, django_c
             submit_significant(world, code="SCH-THREAT")
     with django_assert_max_num_queries(25):
         assert client.get("/notifications/").status_code == 200
+
+
+def test_the_division_admin_edits_routes_in_django_admin(world, client):
+    from ssd.notifications.models import Route
+
+    login(client, world.p.admin)
+    assert client.get("/admin/notifications/route/").status_code == 200
+    route = Route.objects.filter(category__isnull=True).first()
+    assert client.get(f"/admin/notifications/route/{route.pk}/change/").status_code == 200
+    login(client, world.p.sergeant)
+    assert client.get("/admin/notifications/route/").status_code == 302  # not staff: to the admin sign-in
