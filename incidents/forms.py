@@ -22,6 +22,11 @@ from .models import (
 from .selectors import SORTS, IncidentFilters
 
 DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
+EARLIEST_YEAR = 2000
+DAMAGED = {
+    "required": "This form was damaged in transit: reload the page and try again.",
+    "invalid": "This form was damaged in transit: reload the page and try again.",
+}
 
 
 class DateTimeLocalInput(forms.DateTimeInput):
@@ -66,8 +71,8 @@ class IncidentForm(Form):
     """The incident form. `schools` is the queryset of schools the user may report at; a school
     posted by hand from outside it is refused as an invalid choice."""
 
-    token = forms.UUIDField(widget=forms.HiddenInput)
-    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    token = forms.UUIDField(widget=forms.HiddenInput, error_messages=DAMAGED)
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False, error_messages=DAMAGED)
     school = forms.ModelChoiceField(queryset=None, label="School", empty_label="Choose a school")
     occurred_at = forms.DateTimeField(
         label="Occurred at", widget=DateTimeLocalInput(), input_formats=[DATETIME_LOCAL, "%Y-%m-%d %H:%M"]
@@ -129,6 +134,8 @@ class IncidentForm(Form):
         value = self.cleaned_data["occurred_at"]
         if value and value > timezone.now():
             raise forms.ValidationError("The incident cannot have occurred in the future.")
+        if value and value.year < EARLIEST_YEAR:
+            raise forms.ValidationError("Check the year: that date is too long ago.")
         return value
 
     def clean_category(self):

@@ -28,6 +28,7 @@ from .models import (
     EDITABLE_STATUSES,
     Attachment,
     ChecklistItem,
+    ChecklistTemplate,
     ChecklistTick,
     Disposition,
     FollowUp,
@@ -721,3 +722,51 @@ def checklist_tick(*, incident: Incident, item: ChecklistItem, by, ticked: bool)
             audit_record(action="record.delete", user=by, obj=existing, changes={"item": [str(item.pk), None]})
             existing.delete()
         return None
+
+
+# --- taxonomy (division admin, through the Django admin) -------------------------------------------
+
+
+CATEGORY_EDITABLE = ("name", "significant_by_default", "is_weapon", "active")
+
+
+def category_save(*, category: IncidentCategory, by, changed: list[str]) -> IncidentCategory:
+    """Save a category edited (or added) by a division admin: which categories are significant is
+    policy, so each change is audited with what changed."""
+    with transaction.atomic():
+        adding = category.pk is None
+        before = {} if adding else dict(IncidentCategory.objects.filter(pk=category.pk).values(*CATEGORY_EDITABLE)[0])
+        _full_clean(category)
+        category.save()
+        after = {name: getattr(category, name) for name in CATEGORY_EDITABLE}
+        audit_record(
+            action="record.create" if adding else "record.update",
+            user=by,
+            obj=category,
+            changes=model_changes(before, after),
+        )
+        return category
+
+
+def checklist_save(*, obj: ChecklistTemplate | ChecklistItem, by, delete: bool = False) -> None:
+    """Save (or remove) a checklist template or item edited by a division admin. An item already
+    ticked on an incident is deactivated instead of removed, so the incident's record stays whole."""
+    with transaction.atomic():
+        if delete:
+            if isinstance(obj, ChecklistItem) and obj.ticks.exists():
+                obj.active = False
+                obj.save(update_fields=["active"])
+                audit_record(action="record.update", user=by, obj=obj, changes={"active": ["True", "False"]})
+                return
+            audit_record(action="record.delete", user=by, obj=obj)
+            obj.delete()
+            return
+        adding = obj.pk is None
+        _full_clean(obj)
+        obj.save()
+        audit_record(
+            action="record.create" if adding else "record.update",
+            user=by,
+            obj=obj,
+            changes={"text" if isinstance(obj, ChecklistItem) else "name": [None, str(obj)]},
+        )

@@ -117,7 +117,9 @@ def test_incident_journey(personas, new_page):
     # --- The SRO adds a supplement -------------------------------------------------------------------
     sro.goto(f"/incidents/{incident.pk}/")
     assert sro.get_by_role("link", name="Correct and resubmit").count() == 0
-    sro.get_by_label("Supplement", exact=True).fill("The second student's parent called the school; no further complaint.")
+    sro.get_by_label("Supplement", exact=True).fill(
+        "The second student's parent called the school; no further complaint."
+    )
     sro.get_by_role("button", name="Add supplement").click()
     sro.wait_for_url(f"**/incidents/{incident.pk}/#supplements")
     assert "no further complaint" in sro.inner_text("#supplements")

@@ -67,9 +67,7 @@ def test_sergeant_cannot_author(personas):
 
 def test_future_occurred_at_refused(personas):
     with pytest.raises(DomainError) as exc:
-        make_incident(
-            by=personas.sro.user, school=personas.school, occurred_at=timezone.now() + dt.timedelta(hours=1)
-        )
+        make_incident(by=personas.sro.user, school=personas.school, occurred_at=timezone.now() + dt.timedelta(hours=1))
     assert exc.value.field == "occurred_at"
 
 
@@ -106,14 +104,14 @@ def test_ccn_format_is_a_database_constraint(personas):
 def test_double_submit_with_one_key_creates_one_incident(personas):
     sro = personas.sro.user
     key = uuid.uuid4()
-    kwargs = dict(
-        by=sro,
-        school=personas.school,
-        category=category("SCH-DISORDER"),
-        occurred_at=timezone.now() - dt.timedelta(hours=1),
-        narrative="Fight in the cafeteria.",
-        idempotency_key=key,
-    )
+    kwargs = {
+        "by": sro,
+        "school": personas.school,
+        "category": category("SCH-DISORDER"),
+        "occurred_at": timezone.now() - dt.timedelta(hours=1),
+        "narrative": "Fight in the cafeteria.",
+        "idempotency_key": key,
+    }
     first = services.incident_create_draft(**kwargs)
     services.incident_submit(incident=first, by=sro)
     second = services.incident_create_draft(**kwargs)
@@ -146,12 +144,12 @@ def test_someone_elses_key_is_refused(personas):
 def test_optimistic_lock_conflict_overwrites_nothing(personas):
     sro = personas.sro.user
     incident = make_incident(by=sro, school=personas.school, submit=False, narrative="First version.")
-    fields = dict(
-        school=incident.school,
-        occurred_at=incident.occurred_at,
-        location=incident.location,
-        category=incident.category,
-    )
+    fields = {
+        "school": incident.school,
+        "occurred_at": incident.occurred_at,
+        "location": incident.location,
+        "category": incident.category,
+    }
     services.incident_update_draft(incident=incident, by=sro, expected_version=1, narrative="Tab A.", **fields)
     with pytest.raises(DomainError) as exc:
         services.incident_update_draft(incident=incident, by=sro, expected_version=1, narrative="Tab B.", **fields)
@@ -372,7 +370,9 @@ def test_people_only_on_a_draft_and_grade_only_for_students(personas):
     )
     assert person.is_protected
     with pytest.raises(DomainError):
-        services.person_add(incident=incident, by=sro, role="witness", person_type="staff", name="A. Teacher", grade="9")
+        services.person_add(
+            incident=incident, by=sro, role="witness", person_type="staff", name="A. Teacher", grade="9"
+        )
     services.incident_submit(incident=incident, by=sro)
     with pytest.raises(DomainError):
         services.person_add(incident=incident, by=sro, role="witness", person_type="staff", name="Late")
@@ -503,3 +503,20 @@ def test_every_status_change_is_audited(personas):
     incident = make_incident(by=personas.sro.user, school=personas.school)
     services.incident_approve(incident=incident, by=personas.sergeant.user)
     assert AuditEntry.objects.filter(object_id=str(incident.pk), action="record.status").count() == 2
+
+
+def test_category_significance_edit_is_audited(personas):
+    simple = category("13B")
+    simple.significant_by_default = True
+    services.category_save(category=simple, by=personas.admin.user, changed=["significant_by_default"])
+    entry = AuditEntry.objects.filter(object_type="incidents.incidentcategory", object_id=str(simple.pk)).get()
+    assert entry.changes == {"significant_by_default": ["False", "True"]}
+
+
+def test_ticked_checklist_item_is_deactivated_not_deleted(personas):
+    incident = make_incident(by=personas.sro.user, school=personas.school, code="SCH-WEAPON")
+    item = ChecklistItem.objects.filter(template__category__code="SCH-WEAPON").first()
+    services.checklist_tick(incident=incident, item=item, by=personas.sro.user, ticked=True)
+    services.checklist_save(obj=item, by=personas.admin.user, delete=True)
+    item.refresh_from_db()
+    assert item.active is False and incident.checklist_ticks.filter(item=item).exists()
