@@ -72,6 +72,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Early, so every audit entry (a session ending, a CSRF refusal, a lockout) has the client's address.
+    "ssd.audit.middleware.AuditContextMiddleware",
     "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -80,7 +82,6 @@ MIDDLEWARE = [
     "django_otp.middleware.OTPMiddleware",
     "ssd.middleware.SessionLimitsMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
-    "ssd.audit.middleware.AuditContextMiddleware",
     # After auth and OTP: a signed-in session without its second factor reaches only the 2FA pages.
     "ssd.mfa.middleware.TwoFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",

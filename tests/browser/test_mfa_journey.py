@@ -74,6 +74,8 @@ def test_enrol_two_factor_sign_out_and_sign_in_with_a_code(personas, new_page):
 
 def test_audit_viewer_filters_with_htmx_and_is_accessible(personas, new_page):
     page = new_page()
+    blocked = []  # what the Content-Security-Policy refused, if anything
+    page.on("console", lambda msg: blocked.append(msg.text) if "Content Security Policy" in msg.text else None)
     sign_in(page, "sro", "wrong-password-1")  # something to find
     sign_in(page, "commander", PASSWORD)
     page.wait_for_url("**/")
@@ -97,6 +99,8 @@ def test_audit_viewer_filters_with_htmx_and_is_accessible(personas, new_page):
     page.set_viewport_size(PHONE)
     page.goto("/audit/")
     screenshot(page, "audit-log-phone")
+    assert page.evaluate("typeof htmx") == "object"  # loaded from 'self', allowed by the policy
+    assert not blocked, blocked
 
 
 def test_division_admin_resets_a_users_two_factor(personas, new_page):

@@ -97,7 +97,8 @@ def test_thirty_minutes_idle_ends_the_session(client, personas):
         response = client.get(reverse("home"))
     assert response.status_code == 302 and "ended=idle" in response["Location"]
     assert SESSION_KEY not in client.session
-    assert AuditEntry.objects.filter(action="auth.session_ended", detail="idle").exists()
+    ended = AuditEntry.objects.get(action="auth.session_ended", detail="idle")
+    assert ended.user == personas.sro.user and ended.ip_address == "127.0.0.1"
 
 
 def test_twelve_hours_end_the_session_however_active(client, personas):
