@@ -174,9 +174,18 @@ def incident_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 else:
                     messages.success(request, "Draft saved.")
                 return redirect(incident)
-        return render(request, "incidents/incident_form.html", {"form": form, "incident": incident}, status=400)
+        return render(request, "incidents/incident_form.html", _edit_context(form, incident), status=400)
     form = IncidentForm(initial=IncidentForm.initial_from(incident), schools=schools)
-    return render(request, "incidents/incident_form.html", {"form": form, "incident": incident})
+    return render(request, "incidents/incident_form.html", _edit_context(form, incident))
+
+
+def _edit_context(form, incident) -> dict:
+    last_return = (
+        incident.status_changes.filter(action="return").select_related("by").order_by("-at", "-id").first()
+        if incident.status == Status.RETURNED
+        else None
+    )
+    return {"form": form, "incident": incident, "last_return": last_return}
 
 
 def _update(request, incident, form: IncidentForm, *, submit: bool):

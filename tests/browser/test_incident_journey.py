@@ -97,6 +97,7 @@ def test_incident_journey(personas, new_page):
     assert "which cafeteria entrance" in sro.inner_text("main")
     sro.get_by_role("link", name="Correct and resubmit").click()
     sro.wait_for_url(f"**/incidents/{incident.pk}/edit/")
+    assert "which cafeteria entrance" in sro.inner_text("main")  # the comment is on the form too
     sro.get_by_label("Where exactly").fill("North entrance of the cafeteria")
     narrative = sro.get_by_label("Narrative")
     narrative.fill(narrative.input_value() + " The nurse examined both students; minor scratches only.")
