@@ -13,6 +13,8 @@ from ssd.celery import app as celery_app
 from tests.conftest import make_person
 from tests.incidents.factories import make_incident
 
+from .worker import queue, start_worker  # noqa: F401 - fixtures for the real-worker tests
+
 
 @pytest.fixture(autouse=True)
 def _celery_in_process(settings):

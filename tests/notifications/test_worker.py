@@ -8,22 +8,18 @@ database); under REQUIRE_SERVICES=1 (CI) a missing service fails instead.
 from __future__ import annotations
 
 import time
-import uuid
 from contextlib import contextmanager
 
 import pytest
-import redis
-from django.conf import settings
-from django.db import connection
 
 from ssd.celery import app as celery_app
 from ssd.notifications.models import Channel, Notification, OutboxEvent
 from ssd.notifications.tasks import deliver_notification, process_event, sweep_outbox
-from tests.conftest import login, need_service
+from tests.conftest import login
 
 from .conftest import submit_significant
 from .recording_email import sent
-from .worker import Worker, database_url, wait_until
+from .worker import wait_until
 
 pytestmark = [
     pytest.mark.redis,
@@ -34,56 +30,6 @@ pytestmark = [
 ]
 PER_INCIDENT = 13  # notifications of a weapon incident at Roosevelt (see test_routing)
 EMAILS_PER_INCIDENT = 5
-
-
-def _redis_up() -> bool:
-    try:
-        return bool(settings.REDIS_URL) and redis.Redis.from_url(settings.REDIS_URL, socket_timeout=2).ping()
-    except redis.RedisError:
-        return False
-
-
-@pytest.fixture
-def queue(settings):
-    need_service(_redis_up(), "no Redis at REDIS_URL: the real-worker notification tests need one")
-    need_service(
-        connection.vendor == "postgresql",
-        "DATABASE_URL is not PostgreSQL: a worker process cannot reach an in-memory SQLite test database",
-    )
-    name = f"ssd-test-notify-{uuid.uuid4().hex[:10]}"
-    settings.SSD_NOTIFICATIONS_QUEUE = name
-    celery_app.conf.task_always_eager = False
-    yield name
-    redis.Redis.from_url(settings.REDIS_URL).delete(name)
-
-
-@pytest.fixture
-def start_worker(queue, tmp_path):
-    workers = []
-    outbox = tmp_path / "outbox"
-    outbox.mkdir()
-
-    def start(**env) -> Worker:
-        worker = Worker(
-            queue=queue,
-            env={
-                "DATABASE_URL": database_url(connection.settings_dict),
-                "REDIS_URL": settings.REDIS_URL,
-                "EMAIL_BACKEND": "tests.notifications.recording_email.EmailBackend",
-                "SSD_TEST_OUTBOX": str(outbox),
-                "SSD_NOTIFY_SWEEP_GRACE_SECONDS": "0",
-                **env,
-            },
-            logdir=tmp_path,
-        )
-        worker.outbox = outbox
-        workers.append(worker)
-        worker.start()
-        return worker
-
-    yield start
-    for worker in workers:
-        worker.stop()
 
 
 def _reset_producer_pool() -> None:

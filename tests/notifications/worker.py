@@ -6,7 +6,16 @@ import os
 import signal
 import subprocess
 import time
+import uuid
 from pathlib import Path
+
+import pytest
+import redis
+from django.conf import settings
+from django.db import connection
+
+from ssd.celery import app as celery_app
+from tests.conftest import need_service
 
 ROOT = Path(__file__).resolve().parents[2]
 CELERY = ROOT / ".venv" / "bin" / "celery"
@@ -98,3 +107,58 @@ def wait_until(predicate, *, timeout: float = 60, interval: float = 0.2, what: s
         time.sleep(interval)
     raise AssertionError(f"timed out after {timeout}s waiting for {what}")
 
+
+def redis_up() -> bool:
+    try:
+        return bool(settings.REDIS_URL) and redis.Redis.from_url(settings.REDIS_URL, socket_timeout=2).ping()
+    except redis.RedisError:
+        return False
+
+
+def services_available() -> bool:
+    return redis_up() and connection.vendor == "postgresql"
+
+
+@pytest.fixture
+def queue(settings):
+    """A Celery queue of this test's own, consumed only by the worker it starts."""
+    need_service(redis_up(), "no Redis at REDIS_URL: the real-worker notification tests need one")
+    need_service(
+        connection.vendor == "postgresql",
+        "DATABASE_URL is not PostgreSQL: a worker process cannot reach an in-memory SQLite test database",
+    )
+    name = f"ssd-test-notify-{uuid.uuid4().hex[:10]}"
+    settings.SSD_NOTIFICATIONS_QUEUE = name
+    celery_app.conf.task_always_eager = False
+    yield name
+    redis.Redis.from_url(settings.REDIS_URL).delete(name)
+
+
+@pytest.fixture
+def start_worker(queue, tmp_path):
+    """start_worker(**env) -> a running Worker on `queue`, connected to the test database."""
+    workers = []
+    outbox = tmp_path / "outbox"
+    outbox.mkdir()
+
+    def start(**env) -> Worker:
+        worker = Worker(
+            queue=queue,
+            env={
+                "DATABASE_URL": database_url(connection.settings_dict),
+                "REDIS_URL": settings.REDIS_URL,
+                "EMAIL_BACKEND": "tests.notifications.recording_email.EmailBackend",
+                "SSD_TEST_OUTBOX": str(outbox),
+                "SSD_NOTIFY_SWEEP_GRACE_SECONDS": "0",
+                **env,
+            },
+            logdir=tmp_path,
+        )
+        worker.outbox = outbox
+        workers.append(worker)
+        worker.start()
+        return worker
+
+    yield start
+    for worker in workers:
+        worker.stop()

@@ -1,0 +1,108 @@
+"""Notifications in Chromium: an SRO submits a weapon incident from a phone; the sergeant's header
+count goes up without a reload, the inbox says what, where and when, and the sergeant
+acknowledges it with htmx.
+
+With Redis and PostgreSQL (CI) the notification goes through the real path: the relay on commit,
+Redis, and a Celery worker subprocess on a queue of this test's own. Without them, tasks run in the
+live server's thread (or, under REQUIRE_SERVICES=1, the test fails).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import uuid
+
+import pytest
+from django.conf import settings as django_settings
+from django.db import connection
+from django.utils import timezone
+from playwright.sync_api import expect
+
+from incidents.models import Incident
+from ssd.celery import app as celery_app
+from ssd.notifications.models import Alert, Channel, Notification
+from tests.conftest import REQUIRE_SERVICES
+from tests.factories import PASSWORD
+from tests.notifications.worker import Worker, database_url, services_available
+
+from .conftest import DESKTOP, PHONE, assert_accessible, screenshot, sign_in
+
+# serialized_rollback: the flush after a transactional test takes the migrations' data (categories,
+# routes) with it; this brings it back for this test whatever ran before.
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+
+
+@pytest.fixture
+def delivery(settings, tmp_path):
+    before = celery_app.conf.task_always_eager
+    if not services_available():
+        if REQUIRE_SERVICES:
+            pytest.fail("REQUIRE_SERVICES=1 but Redis at REDIS_URL or PostgreSQL is missing")
+        celery_app.conf.task_always_eager = True
+        yield "in-process"
+        celery_app.conf.task_always_eager = before
+        return
+    queue = f"ssd-test-browser-{uuid.uuid4().hex[:10]}"
+    settings.SSD_NOTIFICATIONS_QUEUE = queue
+    celery_app.conf.task_always_eager = False
+    worker = Worker(
+        queue=queue,
+        env={
+            "DATABASE_URL": database_url(connection.settings_dict),
+            "REDIS_URL": django_settings.REDIS_URL,
+            "EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
+        },
+        logdir=tmp_path,
+    )
+    worker.start()
+    yield "worker"
+    worker.stop()
+    celery_app.conf.task_always_eager = before
+
+
+def test_an_sros_significant_incident_reaches_the_sergeants_inbox(personas, new_page, delivery):
+    # The sergeant is signed in, looking at the home page, before anything happens.
+    sgt = new_page(viewport=DESKTOP)
+    sign_in(sgt, "sgt", PASSWORD)
+    sgt.wait_for_url("**/")
+    badge = sgt.locator("#notifications-unread")
+    expect(badge).to_have_text(re.compile(r"^\s*0\b"))
+
+    # The SRO logs a weapon found, on a phone.
+    sro = new_page(viewport=PHONE)
+    sign_in(sro, "sro", PASSWORD)
+    sro.wait_for_url("**/")
+    sro.goto("/incidents/new/")
+    occurred = (timezone.localtime() - dt.timedelta(minutes=30)).strftime("%Y-%m-%dT%H:%M")
+    sro.get_by_label("Occurred at").fill(occurred)
+    sro.get_by_label("Location", exact=True).select_option(label="Hallway")
+    sro.get_by_label("Category").select_option(label="Weapon found")
+    sro.get_by_label("Narrative").fill("A folding knife was found in a hallway locker; secured by the SRO.")
+    sro.get_by_role("button", name="Submit incident").click()
+    sro.wait_for_url(re.compile(r".*/incidents/\d+/$"))
+    incident = Incident.objects.get()
+    assert incident.significant
+
+    # Without a reload, the sergeant's header count goes up (htmx polls every 20 s).
+    expect(badge).to_have_text(re.compile(r"^\s*1\b"), timeout=45_000)
+    sgt.get_by_role("link", name=re.compile(r"^Notifications")).click()
+    sgt.wait_for_url("**/notifications/")
+    mine = Notification.objects.get(recipient=personas.sergeant.user, channel=Channel.IN_APP)
+    item = sgt.locator(f"#notification-{mine.pk}")
+    expect(item).to_contain_text("Weapon found at Roosevelt High School")
+    expect(item).to_contain_text("PSA 404")
+    assert "folding knife" not in sgt.inner_text("main")
+    assert_accessible(sgt, context="notifications inbox")
+    screenshot(sgt, "notifications-inbox")
+
+    # Acknowledge (htmx): the item updates in place and the count drops at once.
+    item.get_by_role("button", name="Acknowledge").click()
+    expect(item).to_contain_text("acknowledged")
+    expect(item.get_by_role("button", name="Acknowledge")).to_have_count(0)
+    expect(badge).to_have_text(re.compile(r"^\s*0\b"), timeout=10_000)
+    assert Alert.objects.get(incident=incident).acknowledged_by == personas.sergeant.user
+
+    item.get_by_role("link", name=f"Open incident {incident.pk}").click()
+    sgt.wait_for_url(f"**/incidents/{incident.pk}/")
+    expect(sgt.locator("main")).to_contain_text("Weapon found")
