@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import time
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -8,6 +9,9 @@ from django.urls import reverse
 
 from . import services
 from .views import STATE
+
+STATE_CHECKED = "ssd_mfa_state_at"
+RECHECK_SECONDS = 5 * 60
 
 # Pages a signed-in user reaches before the second factor: the code step, enrolment, sign-out.
 EXEMPT = frozenset({"mfa:verify", "mfa:enrol", "logout", "login", "healthz"})
@@ -19,7 +23,7 @@ class TwoFactorMiddleware:
     A signed-in session that is not verified by django-otp goes to the code step when the user has
     a confirmed device (whatever `SSD_REQUIRE_MFA` says: one who has enrolled always gives a code),
     and to enrolment when `SSD_REQUIRE_MFA` is on and they have none. Whether the user has a device
-    is cached in the session, so a verified or exempt request costs no query."""
+    is cached in the session (a "none" for five minutes), so most requests cost no query."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -35,9 +39,13 @@ class TwoFactorMiddleware:
         if match is not None and match.view_name in EXEMPT:
             return None
         state = request.session.get(STATE)
-        if state not in ("device", "none"):
+        # "none" is looked at again every few minutes: the user may have set up two-factor in
+        # another session since, and from then on this one must give a code too.
+        stale = state == "none" and time.time() - request.session.get(STATE_CHECKED, 0) > RECHECK_SECONDS
+        if state not in ("device", "none") or stale:
             state = "device" if services.has_two_factor(user) else "none"
             request.session[STATE] = state
+            request.session[STATE_CHECKED] = time.time()
         if state == "device":
             target = "mfa:verify"
         elif settings.SSD_REQUIRE_MFA:

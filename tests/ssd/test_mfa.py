@@ -332,3 +332,15 @@ def test_only_a_division_admin_may_reset(client, personas, who):
 def test_reset_of_an_unknown_user_is_404(client, personas):
     login(client, personas.admin)
     assert client.post(reverse("mfa:reset", args=[987654321])).status_code == 404
+
+
+def test_a_session_without_two_factor_is_challenged_soon_after_it_is_set_up_elsewhere(client, personas):
+    login(client, personas.sro)
+    assert client.get(reverse("home")).status_code == 200  # "no device" now cached in the session
+    device = totp_device(personas.sro.user)  # set up in another session
+    assert client.get(reverse("home")).status_code == 200
+    with time_machine.travel(dt.timedelta(minutes=6)):
+        response = client.get(reverse("home"))
+        assert response["Location"].startswith(reverse("mfa:verify"))
+        client.post(reverse("mfa:verify"), {"code": code_for(device)})
+        assert client.get(reverse("home")).status_code == 200
