@@ -1,6 +1,8 @@
 from __future__ import annotations
 
+import contextlib
 import json
+import sys
 
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
@@ -37,7 +39,13 @@ class Command(BaseCommand):
         # Other apps extend the seed from their own demo.py (see personnel.demo.register_seed_step).
         autodiscover_modules("demo")
         try:
-            result = seed_demo(password=password)
+            if as_json:
+                # stdout carries only the JSON: anything a step prints (the console email backend
+                # of development, say) goes to stderr instead.
+                with contextlib.redirect_stdout(getattr(self.stderr, "_out", sys.stderr)):
+                    result = seed_demo(password=password)
+            else:
+                result = seed_demo(password=password)
         except ImportFailed as exc:
             for error in exc.errors:
                 self.stderr.write(error)
