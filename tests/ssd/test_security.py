@@ -142,7 +142,12 @@ text = st.text(max_size=200)
 class TestFormFuzz(HypothesisTestCase):
     @classmethod
     def setUpTestData(cls):
+        from personnel.models import Rank, Role
+        from tests.conftest import assign
+
         cls.user = UserFactory(username="fuzz-user")
+        cls.division_admin = UserFactory(username="fuzz-admin")
+        assign(OfficerFactory(user=cls.division_admin, rank=Rank.CIVILIAN), Role.DIVISION_ADMIN)
 
     @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
     @given(username=text, password=text, acknowledge=st.one_of(st.just("on"), text), next_url=text)
@@ -167,6 +172,13 @@ class TestFormFuzz(HypothesisTestCase):
         if response.status_code == 302:
             assert code.strip().replace(" ", "") == code_for(device)
         device.delete()
+
+    @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @given(q=text, page=text)
+    def test_two_factor_user_search(self, q, page):
+        self.client.force_login(self.division_admin)
+        response = self.client.get(reverse("mfa:users"), {"q": q, "page": page})
+        assert response.status_code == 200, response.status_code
 
     @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
     @given(code=text)
