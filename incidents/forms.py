@@ -37,10 +37,14 @@ class DateTimeLocalInput(forms.DateTimeInput):
 
 
 class Form(forms.Form):
-    """Labels exactly as written (no trailing colon): the field names are part of the contract."""
+    """Labels exactly as written (no trailing colon): the field names are part of the contract.
+    Forms that share the detail page get their own id prefix, so no two elements share an id."""
+
+    id_prefix = "id"
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("label_suffix", "")
+        kwargs.setdefault("auto_id", f"{self.id_prefix}_%s")
         super().__init__(*args, **kwargs)
 
 
@@ -128,7 +132,9 @@ class IncidentForm(Form):
         for name, field in self.fields.items():
             if self.is_bound and name in self.errors:
                 field.widget.attrs["aria-invalid"] = "true"
-                field.widget.attrs["aria-describedby"] = f"id_{name}_error"
+                field.widget.attrs["aria-describedby"] = f"id_{name}_error" + (
+                    f" id_{name}_helptext" if field.help_text else ""
+                )
 
     def clean_occurred_at(self):
         value = self.cleaned_data["occurred_at"]
@@ -232,6 +238,8 @@ class FilterForm(Form):
 
 
 class ReviewForm(Form):
+    id_prefix = "review"
+
     version = forms.IntegerField(widget=forms.HiddenInput)
     action = forms.ChoiceField(choices=[(a, a) for a in ("approve", "return", "close", "reopen")])
     comment = forms.CharField(
@@ -246,6 +254,8 @@ class ReviewForm(Form):
 
 
 class SupplementForm(Form):
+    id_prefix = "supplement"
+
     text = forms.CharField(
         label="Supplement",
         widget=forms.Textarea(attrs={"rows": 4}),
@@ -259,6 +269,8 @@ class SupplementForm(Form):
 
 
 class AttachmentForm(Form):
+    id_prefix = "attachment"
+
     file = forms.FileField(
         label="Photo or PDF",
         widget=forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png,image/heic,application/pdf"}),
@@ -267,6 +279,8 @@ class AttachmentForm(Form):
 
 
 class PersonForm(Form):
+    id_prefix = "person"
+
     role = forms.ChoiceField(label="Role", choices=PersonInvolved.Role.choices)
     person_type = forms.ChoiceField(label="Type", choices=PersonInvolved.Type.choices)
     juvenile = forms.BooleanField(label="Juvenile (under 18)", required=False)
@@ -278,6 +292,8 @@ class PersonForm(Form):
 
 
 class FollowUpForm(Form):
+    id_prefix = "followup"
+
     task = forms.CharField(label="Task", max_length=200)
     assigned_to = forms.ModelChoiceField(label="Assigned officer", queryset=Officer.objects.none())
     due_on = forms.DateField(label="Due on", widget=forms.DateInput(attrs={"type": "date"}))
@@ -289,6 +305,8 @@ class FollowUpForm(Form):
 
 
 class FollowUpUpdateForm(Form):
+    id_prefix = "followup_update"
+
     version = forms.IntegerField(widget=forms.HiddenInput)
     status = forms.ChoiceField(label="Status", choices=FollowUp.State.choices)
     notes = forms.CharField(label="Notes", required=False, widget=forms.Textarea(attrs={"rows": 2}))
@@ -296,5 +314,7 @@ class FollowUpUpdateForm(Form):
 
 
 class SignificanceForm(Form):
+    id_prefix = "significance"
+
     version = forms.IntegerField(widget=forms.HiddenInput)
     significant_reason = forms.CharField(label="Why it is significant", max_length=300)

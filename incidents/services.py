@@ -240,7 +240,8 @@ def incident_create_draft(
         _validate_facts(by=by, school=incident.school, category=incident.category, occurred_at=incident.occurred_at)
         _apply_significance(incident, officer_significant=officer_significant, reason=reason)
         incident.reported_at = incident.created_at = incident.updated_at = timezone.now()
-        _full_clean(incident, exclude=["author"])
+        # The key's uniqueness is left to the database (below), where a racing twin is caught.
+        _full_clean(incident, exclude=["author", "idempotency_key"])
         try:
             # A savepoint: two requests racing with one key meet the unique constraint, and the
             # loser answers with the winner's incident.

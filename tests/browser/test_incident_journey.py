@@ -13,6 +13,7 @@ from PIL import Image
 
 from incidents.models import Incident, Status, StatusChange
 from tests.factories import PASSWORD
+from tests.incidents.factories import ensure_taxonomy
 
 from .conftest import DESKTOP, PHONE, assert_accessible, screenshot, sign_in
 
@@ -22,6 +23,12 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 @pytest.fixture(autouse=True)
 def _media_root(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "uploads"
+
+
+@pytest.fixture(autouse=True)
+def _taxonomy(transactional_db):
+    # A transactional test before this one flushed the categories the data migration loaded.
+    ensure_taxonomy()
 
 
 def photo_jpeg() -> bytes:
@@ -138,3 +145,34 @@ def test_incident_journey(personas, new_page):
     sro.wait_for_url(re.compile(r".*status=approved.*"))
     assert f"Incident {incident.pk}" in sro.inner_text("#results")
     screenshot(sro, "incident-list-phone")
+
+
+def test_draft_with_a_student_on_a_phone(personas, new_page):
+    """A draft is saved, a student is added to it (need-to-know details), and the page stays accessible."""
+    occurred = (timezone.localtime() - dt.timedelta(hours=3)).strftime("%Y-%m-%dT%H:%M")
+    sro = new_page(viewport=PHONE)
+    sign_in(sro, "sro", PASSWORD)
+    sro.wait_for_url("**/")
+    sro.goto("/incidents/new/")
+    sro.get_by_label("Occurred at").fill(occurred)
+    sro.get_by_label("Location", exact=True).select_option(label="School grounds")
+    sro.get_by_label("Category").select_option(label="Weapon found")
+    sro.get_by_role("button", name="Save draft").click()
+    sro.wait_for_url(re.compile(r".*/incidents/\d+/$"))
+    assert "only visible to you" in sro.inner_text("main")
+    incident = Incident.objects.get()
+    assert incident.status == Status.DRAFT and incident.significant  # weapon found: significant by rule
+
+    sro.get_by_text("Add a person").click()
+    sro.get_by_label("Role").select_option(label="Offender")
+    sro.get_by_label("Type", exact=True).select_option(label="Student")
+    sro.get_by_label("Juvenile (under 18)").check()
+    sro.get_by_label("Name").fill("Jordan Example")
+    sro.get_by_label("Grade").select_option(label="10th")
+    sro.get_by_role("button", name="Add person").click()
+    sro.wait_for_url(f"**/incidents/{incident.pk}/#people")
+    assert "Jordan Example" in sro.inner_text("#people")
+    sro.get_by_text("Add a person").click()
+    sro.get_by_text("Add a photo or PDF").click()
+    assert_accessible(sro, context="draft detail with forms open (phone)")
+    screenshot(sro, "incident-draft-phone")

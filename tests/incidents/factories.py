@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import importlib
 import io
 import random
 
@@ -13,6 +14,17 @@ from PIL import Image
 
 from incidents import services
 from incidents.models import IncidentCategory, Location
+
+
+def ensure_taxonomy() -> None:
+    """Reload the categories and checklists of the data migration unless they are there.
+    Transactional tests (live_server, thread races) flush every table after each test, the
+    migration-loaded taxonomy included: call this (or use the `taxonomy` fixture) in such tests."""
+    if IncidentCategory.objects.exists():
+        return
+    from django.apps import apps
+
+    importlib.import_module("incidents.migrations.0002_load_categories").load(apps, None)
 
 
 def category(code: str) -> IncidentCategory:
