@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.paginator import Paginator
+from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -39,11 +40,23 @@ def home(request: HttpRequest) -> HttpResponse:
     user = request.user
     schools = school_list(user=user)
     roles = user_roles(request)
+    school_count = schools.count()
+    districts = list(district_list(user=user).order_by("number"))
+    by_district = {}
+    if school_count > 12:
+        # A long scope reads better as schools per district (one grouped query) than as a list.
+        counts = dict(
+            schools.order_by().values_list("psa__district_id").annotate(n=Count("pk")).values_list(
+                "psa__district_id", "n"
+            )
+        )
+        by_district = [(d, counts.get(d.pk, 0)) for d in districts]
     context = {
         "assignments": active_assignments_for(user=user),
-        "school_count": schools.count(),
-        "schools_preview": schools[:12],
-        "districts": district_list(user=user),
+        "school_count": school_count,
+        "schools_preview": schools[:12] if school_count <= 12 else [],
+        "by_district": by_district,
+        "districts": districts,
         "areas": area_list(user=user),
         "chain": chain_of_command(user=user),
         "can_manage_people": can_manage_people(roles),
