@@ -11,7 +11,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from schools.models import Area, PoliceDistrict, School
-from ssd.audit.services import audit_record
+from ssd.audit.services import audit_record, model_changes
 from ssd.errors import DomainError
 
 from .models import (
@@ -58,6 +58,34 @@ def officer_create(
         officer.save()
         audit_record(action="record.create", user=by, obj=officer, changes={"rank": [None, rank]})
         return officer
+
+
+OFFICER_EDITABLE = ("rank", "badge_number", "phone")
+
+
+def officer_update(*, officer: Officer, by, **values) -> Officer:
+    unknown = set(values) - set(OFFICER_EDITABLE)
+    if unknown:
+        raise DomainError(f"Cannot change {sorted(unknown)} here.")
+    if values.get("badge_number") == "":
+        values["badge_number"] = None
+    with transaction.atomic():
+        current = Officer.objects.select_for_update().get(pk=officer.pk)
+        changes = model_changes({name: getattr(current, name) for name in values}, values)
+        if not changes:
+            return current
+        badge = values.get("badge_number")
+        if badge and Officer.objects.filter(badge_number=badge).exclude(pk=current.pk).exists():
+            raise DomainError(f"Badge number {badge} belongs to another officer.", field="badge_number")
+        for name, value in values.items():
+            setattr(current, name, value)
+        try:
+            current.full_clean()
+        except ValidationError as exc:
+            raise DomainError("; ".join(exc.messages)) from exc
+        current.save(update_fields=list(values))
+        audit_record(action="record.update", user=by, obj=current, changes=changes)
+        return current
 
 
 def has_current_sro_training(officer: Officer, *, on: dt.date) -> bool:

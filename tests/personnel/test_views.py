@@ -381,7 +381,7 @@ def test_training_access_403_404_405(client, personas):
 @pytest.mark.parametrize(
     ("persona", "expected"),
     [
-        ("commander", ["Commander", "253 schools"]),
+        ("commander", ["Commander", "253 schools", "Seventh District"]),
         ("admin", ["Division admin", "Add an officer"]),
         ("lieutenant", ["North Area", "Commander, School Security Division"]),
         ("sergeant", ["4D", "Lieutenant, North Area"]),
