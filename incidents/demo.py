@@ -181,7 +181,7 @@ def _person_name(rng: random.Random) -> str:
 def _backdate(incident: Incident, occurred_at: dt.datetime, rng: random.Random) -> None:
     """Move the incident's own timestamps and history back to when it happened."""
     reported = occurred_at + dt.timedelta(minutes=20 + rng.randrange(90))
-    shift = timezone.now() - reported
+    shift = incident.created_at - reported  # the record was created first: everything after keeps its order
     Incident.objects.filter(pk=incident.pk).update(
         reported_at=reported,
         created_at=reported,
