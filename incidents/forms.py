@@ -125,6 +125,9 @@ class IncidentForm(Form):
 
     def __init__(self, *args, schools, **kwargs):
         super().__init__(*args, **kwargs)
+        # "Submit incident" (rather than "Save draft") was pressed: the narrative is then required,
+        # checked here so that nothing, not even an uploaded file, is stored for a refused submission.
+        self.submitting = self.is_bound and "submit" in self.data
         self.fields["school"].queryset = schools
         self.fields["category"].choices = category_choices()
         if not self.is_bound and not self.initial.get("token"):
@@ -143,6 +146,12 @@ class IncidentForm(Form):
         if value and value.year < EARLIEST_YEAR:
             raise forms.ValidationError("Check the year: that date is too long ago.")
         return value
+
+    def clean_narrative(self):
+        narrative = self.cleaned_data["narrative"]
+        if self.submitting and not narrative.strip():
+            raise forms.ValidationError("Write the narrative: what happened, in your own words.")
+        return narrative
 
     def clean_category(self):
         pk = self.cleaned_data["category"]
