@@ -16,9 +16,10 @@ from django.core.checks import Error
 from ssd.checks import production_settings_check
 
 ROOT = Path(__file__).resolve().parents[2]
-# Variables that would leak from the test run's environment into the profile under test.
+# Variables that would leak from the test run's environment into the profile under test
+# (the browser tests set DJANGO_ALLOW_ASYNC_UNSAFE for the whole session: async.E001 in deploy).
 SCRUB = ("DATABASE_URL", "REDIS_URL", "SECRET_KEY", "SECRET_KEY_FILE", "DATABASE_URL_FILE", "DEBUG", "ALLOWED_HOSTS",
-         "SSD_ENV", "REDIS_URL_FILE", "DJANGO_SETTINGS_MODULE")
+         "SSD_ENV", "REDIS_URL_FILE", "DJANGO_SETTINGS_MODULE", "DJANGO_ALLOW_ASYNC_UNSAFE")
 
 
 def manage(*args: str, **env: str) -> subprocess.CompletedProcess:
