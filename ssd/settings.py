@@ -12,6 +12,7 @@ from pathlib import Path
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
+from kombu import Exchange, Queue
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -255,6 +256,10 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "interval_step": 0.2,
     "interval_max": 0.5,
     "socket_connect_timeout": 2,
+    # Task priorities on Redis (0 first): notifications put writing inboxes before sending emails.
+    "queue_order_strategy": "priority",
+    "priority_steps": [0, 3, 6, 9],
+    "sep": ":",
 }
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE: dict[str, dict] = {
@@ -269,6 +274,15 @@ SSD_ESCALATE_AFTER_MINUTES = env.int("SSD_ESCALATE_AFTER_MINUTES", default=15)
 SSD_ESCALATION_CHANNELS = env.list("SSD_ESCALATION_CHANNELS", default=["in_app", "email", "sms"])
 SSD_SMS_BACKEND = env.str("SSD_SMS_BACKEND", default="ssd.notifications.channels.LogSMSBackend")
 SSD_NOTIFICATIONS_QUEUE = env.str("SSD_NOTIFICATIONS_QUEUE", default="celery")
+# Email and SMS sends have a queue of their own, so a backlog of slow deliveries never holds up the
+# in-app notifications: a worker takes from its queues in turn. Every worker consumes both (below).
+SSD_NOTIFICATIONS_DELIVERY_QUEUE = env.str("SSD_NOTIFICATIONS_DELIVERY_QUEUE", default="notifications-deliveries")
+# Declared the way Celery declares its default queue (a direct exchange and routing key of the
+# queue's own name), so no two queues share a binding and no message is copied into both.
+CELERY_TASK_QUEUES = [
+    Queue(name, Exchange(name), routing_key=name)
+    for name in dict.fromkeys(["celery", SSD_NOTIFICATIONS_QUEUE, SSD_NOTIFICATIONS_DELIVERY_QUEUE])
+]
 SSD_NOTIFY_MAX_RETRIES = env.int("SSD_NOTIFY_MAX_RETRIES", default=6)
 SSD_NOTIFY_RETRY_BACKOFF_SECONDS = env.int("SSD_NOTIFY_RETRY_BACKOFF_SECONDS", default=5)
 SSD_NOTIFY_RETRY_BACKOFF_MAX_SECONDS = env.int("SSD_NOTIFY_RETRY_BACKOFF_MAX_SECONDS", default=600)

@@ -41,29 +41,46 @@ def routes_for(incident) -> dict[str, set[str]]:
     return wanted
 
 
-def audience_user_ids(audience: str, incident) -> list[int]:
-    """Active users holding the posts of `audience` for the incident's school, today."""
+def audience_user_ids(audiences, incident) -> dict[str, list[int]]:
+    """{audience: [user ids]}: the active users holding the audiences' posts for the incident's
+    school today, in one query."""
     school = incident.school
     district_id = school.psa.district_id
     area_id = school.psa.district.area_id
-    active = Assignment.objects.active().filter(officer__user__is_active=True)
-    if audience == Audience.SERGEANT:
-        rows = active.filter(role=Role.SERGEANT, district_id=district_id)
-    elif audience == Audience.LIEUTENANT:
-        if area_id is None:
-            return []
-        rows = active.filter(role=Role.LIEUTENANT, area_id=area_id)
-    elif audience == Audience.DISTRICT_COMMANDER:
-        rows = active.filter(role=Role.DISTRICT_COMMANDER, district_id=district_id)
-    elif audience == Audience.WATCH_COMMANDER:
-        rows = active.filter(role=Role.WATCH_COMMANDER, district_id=district_id)
-    elif audience == Audience.COMMANDER:
-        rows = active.filter(role=Role.COMMANDER)
-    elif audience == Audience.PSA_SROS:
-        rows = active.filter(role=Role.SRO, school__psa_id=school.psa_id).exclude(school_id=school.pk)
-    else:
-        return []
-    return sorted(set(rows.values_list("officer__user_id", flat=True)))
+    posts = {
+        Audience.SERGEANT: Q(role=Role.SERGEANT, district_id=district_id),
+        Audience.LIEUTENANT: Q(role=Role.LIEUTENANT, area_id=area_id) if area_id is not None else None,
+        Audience.DISTRICT_COMMANDER: Q(role=Role.DISTRICT_COMMANDER, district_id=district_id),
+        Audience.WATCH_COMMANDER: Q(role=Role.WATCH_COMMANDER, district_id=district_id),
+        Audience.COMMANDER: Q(role=Role.COMMANDER),
+        Audience.PSA_SROS: Q(role=Role.SRO, school__psa_id=school.psa_id) & ~Q(school_id=school.pk),
+    }
+    audience_of_role = {
+        Role.SERGEANT: Audience.SERGEANT,
+        Role.LIEUTENANT: Audience.LIEUTENANT,
+        Role.DISTRICT_COMMANDER: Audience.DISTRICT_COMMANDER,
+        Role.WATCH_COMMANDER: Audience.WATCH_COMMANDER,
+        Role.COMMANDER: Audience.COMMANDER,
+        Role.SRO: Audience.PSA_SROS,
+    }
+    wanted = [posts[a] for a in audiences if posts.get(a) is not None]
+    out: dict[str, set[int]] = {a: set() for a in audiences}
+    if not wanted:
+        return {a: [] for a in audiences}
+    condition = wanted[0]
+    for q in wanted[1:]:
+        condition |= q
+    rows = (
+        Assignment.objects.active()
+        .filter(officer__user__is_active=True)
+        .filter(condition)
+        .values_list("role", "officer__user_id")
+    )
+    for role, user_id in rows:
+        audience = audience_of_role[role]
+        if audience in out:
+            out[audience].add(user_id)
+    return {a: sorted(ids) for a, ids in out.items()}
 
 
 def recipients_for(event: OutboxEvent, *, channels: set[str] | None = None) -> list[Recipient]:
@@ -77,10 +94,11 @@ def recipients_for(event: OutboxEvent, *, channels: set[str] | None = None) -> l
         wanted = routes_for(incident)
     out: list[Recipient] = []
     seen: set[tuple[int, str]] = set()
+    people = audience_user_ids([a for a in AUDIENCE_ORDER if a in wanted], incident)
     for audience in AUDIENCE_ORDER:
         if audience not in wanted:
             continue
-        user_ids = audience_user_ids(audience, incident)
+        user_ids = people[audience]
         for channel in sorted(wanted[audience]):
             if channels is not None and channel not in channels:
                 continue

@@ -36,8 +36,18 @@ class TransientDeliveryError(Exception):
     """A send failed and may succeed later: the task retries it with backoff and jitter."""
 
 
+# Redis priorities (0 first): writing the in-app notifications of a new event goes before any
+# email or SMS still waiting, so a burst of slow deliveries never delays the inboxes.
+EVENT_PRIORITY = 0
+DELIVERY_PRIORITY = 6
+
+
 def _queue() -> str:
     return settings.SSD_NOTIFICATIONS_QUEUE
+
+
+def _delivery_queue() -> str:
+    return settings.SSD_NOTIFICATIONS_DELIVERY_QUEUE
 
 
 # --- outbox and relay --------------------------------------------------------------------------------
@@ -67,7 +77,7 @@ def relay_event(event_id: int) -> bool:
 
     try:
         # retry=False: no publish retries inside a web request; the sweep is the retry.
-        process_event.apply_async((event_id,), queue=_queue(), retry=False)
+        process_event.apply_async((event_id,), queue=_queue(), retry=False, priority=EVENT_PRIORITY)
     except Exception:  # noqa: BLE001 - any broker failure (kombu, redis, socket) must not break the caller
         log.warning("notifications: could not enqueue outbox event %s; the sweep will retry", event_id, exc_info=True)
         return False
@@ -78,7 +88,9 @@ def enqueue_delivery(notification_id: int) -> bool:
     from .tasks import deliver_notification
 
     try:
-        deliver_notification.apply_async((notification_id,), queue=_queue(), retry=False)
+        deliver_notification.apply_async(
+            (notification_id,), queue=_delivery_queue(), retry=False, priority=DELIVERY_PRIORITY
+        )
     except Exception:  # noqa: BLE001
         log.warning("notifications: could not enqueue delivery %s; the sweep will retry", notification_id, exc_info=1)
         return False

@@ -45,6 +45,7 @@ def delivery(settings, tmp_path):
         return
     queue = f"ssd-test-browser-{uuid.uuid4().hex[:10]}"
     settings.SSD_NOTIFICATIONS_QUEUE = queue
+    settings.SSD_NOTIFICATIONS_DELIVERY_QUEUE = f"{queue}-deliveries"
     celery_app.conf.task_always_eager = False
     worker = Worker(
         queue=queue,

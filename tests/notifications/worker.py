@@ -36,7 +36,13 @@ class Worker:
 
     def __init__(self, *, queue: str, env: dict[str, str], logdir: Path, concurrency: int = 1):
         self.queue = queue
-        self.env = {**os.environ, **env, "SSD_NOTIFICATIONS_QUEUE": queue, "PYTHONUNBUFFERED": "1"}
+        self.env = {
+            **os.environ,
+            **env,
+            "SSD_NOTIFICATIONS_QUEUE": queue,
+            "SSD_NOTIFICATIONS_DELIVERY_QUEUE": f"{queue}-deliveries",
+            "PYTHONUNBUFFERED": "1",
+        }
         self.logdir = logdir
         self.concurrency = concurrency
         self.proc: subprocess.Popen | None = None
@@ -52,7 +58,8 @@ class Worker:
         self.proc = subprocess.Popen(
             [
                 str(CELERY), "-A", "ssd", "worker", "--pool", "prefork", "--concurrency", str(self.concurrency),
-                "-Q", self.queue, "-n", f"{self.queue}-{self.starts}@%h", "--loglevel", "INFO",
+                "-Q", f"{self.queue},{self.queue}-deliveries", "-n", f"{self.queue}-{self.starts}@%h",
+                "--loglevel", "INFO",
                 "--without-gossip", "--without-mingle", "--without-heartbeat",
             ],
             cwd=ROOT,
@@ -129,9 +136,19 @@ def queue(settings):
     )
     name = f"ssd-test-notify-{uuid.uuid4().hex[:10]}"
     settings.SSD_NOTIFICATIONS_QUEUE = name
+    settings.SSD_NOTIFICATIONS_DELIVERY_QUEUE = f"{name}-deliveries"
     celery_app.conf.task_always_eager = False
     yield name
-    redis.Redis.from_url(settings.REDIS_URL).delete(name)
+    forget_queues(name, f"{name}-deliveries")
+
+
+def forget_queues(*names: str) -> None:
+    """Delete this run's queue lists (and their priority sub-lists) from Redis."""
+    steps = settings.CELERY_BROKER_TRANSPORT_OPTIONS.get("priority_steps", [0])
+    sep = settings.CELERY_BROKER_TRANSPORT_OPTIONS.get("sep", ":")
+    keys = [name if step == 0 else f"{name}{sep}{step}" for name in names for step in steps]
+    keys += [f"_kombu.binding{kind}.{name}" for name in names for kind in ("", "_permanent")]
+    redis.Redis.from_url(settings.REDIS_URL).delete(*keys)
 
 
 @pytest.fixture
