@@ -88,7 +88,8 @@ def incident_list_view(request: HttpRequest) -> HttpResponse:
         "sort_links": _sort_links(filters.sort),
     }
     template = "incidents/incident_list.html"
-    if request.htmx and not request.htmx.boosted:
+    # A history restore (the back button, with htmx's cache off) needs the whole page.
+    if request.htmx and not request.htmx.boosted and not request.htmx.history_restore_request:
         template += "#results"
     return render(request, template, context)
 

@@ -10,6 +10,7 @@ import re
 import pytest
 from django.utils import timezone
 from PIL import Image
+from playwright.sync_api import expect
 
 from incidents.models import Incident, Status, StatusChange
 from tests.factories import PASSWORD
@@ -145,6 +146,14 @@ def test_incident_journey(personas, new_page):
     sro.wait_for_url(re.compile(r".*status=approved.*"))
     assert f"Incident {incident.pk}" in sro.inner_text("#results")
     screenshot(sro, "incident-list-phone")
+    sro.get_by_label("Status").select_option(label="Closed")
+    sro.wait_for_url(re.compile(r".*status=closed.*"))
+    expect(sro.locator("#results")).to_contain_text("No incidents match")
+    sro.go_back()  # the filters live in the URL: back restores the previous list
+    sro.wait_for_url(re.compile(r".*status=approved.*"))
+    expect(sro.locator("#results")).to_contain_text(f"Incident {incident.pk}")
+    assert sro.get_by_role("heading", name="Incidents", exact=True).is_visible()
+    expect(sro.get_by_label("Status")).to_have_value("approved")
 
 
 def test_draft_with_a_student_on_a_phone(personas, new_page):

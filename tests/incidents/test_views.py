@@ -381,6 +381,8 @@ def test_list_filters_and_htmx_partial(client, personas, plain, significant):
     body = partial.content.decode()
     assert "<html" not in body and f"Incident {significant.pk}<" in body and f"Incident {plain.pk}<" not in body
     assert "HX-Request" in partial["Vary"]
+    restored = client.get(url, {"q": "gym"}, HTTP_HX_REQUEST="true", HTTP_HX_HISTORY_RESTORE_REQUEST="true")
+    assert "<html" in restored.content.decode()  # the back button gets the whole page
 
 
 def test_list_bad_filters_never_500(client, personas, plain):
