@@ -116,3 +116,15 @@ def test_the_escalation_shows_in_the_lieutenants_inbox(world, start, django_capt
     login(client, world.p.lieutenant)
     html = client.get("/notifications/").content.decode()
     assert "Escalation" in html and "No one below you acknowledged it in time." in html
+
+
+def test_the_incident_page_include_shows_the_timeline(world, start, django_capture_on_commit_callbacks):
+    from django.template.loader import render_to_string
+
+    t0 = timezone.now()
+    incident = submit(world, django_capture_on_commit_callbacks)
+    escalate_at(start, t0, 16, django_capture_on_commit_callbacks)
+    html = render_to_string("notifications/_incident_timeline.html", {"incident": incident})
+    assert "Notified: sergeants of the school&#x27;s district (1)" in html
+    assert "Escalated to the lieutenant of the area" in html
+    assert "Escalation sent to: lieutenant of the area (1)." in html
