@@ -3,12 +3,15 @@ personnel.permissions; see its docstring for the policy."""
 
 from __future__ import annotations
 
+import secrets
+
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.cache import add_never_cache_headers
 from django.views.decorators.http import require_GET, require_http_methods
 
 from schools.selectors import area_list, district_list, school_list
@@ -113,13 +116,17 @@ def officer_new(request: HttpRequest) -> HttpResponse:
     require_manage_people(request.user, user_roles(request))
     form = OfficerForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
+        # A one-time password, shown once on this response (never in a message, a cookie or a
+        # log): the admin hands it over, the officer changes it on the Password page.
+        password = secrets.token_urlsafe(12)
         try:
-            officer = officer_create(**form.cleaned_data, by=request.user)
+            officer = officer_create(**form.cleaned_data, password=password, by=request.user)
         except DomainError as exc:
             add_domain_error(form, exc)
         else:
-            messages.success(request, f"{officer} added. Record their training, then assign them.")
-            return redirect("personnel:detail", pk=officer.pk)
+            response = render(request, "personnel/officer_created.html", {"officer": officer, "password": password})
+            add_never_cache_headers(response)
+            return response
     return render(request, "personnel/officer_form.html", {"form": form})
 
 

@@ -149,8 +149,13 @@ def test_new_officer_is_created_by_the_division_admin(client, personas):
          "badge_number": "N5150", "phone": "202-555-0100", "email": ""},
     )
     officer = Officer.objects.get(user__username="t.nguyen")
-    assert response.status_code == 302 and response["Location"] == url("detail", officer.pk)
-    assert officer.badge_number == "N5150"
+    assert response.status_code == 200 and officer.badge_number == "N5150"
+    # The temporary password is on this response only, which no cache may keep.
+    password = response.context["password"]
+    assert password in response.content.decode() and officer.user.check_password(password)
+    assert "no-store" in response["Cache-Control"]
+    assert url("training_new", officer.pk) in response.content.decode()
+    assert client.get(url("detail", officer.pk)).content.decode().count(password) == 0
 
 
 def test_new_officer_refuses_a_taken_username_and_badge(client, personas):
