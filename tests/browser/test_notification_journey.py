@@ -24,13 +24,18 @@ from ssd.celery import app as celery_app
 from ssd.notifications.models import Alert, Channel, Notification
 from tests.conftest import REQUIRE_SERVICES
 from tests.factories import PASSWORD
+from tests.notifications.conftest import ensure_routes
 from tests.notifications.worker import Worker, database_url, services_available
 
 from .conftest import DESKTOP, PHONE, assert_accessible, screenshot, sign_in
 
-# serialized_rollback: the flush after a transactional test takes the migrations' data (categories,
-# routes) with it; this brings it back for this test whatever ran before.
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture(autouse=True)
+def _migration_data(transactional_db):
+    # A transactional test before this one flushed the categories and routes the migrations loaded.
+    ensure_routes()
 
 
 @pytest.fixture

@@ -3,6 +3,7 @@ same PSA, phones on file, and incidents made through the incidents services (the
 
 from __future__ import annotations
 
+import importlib
 from dataclasses import dataclass
 
 import pytest
@@ -11,7 +12,7 @@ from personnel.models import Rank, Role
 from schools.models import School
 from ssd.celery import app as celery_app
 from tests.conftest import make_person
-from tests.incidents.factories import make_incident
+from tests.incidents.factories import ensure_taxonomy, make_incident
 
 from .worker import queue, start_worker  # noqa: F401 - fixtures for the real-worker tests
 
@@ -24,6 +25,18 @@ def _celery_in_process(settings):
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     yield
     celery_app.conf.task_always_eager = before
+
+
+def ensure_routes() -> None:
+    """Reload the default routes of the data migration unless they are there (a transactional test
+    flushes every table after it, the migrations' data included)."""
+    from django.apps import apps
+
+    from ssd.notifications.models import Route
+
+    ensure_taxonomy()
+    if not Route.objects.exists():
+        importlib.import_module("ssd.notifications.migrations.0002_default_routes").load(apps, None)
 
 
 @dataclass

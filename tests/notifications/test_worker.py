@@ -17,7 +17,7 @@ from ssd.notifications.models import Channel, Notification, OutboxEvent
 from ssd.notifications.tasks import deliver_notification, process_event, sweep_outbox
 from tests.conftest import login
 
-from .conftest import submit_significant
+from .conftest import ensure_routes, submit_significant
 from .recording_email import sent
 from .worker import wait_until
 
@@ -25,11 +25,16 @@ pytestmark = [
     pytest.mark.redis,
     pytest.mark.worker,
     pytest.mark.postgres,
-    # serialized_rollback: the flush after each test would take the migrations' data (categories, routes).
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.django_db(transaction=True),
 ]
 PER_INCIDENT = 13  # notifications of a weapon incident at Roosevelt (see test_routing)
 EMAILS_PER_INCIDENT = 5
+
+
+@pytest.fixture(autouse=True)
+def _migration_data(transactional_db):
+    # A transactional test before this one flushed the categories and routes the migrations loaded.
+    ensure_routes()
 
 
 def _reset_producer_pool() -> None:
