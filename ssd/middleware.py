@@ -72,3 +72,26 @@ class VaryOnHtmxMiddleware:
         response = self.get_response(request)
         patch_vary_headers(response, ("HX-Request",))
         return response
+
+
+def _has_nul(params) -> bool:
+    return any("\x00" in key or any("\x00" in value for value in values) for key, values in params.lists())
+
+
+class RejectNulMiddleware:
+    """A NUL character is never legitimate in a URL, a query string or a form field, and PostgreSQL
+    refuses it in text: answer 400 at the door rather than a 500 from deep inside a query.
+    Multipart bodies (uploads) are left to their views, so their parsing is not forced this early."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        bad = "\x00" in request.path_info or _has_nul(request.GET)
+        if not bad and request.method == "POST" and request.content_type == "application/x-www-form-urlencoded":
+            bad = _has_nul(request.POST)
+        if bad:
+            from .errorviews import bad_request
+
+            return bad_request(request)
+        return self.get_response(request)

@@ -32,17 +32,23 @@ def audit_record(
         note("denied")
     return AuditEntry.objects.create(
         user=user,
-        username=(user.get_username() if user is not None else username)[:150],
+        username=_text(user.get_username() if user is not None else username, 150),
         action=action,
         object_type=obj._meta.label_lower if obj is not None else "",
         object_id=str(obj.pk) if obj is not None else "",
-        object_repr=str(obj)[:200] if obj is not None else "",
+        object_repr=_text(str(obj), 200) if obj is not None else "",
         outcome=outcome,
         ip_address=client.ip_address,
-        user_agent=client.user_agent,
+        user_agent=_text(client.user_agent, 300),
         changes=changes or {},
-        detail=detail[:300],
+        detail=_text(detail, 300),
     )
+
+
+def _text(value: str, limit: int) -> str:
+    # Typed by whoever is at the keyboard (a username tried, a user agent): PostgreSQL refuses NUL,
+    # and a refused audit row must never turn a refusal into a 500.
+    return value.replace("\x00", "\\x00")[:limit]
 
 
 def model_changes(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[Any]]:

@@ -22,8 +22,13 @@ def has_two_factor(user) -> bool:
     return TOTPDevice.objects.filter(user=user, confirmed=True).exists()
 
 
+def has_any_device(user) -> bool:
+    return any(True for _ in devices_for_user(user, confirmed=True))
+
+
 def confirmed_devices(user) -> list:
-    """TOTP first, then backup codes: the order codes are tried in."""
+    """TOTP first, then backup codes: the order codes are tried in. Locks the rows (django-otp's
+    throttling counters), so call it inside a transaction."""
     devices = list(devices_for_user(user, confirmed=True, for_verify=True))
     return sorted(devices, key=lambda d: 0 if isinstance(d, TOTPDevice) else 1)
 

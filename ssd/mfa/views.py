@@ -83,7 +83,7 @@ def verify(request: HttpRequest) -> HttpResponse:
             messages.info(request, "Sign in again: the code step waits five minutes at most.")
             return redirect("login")
         next_url = _safe_next(request, pending.get("next"))
-    if not services.confirmed_devices(user):
+    if not services.has_any_device(user):
         # Reset by an admin since this session began: nothing to verify against.
         request.session[STATE] = "none"
         if pending is not None:

@@ -46,7 +46,9 @@ HEADER_SETTINGS = [
 
 
 def _production_env() -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "SECURE_SSL_REDIRECT", "SECURE_HSTS_SECONDS"}}
+    # Not inherited: DEBUG and friends, and the browser tests' DJANGO_ALLOW_ASYNC_UNSAFE (async.E001).
+    dropped = {"DEBUG", "SECURE_SSL_REDIRECT", "SECURE_HSTS_SECONDS", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    env = {k: v for k, v in os.environ.items() if k not in dropped}
     env.update(PRODUCTION_ENV)
     return env
 

@@ -4,6 +4,7 @@ renders escaped, and no input to the sign-in or two-factor forms causes a 500.""
 from __future__ import annotations
 
 import re
+from urllib.parse import urlencode
 
 import pytest
 from django.test import Client
@@ -178,7 +179,7 @@ class TestFormFuzz(HypothesisTestCase):
     def test_two_factor_user_search(self, q, page):
         self.client.force_login(self.division_admin)
         response = self.client.get(reverse("mfa:users"), {"q": q, "page": page})
-        assert response.status_code == 200, response.status_code
+        assert response.status_code == (400 if "\x00" in q + page else 200), response.status_code
 
     @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
     @given(code=text)
@@ -186,3 +187,35 @@ class TestFormFuzz(HypothesisTestCase):
         self.client.force_login(self.user)
         assert self.client.post(reverse("mfa:enrol"), {"code": code}).status_code in (200, 302)
         assert self.client.post(reverse("mfa:disable"), {"code": code}).status_code in (302, 400)
+
+
+# --- NUL characters: a 400 at the door, never a 500 from PostgreSQL ---------------------------------
+
+
+@pytest.mark.parametrize(
+    ("method", "url", "data"),
+    [
+        ("get", "/schools/", {"q": "Roose\x00velt"}),
+        ("get", "/people/", {"q": "\x00"}),
+        ("get", "/accounts/2fa/users/", {"q": "a\x00"}),
+        ("get", "/audit/", {"user": "\x00"}),
+        ("post", "/accounts/login/", {"username": "\x00", "password": "x", "acknowledge": "on"}),
+        ("post", "/accounts/2fa/verify/", {"code": "12\x003456"}),
+    ],
+)
+def test_nul_characters_are_a_400(client, personas, method, url, data):
+    login(client, personas.admin)
+    if method == "post":  # as a browser posts a form
+        response = client.post(url, urlencode(data), content_type="application/x-www-form-urlencoded")
+    else:
+        response = client.get(url, data)
+    assert response.status_code == 400
+    assert "Bad request" in response.content.decode()
+
+
+def test_a_nul_in_a_username_is_stored_visibly_in_the_audit_log(personas):
+    from ssd.audit.services import audit_record
+
+    entry = audit_record(action="auth.login_failed", username="ad\x00min", outcome=Outcome.FAILURE)
+    entry.refresh_from_db()
+    assert entry.username == "ad\\x00min"
