@@ -103,25 +103,25 @@ class Assignment(models.Model):
                 name="assignment_target_matches_role",
                 condition=(
                     Q(
-                        role__in=[r.value for r in AREA_ROLES],
+                        role__in=sorted(r.value for r in AREA_ROLES),
                         area__isnull=False,
                         district__isnull=True,
                         school__isnull=True,
                     )
                     | Q(
-                        role__in=[r.value for r in DISTRICT_ROLES],
+                        role__in=sorted(r.value for r in DISTRICT_ROLES),
                         area__isnull=True,
                         district__isnull=False,
                         school__isnull=True,
                     )
                     | Q(
-                        role__in=[r.value for r in SCHOOL_ROLES],
+                        role__in=sorted(r.value for r in SCHOOL_ROLES),
                         area__isnull=True,
                         district__isnull=True,
                         school__isnull=False,
                     )
                     | Q(
-                        role__in=[r.value for r in DIVISION_ROLES],
+                        role__in=sorted(r.value for r in DIVISION_ROLES),
                         area__isnull=True,
                         district__isnull=True,
                         school__isnull=True,

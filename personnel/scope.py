@@ -116,6 +116,10 @@ DIVISION_ADMIN_PERMS: dict[str, tuple[str, ...]] = {
     # Notification routing is data the division admin edits; deliveries are history (view only).
     "notifications.route": ("view", "add", "change", "delete"),
     "notifications.notification": ("view",),
+    # The incident taxonomy (which categories are significant) and the per-category checklists.
+    "incidents.incidentcategory": ("view", "add", "change"),
+    "incidents.checklisttemplate": ("view", "add", "change", "delete"),
+    "incidents.checklistitem": ("view", "add", "change", "delete"),
 }
 
 

@@ -72,7 +72,7 @@ class Migration(migrations.Migration):
         ),
         migrations.AddConstraint(
             model_name='assignment',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('area__isnull', False), ('district__isnull', True), ('role__in', ['sroc', 'lieutenant']), ('school__isnull', True)), models.Q(('area__isnull', True), ('district__isnull', False), ('role__in', ['sergeant', 'watch_commander', 'district_commander']), ('school__isnull', True)), models.Q(('area__isnull', True), ('district__isnull', True), ('role__in', ['sro']), ('school__isnull', False)), models.Q(('area__isnull', True), ('district__isnull', True), ('role__in', ['cotr', 'contract_monitoring', 'commander', 'compliance_monitor', 'division_admin']), ('school__isnull', True)), _connector='OR'), name='assignment_target_matches_role'),
+            constraint=models.CheckConstraint(condition=models.Q(models.Q(('area__isnull', False), ('district__isnull', True), ('role__in', ['lieutenant', 'sroc']), ('school__isnull', True)), models.Q(('area__isnull', True), ('district__isnull', False), ('role__in', ['district_commander', 'sergeant', 'watch_commander']), ('school__isnull', True)), models.Q(('area__isnull', True), ('district__isnull', True), ('role__in', ['sro']), ('school__isnull', False)), models.Q(('area__isnull', True), ('district__isnull', True), ('role__in', ['commander', 'compliance_monitor', 'contract_monitoring', 'cotr', 'division_admin']), ('school__isnull', True)), _connector='OR'), name='assignment_target_matches_role'),
         ),
         migrations.AddConstraint(
             model_name='assignment',
