@@ -104,6 +104,8 @@ def outbox_sweep(*, now: dt.datetime | None = None) -> tuple[int, int]:
     now = now or timezone.now()
     grace = dt.timedelta(seconds=settings.SSD_NOTIFY_SWEEP_GRACE_SECONDS)
     stale_claim = now - dt.timedelta(seconds=settings.SSD_NOTIFY_CLAIM_SECONDS)
+    # A delivery waiting for its retry (attempted, still pending) belongs to that retry's backoff.
+    lost_retry = stale_claim - dt.timedelta(seconds=settings.SSD_NOTIFY_RETRY_BACKOFF_MAX_SECONDS)
     events = list(
         OutboxEvent.objects.filter(processed_at__isnull=True, created_at__lte=now - grace)
         .filter(Q(enqueued_at__isnull=True) | Q(enqueued_at__lte=now - grace))
@@ -115,7 +117,8 @@ def outbox_sweep(*, now: dt.datetime | None = None) -> tuple[int, int]:
         OutboxEvent.objects.filter(pk__in=sent_events).update(enqueued_at=now)
     deliveries = list(
         Notification.objects.filter(
-            Q(status=Notification.Status.PENDING, created_at__lte=now - grace, claimed_at__isnull=True)
+            Q(status=Notification.Status.PENDING, created_at__lte=now - grace)
+            & (Q(claimed_at__isnull=True) | Q(claimed_at__lte=lost_retry))
             | Q(status=Notification.Status.SENDING, claimed_at__lte=stale_claim)
         )
         .exclude(channel=Channel.IN_APP)
@@ -254,12 +257,14 @@ def notification_deliver(*, notification_id: int, token: str | None = None, fina
                     )
             log.error("notifications: delivery %s failed for good: %s", notification_id, error)
             return Notification.Status.FAILED
+        # claimed_at keeps the time of this attempt: the sweep leaves the delivery to the task's
+        # own retries (with their backoff) and picks it up only if those are lost.
         mine.update(
             status=Notification.Status.PENDING,
             last_error=error,
             attempts=notification.attempts + 1,
             claimed_by="",
-            claimed_at=None,
+            claimed_at=now,
         )
         raise TransientDeliveryError(error) from exc
     Notification.objects.filter(pk=notification_id, status=Notification.Status.SENDING, claimed_by=token).update(

@@ -143,3 +143,34 @@ def test_the_failed_page_is_the_division_admins_alone(world, client):
         client.force_login(officer.user)
         assert client.get("/notifications/failed/").status_code == 404
         assert client.post("/notifications/failed/1/retry/").status_code == 404
+
+
+def test_the_sweep_leaves_a_delivery_in_backoff_to_its_retries(world, settings):
+    import datetime as dt
+    from unittest import mock
+
+    import time_machine
+
+    settings.EMAIL_BACKEND = "tests.notifications.test_delivery.BrokenEmailBackend"
+    event = _event(world)
+    with mock.patch.object(deliver_notification, "apply_async"):  # written, not yet sent
+        services.event_process(event_id=event.pk, channels={Channel.EMAIL})
+    n = Notification.objects.filter(event=event, channel=Channel.EMAIL).first()
+    with pytest.raises(services.TransientDeliveryError):
+        services.notification_deliver(notification_id=n.pk, token="first-try", final=False)
+    n.refresh_from_db()
+    assert n.status == "pending" and n.attempts == 1 and n.claimed_at is not None
+    def swept_at(minutes: int) -> set[int]:
+        with (
+            mock.patch.object(deliver_notification, "apply_async") as enqueue,
+            time_machine.travel(timezone.now() + dt.timedelta(minutes=minutes)),
+        ):
+            services.outbox_sweep()
+        return {c.args[0][0] for c in enqueue.call_args_list}
+
+    emails = Notification.objects.filter(event=event, channel=Channel.EMAIL)
+    others = set(emails.exclude(pk=n.pk).values_list("pk", flat=True))
+    # The never-attempted ones are swept; the one in backoff is left to its own retry...
+    assert swept_at(5) == others
+    # ...unless that retry is lost (a worker gone with its countdown): after backoff + claim time.
+    assert swept_at(20) == others | {n.pk}
