@@ -290,6 +290,8 @@ SSD_NOTIFY_RETRY_BACKOFF_MAX_SECONDS = env.int("SSD_NOTIFY_RETRY_BACKOFF_MAX_SEC
 # The sweep leaves alone what is younger than this (the on-commit relay is handling it).
 SSD_NOTIFY_SWEEP_GRACE_SECONDS = env.int("SSD_NOTIFY_SWEEP_GRACE_SECONDS", default=10)
 SSD_NOTIFY_SWEEP_BATCH = env.int("SSD_NOTIFY_SWEEP_BATCH", default=500)
+# Under a burst, one task writes up to this many events' inboxes in one transaction.
+SSD_NOTIFY_PROCESS_BATCH = env.int("SSD_NOTIFY_PROCESS_BATCH", default=50)
 # A delivery claimed this long ago by a worker that never finished it may be claimed again.
 SSD_NOTIFY_CLAIM_SECONDS = env.int("SSD_NOTIFY_CLAIM_SECONDS", default=300)
 SSD_BASE_URL = env.str("SSD_BASE_URL", default="http://127.0.0.1:8000")

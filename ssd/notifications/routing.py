@@ -83,14 +83,16 @@ def audience_user_ids(audiences, incident) -> dict[str, list[int]]:
     return {a: sorted(ids) for a, ids in out.items()}
 
 
-def recipients_for(event: OutboxEvent, *, channels: set[str] | None = None) -> list[Recipient]:
+def recipients_for(
+    event: OutboxEvent, *, channels: set[str] | None = None, wanted: dict[str, set[str]] | None = None
+) -> list[Recipient]:
     """Everyone `event` notifies, once per (person, channel). The incident's author is left out:
     they wrote it."""
     incident = event.incident
     if event.kind == OutboxEvent.Kind.ESCALATION:
         audience = ESCALATION_AUDIENCE[event.level]
         wanted = {audience: set(settings.SSD_ESCALATION_CHANNELS)}
-    else:
+    elif wanted is None:
         wanted = routes_for(incident)
     out: list[Recipient] = []
     seen: set[tuple[int, str]] = set()

@@ -27,7 +27,7 @@ from ssd.errors import DomainError
 from .channels import PermanentDeliveryError, send_email, send_sms
 from .models import ESCALATION_LADDER, Alert, Audience, Channel, Notification, OutboxEvent, TimelineEntry
 from .rendering import render_notification
-from .routing import ESCALATION_AUDIENCE, recipients_for
+from .routing import ESCALATION_AUDIENCE, recipients_for, routes_for
 
 log = logging.getLogger(__name__)
 
@@ -138,42 +138,57 @@ def _describe(counts: Counter) -> str:
     return ", ".join(parts) or "nobody holds the posts"
 
 
-def event_process(*, event_id: int, channels: set[str] | None = None, at: dt.datetime | None = None) -> int:
+def event_process(
+    *, event_id: int, batch: int = 1, channels: set[str] | None = None, at: dt.datetime | None = None
+) -> int:
     """Write the event's notifications (once, whatever the number of runs) and enqueue its pending
-    email/SMS deliveries. Returns the number of notifications the event has. `channels` and `at`
-    are for the demo seed (in-app only, back-dated); tasks never pass them."""
+    email/SMS deliveries. Returns the number of notifications the event has.
+
+    With `batch` > 1 (the task passes SSD_NOTIFY_PROCESS_BATCH) the same transaction also takes up
+    to `batch` - 1 older unprocessed events that no other worker holds (SKIP LOCKED): under a burst
+    one task writes many inboxes with one commit, and those events' own tasks then find them done.
+    `channels` and `at` are for the demo seed (in-app only, back-dated); tasks never pass them."""
     with transaction.atomic():
-        event = (
-            OutboxEvent.objects.select_for_update(of=("self",))
+        ids = [event_id]
+        if batch > 1:
+            ids += list(
+                OutboxEvent.objects.filter(processed_at__isnull=True)
+                .exclude(pk=event_id)
+                .order_by("created_at", "id")
+                .values_list("pk", flat=True)[: batch - 1]
+            )
+        events = list(
+            OutboxEvent.objects.select_for_update(of=("self",), skip_locked=batch > 1)
             .select_related("incident__school__psa__district", "incident__category")
-            .filter(pk=event_id)
-            .first()
+            .filter(pk__in=ids)
+            .order_by("created_at", "id")
         )
-        if event is None:
+        if not events and not OutboxEvent.objects.filter(pk=event_id).exists():
             log.warning("notifications: outbox event %s does not exist", event_id)
             return 0
-        if event.processed_at is None:
-            now = at or timezone.now()
-            recipients = recipients_for(event, channels=channels)
-            Notification.objects.bulk_create(
-                [
-                    Notification(
-                        event=event,
-                        incident_id=event.incident_id,
-                        recipient_id=r.user_id,
-                        channel=r.channel,
-                        audience=r.audience,
-                        # The in-app row is the delivery: it is in the inbox as soon as it exists.
-                        status=Notification.Status.SENT if r.channel == Channel.IN_APP else Notification.Status.PENDING,
-                        sent_at=now if r.channel == Channel.IN_APP else None,
-                        created_at=now,
-                    )
-                    for r in recipients
-                ],
-                ignore_conflicts=True,
-            )
-            event.processed_at = now
-            event.save(update_fields=["processed_at"])
+        now = at or timezone.now()
+        rows: list[Notification] = []
+        entries: list[TimelineEntry] = []
+        routes: dict[int, dict[str, set[str]]] = {}
+        fresh = [event for event in events if event.processed_at is None]
+        for event in fresh:
+            if event.kind == OutboxEvent.Kind.SIGNIFICANT and event.incident.category_id not in routes:
+                routes[event.incident.category_id] = routes_for(event.incident)
+            recipients = recipients_for(event, channels=channels, wanted=routes.get(event.incident.category_id))
+            rows += [
+                Notification(
+                    event=event,
+                    incident_id=event.incident_id,
+                    recipient_id=r.user_id,
+                    channel=r.channel,
+                    audience=r.audience,
+                    # The in-app row is the delivery: it is in the inbox as soon as it exists.
+                    status=Notification.Status.SENT if r.channel == Channel.IN_APP else Notification.Status.PENDING,
+                    sent_at=now if r.channel == Channel.IN_APP else None,
+                    created_at=now,
+                )
+                for r in recipients
+            ]
             people = Counter()
             seen = set()
             for r in recipients:
@@ -181,18 +196,29 @@ def event_process(*, event_id: int, channels: set[str] | None = None, at: dt.dat
                     seen.add(r.user_id)
                     people[r.audience] += 1
             what = "Escalation sent to" if event.kind == OutboxEvent.Kind.ESCALATION else "Notified"
-            TimelineEntry.objects.create(
-                incident_id=event.incident_id,
-                at=now,
-                kind=TimelineEntry.Kind.NOTIFIED,
-                detail=f"{what}: {_describe(people)}."[:300],
+            entries.append(
+                TimelineEntry(
+                    incident_id=event.incident_id,
+                    at=now,
+                    kind=TimelineEntry.Kind.NOTIFIED,
+                    detail=f"{what}: {_describe(people)}."[:300],
+                )
             )
-        total = event.notifications.count()
+        if rows:
+            Notification.objects.bulk_create(rows, ignore_conflicts=True)
+        if entries:
+            TimelineEntry.objects.bulk_create(entries)
+        if fresh:
+            OutboxEvent.objects.filter(pk__in=[event.pk for event in fresh]).update(processed_at=now)
+        # Deliveries of every event this transaction holds (a redelivered task re-enqueues its own:
+        # the claim makes a duplicate harmless). An event held by another worker is its business.
         pending = list(
-            event.notifications.filter(status=Notification.Status.PENDING)
+            Notification.objects.filter(event_id__in=[event.pk for event in events], status=Notification.Status.PENDING)
             .exclude(channel=Channel.IN_APP)
+            .order_by("id")
             .values_list("pk", flat=True)
         )
+        total = Notification.objects.filter(event_id=event_id).count()
     for pk in pending:
         enqueue_delivery(pk)
     return total

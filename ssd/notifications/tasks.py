@@ -17,7 +17,7 @@ from . import services
 
 @shared_task(acks_late=True, reject_on_worker_lost=True)
 def process_event(event_id: int) -> int:
-    return services.event_process(event_id=event_id)
+    return services.event_process(event_id=event_id, batch=settings.SSD_NOTIFY_PROCESS_BATCH)
 
 
 @shared_task(

@@ -108,3 +108,19 @@ def test_tasks_carry_ids_only(world, django_capture_on_commit_callbacks):
     for _name, args, kwargs in calls:
         assert not kwargs
         assert len(args) == 1 and type(args[0]) is int
+
+
+def test_one_task_drains_a_backlog_and_the_others_find_it_done(world, django_capture_on_commit_callbacks):
+    with (
+        mock.patch.object(process_event, "apply_async", side_effect=OperationalError("Connection refused")),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        incidents = [submit_significant(world) for _ in range(3)]
+    first, *others = OutboxEvent.objects.filter(incident__in=incidents).order_by("created_at", "id")
+    assert process_event.apply(args=(first.pk,)).get() == 13
+    assert not OutboxEvent.objects.filter(processed_at__isnull=True).exists()
+    assert Notification.objects.count() == 3 * 13
+    for event in others:
+        assert process_event.apply(args=(event.pk,)).get() == 13
+    assert Notification.objects.count() == 3 * 13
+    assert Notification.objects.filter(status="sent").count() == 3 * 13
