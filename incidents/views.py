@@ -358,6 +358,20 @@ def incident_significance(request: HttpRequest, pk: int) -> HttpResponse:
 # --- additions --------------------------------------------------------------------------------------
 
 
+def _section_post(request, incident, form, *, form_name: str, anchor: str, success: str, action) -> HttpResponse:
+    """The shared tail of the detail page's section forms: run `action(cleaned_data)` (a service
+    call); on success go back to the section, else show the page again with the form's errors."""
+    if form.is_valid():
+        try:
+            action(form.cleaned_data)
+        except DomainError as exc:
+            _form_error(form, exc)
+        else:
+            messages.success(request, success)
+            return redirect(reverse("incidents:detail", args=[incident.pk]) + f"#{anchor}")
+    return _render_detail(request, incident, status=400, **{form_name: form})
+
+
 @require_POST
 def supplement_add(request: HttpRequest, pk: int) -> HttpResponse:
     incident = get_incident_for_user(request.user, pk)
@@ -384,21 +398,17 @@ def supplement_add(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def attachment_add(request: HttpRequest, pk: int) -> HttpResponse:
     incident = get_incident_for_user(request.user, pk)
-    form = AttachmentForm(request.POST, request.FILES)
-    if form.is_valid():
-        try:
-            services.attachment_add(
-                incident=incident,
-                by=request.user,
-                upload=form.cleaned_data["file"],
-                description=form.cleaned_data["description"],
-            )
-        except DomainError as exc:
-            _form_error(form, exc)
-        else:
-            messages.success(request, "Attachment added.")
-            return redirect(reverse("incidents:detail", args=[pk]) + "#attachments")
-    return _render_detail(request, incident, attachment_form=form, status=400)
+    return _section_post(
+        request,
+        incident,
+        AttachmentForm(request.POST, request.FILES),
+        form_name="attachment_form",
+        anchor="attachments",
+        success="Attachment added.",
+        action=lambda data: services.attachment_add(
+            incident=incident, by=request.user, upload=data["file"], description=data["description"]
+        ),
+    )
 
 
 @require_GET
@@ -429,16 +439,15 @@ def person_add(request: HttpRequest, pk: int) -> HttpResponse:
     incident = get_incident_for_user(request.user, pk)
     if incident.author_id != request.user.pk:
         raise deny_403(request.user, incident, "add people (author only)")
-    form = PersonForm(request.POST)
-    if form.is_valid():
-        try:
-            services.person_add(incident=incident, by=request.user, **form.cleaned_data)
-        except DomainError as exc:
-            _form_error(form, exc)
-        else:
-            messages.success(request, "Person added.")
-            return redirect(reverse("incidents:detail", args=[pk]) + "#people")
-    return _render_detail(request, incident, person_form=form, status=400)
+    return _section_post(
+        request,
+        incident,
+        PersonForm(request.POST),
+        form_name="person_form",
+        anchor="people",
+        success="Person added.",
+        action=lambda data: services.person_add(incident=incident, by=request.user, **data),
+    )
 
 
 @require_POST
@@ -464,18 +473,15 @@ def followup_add(request: HttpRequest, pk: int) -> HttpResponse:
     can = _capabilities(request, incident)
     if not can["followup_add"]:
         raise deny_403(request.user, incident, "assign follow-ups")
-    form = FollowUpForm(
-        request.POST, officers=_followup_officers(incident, request.user, can["followup_assign_others"])
+    return _section_post(
+        request,
+        incident,
+        FollowUpForm(request.POST, officers=_followup_officers(incident, request.user, can["followup_assign_others"])),
+        form_name="followup_form",
+        anchor="follow-ups",
+        success="Follow-up assigned.",
+        action=lambda data: services.followup_create(incident=incident, by=request.user, **data),
     )
-    if form.is_valid():
-        try:
-            services.followup_create(incident=incident, by=request.user, **form.cleaned_data)
-        except DomainError as exc:
-            _form_error(form, exc)
-        else:
-            messages.success(request, "Follow-up assigned.")
-            return redirect(reverse("incidents:detail", args=[pk]) + "#follow-ups")
-    return _render_detail(request, incident, followup_form=form, status=400)
 
 
 @require_POST
