@@ -12,8 +12,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from guardian.core import ObjectPermissionChecker
 
-from ssd.audit.models import Outcome
-from ssd.audit.services import audit_record
+from ssd.audit.services import deny_forbidden, deny_not_found
 
 from .models import Incident, Status
 
@@ -38,13 +37,11 @@ def can_see(user, incident: Incident, perms: set[str]) -> bool:
 
 
 def deny_404(user, what: str) -> Http404:
-    audit_record(action="access.denied", user=user, outcome=Outcome.DENIED, detail=f"{what}: 404")
-    return Http404("No such incident.")
+    return deny_not_found(user, what, message="No such incident.")
 
 
 def deny_403(user, obj, needs: str) -> PermissionDenied:
-    audit_record(action="access.denied", user=user, obj=obj, outcome=Outcome.DENIED, detail=f"needs {needs}: 403")
-    return PermissionDenied(f"You may not {needs} on this incident.")
+    return deny_forbidden(user, f"needs {needs}", obj=obj, message=f"You may not {needs} on this incident.")
 
 
 def get_incident_for_user(user, pk: int, *, perm: str = VIEW) -> Incident:
@@ -82,5 +79,4 @@ def require_incident_scope(user, *, perm: str | None = None) -> None:
     if not held:
         raise deny_404(user, "incidents pages (no incident scope)")
     if perm and not school_list(user=user, perm=perm).exists():
-        audit_record(action="access.denied", user=user, outcome=Outcome.DENIED, detail=f"needs {perm}: 403")
-        raise PermissionDenied(f"You need {perm} on at least one school.")
+        raise deny_forbidden(user, f"needs {perm}", message=f"You need {perm} on at least one school.")

@@ -11,13 +11,10 @@
 
 from __future__ import annotations
 
-from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
-from django.http import Http404
 
 from schools.selectors import area_list, district_list, school_ids
-from ssd.audit.models import Outcome
-from ssd.audit.services import audit_record
+from ssd.audit.services import deny_forbidden, deny_not_found
 
 from .models import Assignment, Officer, Role
 
@@ -52,29 +49,28 @@ def viewable_officer_ids(*, user, roles: frozenset[str]) -> set[int] | None:
     return set(Officer.objects.filter(user=user).values_list("pk", flat=True))
 
 
-def _deny(user, detail: str, status: int, obj=None):
-    audit_record(action="access.denied", user=user, obj=obj, outcome=Outcome.DENIED, detail=detail)
+def _deny(user, what: str, status: int, obj=None):
     if status == 404:
-        raise Http404("No such person.")
-    raise PermissionDenied
+        raise deny_not_found(user, what, message="No such person.")
+    raise deny_forbidden(user, what, obj=obj)
 
 
 def get_officer_for_user(user, pk: int, *, roles: frozenset[str], manage: bool = False) -> Officer:
     """Fetch an officer for a page: 404 outside scope (or missing), 403 in scope but not allowed."""
     if manage and not can_manage_people(roles):
-        _deny(user, f"personnel.officer {pk}: manage needs division admin: 403", 403)
+        _deny(user, f"personnel.officer {pk}: manage needs division admin", 403)
     own = Officer.objects.filter(user=user, pk=pk).exists()
     if not own and not roles & (SEE_EVERYONE | SEE_IN_SCOPE):
-        _deny(user, f"personnel.officer {pk}: role may not view people: 403", 403)
+        _deny(user, f"personnel.officer {pk}: role may not view people", 403)
     officers = Officer.objects.select_related("user")
     if not roles & SEE_EVERYONE and not own:
         officers = officers.filter(pk__in=officers_in_scope(user=user).values("pk"))
     officer = officers.filter(pk=pk).first()
     if officer is None:
-        _deny(user, f"personnel.officer {pk}: 404", 404)
+        _deny(user, f"personnel.officer {pk}", 404)
     return officer
 
 
 def require_manage_people(user, roles: frozenset[str]) -> None:
     if not can_manage_people(roles):
-        _deny(user, "personnel: manage needs division admin: 403", 403)
+        _deny(user, "personnel: manage needs division admin", 403)

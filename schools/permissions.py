@@ -3,12 +3,9 @@ leaked), 403 for one in scope where the user lacks the permission asked for. Bot
 
 from __future__ import annotations
 
-from django.core.exceptions import PermissionDenied
-from django.http import Http404
 from guardian.core import ObjectPermissionChecker
 
-from ssd.audit.models import Outcome
-from ssd.audit.services import audit_record
+from ssd.audit.services import deny_forbidden, deny_not_found
 
 from .models import School
 
@@ -21,10 +18,8 @@ def get_school_for_user(user, pk: int, *, perm: str = "view_school") -> School:
     school = School.objects.select_related("psa__district__area").filter(pk=pk).first()
     perms = school_perms(user, school) if school is not None else set()
     if "view_school" not in perms:
-        audit_record(action="access.denied", user=user, outcome=Outcome.DENIED, detail=f"schools.school {pk}: 404")
-        raise Http404("No such school.")
+        raise deny_not_found(user, f"schools.school {pk}", message="No such school.")
     if perm not in perms:
-        audit_record(action="access.denied", user=user, obj=school, outcome=Outcome.DENIED, detail=f"needs {perm}: 403")
-        raise PermissionDenied
+        raise deny_forbidden(user, f"needs {perm}", obj=school)
     school.user_perms = perms
     return school

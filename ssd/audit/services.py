@@ -6,7 +6,9 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from django.core.exceptions import PermissionDenied
 from django.db import connection, models, transaction
+from django.http import Http404
 from django.utils import timezone
 
 from ssd.errors import DomainError
@@ -105,3 +107,16 @@ def audit_purge(*, older_than_days: int, by=None) -> tuple[int, int]:
             f"{entries} entries, {disclosures} disclosures removed",
         )
     return entries, disclosures
+
+
+def deny_not_found(user, what: str, *, message: str = "No such page.") -> Http404:
+    """Audit an out-of-scope request and return the 404 to raise: the same answer as for an object
+    that does not exist, so existence is not leaked. Every access helper denies through here."""
+    audit_record(action="access.denied", user=user, outcome=Outcome.DENIED, detail=f"{what}: 404")
+    return Http404(message)
+
+
+def deny_forbidden(user, what: str, *, obj: models.Model | None = None, message: str = "") -> PermissionDenied:
+    """Audit an in-scope request the user may not make and return the 403 to raise."""
+    audit_record(action="access.denied", user=user, obj=obj, outcome=Outcome.DENIED, detail=f"{what}: 403")
+    return PermissionDenied(message)

@@ -3,12 +3,11 @@ for one that does not exist); the failed-deliveries page is the division admin's
 
 from __future__ import annotations
 
-from django.http import Http404, HttpRequest
+from django.http import HttpRequest
 
 from personnel.models import Role
 from personnel.selectors import user_roles
-from ssd.audit.models import Outcome
-from ssd.audit.services import audit_record
+from ssd.audit.services import deny_not_found
 
 from .models import Channel, Notification
 
@@ -20,14 +19,10 @@ def get_notification_for_user(user, pk: int) -> Notification:
         .first()
     )
     if notification is None:
-        audit_record(action="access.denied", user=user, outcome=Outcome.DENIED, detail=f"notification {pk}: 404")
-        raise Http404("No such notification.")
+        raise deny_not_found(user, f"notification {pk}", message="No such notification.")
     return notification
 
 
 def require_division_admin(request: HttpRequest) -> None:
     if Role.DIVISION_ADMIN not in user_roles(request):
-        audit_record(
-            action="access.denied", user=request.user, outcome=Outcome.DENIED, detail="failed deliveries: 404"
-        )
-        raise Http404("No such page.")
+        raise deny_not_found(request.user, "failed deliveries")
