@@ -1,0 +1,92 @@
+"""Registered page panels: how apps put something on a page they do not own.
+
+An app registers its panels in its `AppConfig.ready()`; the page that owns a slot renders them with
+`panels_for(slot, request, subject)`. Slots: "home" (the dashboard, subject None), "school" (the
+school page, subject the School), "incident" (the incident page, subject the Incident, already
+access-checked for the user). The core imports no app: it knows panels only by this interface.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.http import HttpRequest
+from django.template.loader import render_to_string
+from django.utils.safestring import SafeString
+
+SLOTS = ("home", "school", "incident")
+
+PanelContext = Callable[[HttpRequest, Any], "dict | None"]
+
+
+@dataclass(frozen=True)
+class Panel:
+    key: str
+    slot: str
+    title: str
+    template: str
+    context: PanelContext = field(compare=False)
+    order: int = 100
+
+    def __post_init__(self):
+        if self.slot not in SLOTS:
+            raise ValueError(f"panel {self.key}: unknown slot {self.slot!r} (one of {SLOTS})")
+
+
+@dataclass(frozen=True)
+class RenderedPanel:
+    panel: Panel
+    html: SafeString
+
+    @property
+    def key(self) -> str:
+        return self.panel.key
+
+    @property
+    def title(self) -> str:
+        return self.panel.title
+
+
+_PANELS: dict[str, Panel] = {}
+
+
+def register_panel(panel: Panel) -> Panel:
+    """Register (or re-register, e.g. after a test reload) a panel under its key."""
+    existing = _PANELS.get(panel.key)
+    if existing is not None and (existing.slot, existing.template) != (panel.slot, panel.template):
+        raise ValueError(f"panel key {panel.key!r} is registered twice with different slots or templates")
+    _PANELS[panel.key] = panel
+    return panel
+
+
+def unregister_panel(key: str) -> None:
+    _PANELS.pop(key, None)
+
+
+def registered(slot: str) -> list[Panel]:
+    """The slot's panels in their declared order (ties by key): never import order."""
+    return sorted((p for p in _PANELS.values() if p.slot == slot), key=lambda p: (p.order, p.key))
+
+
+def get_panel(key: str) -> Panel | None:
+    return _PANELS.get(key)
+
+
+def render_panel(panel: Panel, request: HttpRequest, subject: Any = None) -> RenderedPanel | None:
+    context = panel.context(request, subject)
+    if context is None:
+        return None
+    html = render_to_string(panel.template, {**context, "panel": panel, "subject": subject}, request=request)
+    return RenderedPanel(panel=panel, html=html)
+
+
+def panels_for(slot: str, request: HttpRequest, subject: Any = None) -> list[RenderedPanel]:
+    """Render every panel of `slot` that has something for this user (its context is not None)."""
+    out = []
+    for panel in registered(slot):
+        rendered = render_panel(panel, request, subject)
+        if rendered is not None:
+            out.append(rendered)
+    return out
