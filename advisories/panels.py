@@ -1,0 +1,66 @@
+"""What advisories put on pages it does not own: the SRO's home ("to acknowledge"), the sender's
+home (their active advisories), and a significant incident's page (its advisories and "Advise SROs")."""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from django.contrib.contenttypes.models import ContentType
+from django.urls import reverse
+from django.utils import timezone
+
+from ssd.panels import Panel, register_panel
+
+from . import selectors
+from .permissions import may_send, sendable_school_ids
+from .sources import source_key
+
+
+def _home_waiting(request, subject):
+    rows = selectors.waiting_for(user=request.user)
+    if not rows and not selectors.received(user=request.user, state="active").exists():
+        return None
+    return {"rows": rows, "list_url": reverse("advisories:list") + "?state=waiting"}
+
+
+def _home_sent(request, subject):
+    if not may_send(request.user):
+        return None
+    rows = list(selectors.sent(user=request.user, state="active")[:5])
+    return {"rows": rows, "list_url": reverse("advisories:list") + "?box=sent&state=active"}
+
+
+def advise_url(incident) -> str:
+    when = timezone.localtime(incident.occurred_at)
+    school = incident.school
+    category = getattr(incident.category, "name", "Incident")
+    params = {
+        "source": source_key(incident),
+        "title": f"{category} at {school.name}",
+        "watch_for": (
+            f"What: {category}.\nWhere: {school.name}, PSA {school.psa.number} ({school.psa.district.code}).\n"
+            f"When: {when:%m/%d/%Y %H:%M}.\nWatch for: "
+        ),
+        "schools": school.pk,
+    }
+    return reverse("advisories:new") + "?" + urlencode(params)
+
+
+def _incident(request, incident):
+    ct = ContentType.objects.get_for_model(type(incident))
+    rows = selectors.for_source(source_type_id=ct.pk, source_id=incident.pk, user=request.user)
+    can_advise = bool(getattr(incident, "significant", False)) and (
+        sendable_school_ids(request.user).filter(pk=incident.school_id).exists()
+    )
+    if not rows and not can_advise:
+        return None
+    return {"rows": rows, "advise_url": advise_url(incident) if can_advise else None}
+
+
+def register() -> None:
+    register_panel(Panel(key="advisories.waiting", slot="home", title="Advisories to acknowledge",
+                         template="advisories/panels/waiting.html", context=_home_waiting, order=15))
+    register_panel(Panel(key="advisories.sent", slot="home", title="My active advisories",
+                         template="advisories/panels/sent.html", context=_home_sent, order=60))
+    register_panel(Panel(key="advisories.incident", slot="incident", title="Advisories to SROs",
+                         template="advisories/panels/incident.html", context=_incident, order=30))
