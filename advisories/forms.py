@@ -35,7 +35,9 @@ class AdvisoryForm(forms.Form):
         label="Schools", queryset=School.objects.none(), required=False, widget=forms.SelectMultiple(attrs={"size": 8})
     )
     psas = forms.ModelMultipleChoiceField(label="PSAs", queryset=PSA.objects.none(), required=False)
-    districts = forms.ModelMultipleChoiceField(label="Districts", queryset=PoliceDistrict.objects.none(), required=False)
+    districts = forms.ModelMultipleChoiceField(
+        label="Districts", queryset=PoliceDistrict.objects.none(), required=False
+    )
     include_contract_supervisors = forms.BooleanField(
         label="Also the contract security supervisors of these schools", required=False
     )

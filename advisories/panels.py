@@ -58,9 +58,33 @@ def _incident(request, incident):
 
 
 def register() -> None:
-    register_panel(Panel(key="advisories.waiting", slot="home", title="Advisories to acknowledge",
-                         template="advisories/panels/waiting.html", context=_home_waiting, order=15))
-    register_panel(Panel(key="advisories.sent", slot="home", title="My active advisories",
-                         template="advisories/panels/sent.html", context=_home_sent, order=60))
-    register_panel(Panel(key="advisories.incident", slot="incident", title="Advisories to SROs",
-                         template="advisories/panels/incident.html", context=_incident, order=30))
+    register_panel(
+        Panel(
+            key="advisories.waiting",
+            slot="home",
+            title="Advisories to acknowledge",
+            template="advisories/panels/waiting.html",
+            context=_home_waiting,
+            order=15,
+        )
+    )
+    register_panel(
+        Panel(
+            key="advisories.sent",
+            slot="home",
+            title="My active advisories",
+            template="advisories/panels/sent.html",
+            context=_home_sent,
+            order=60,
+        )
+    )
+    register_panel(
+        Panel(
+            key="advisories.incident",
+            slot="incident",
+            title="Advisories to SROs",
+            template="advisories/panels/incident.html",
+            context=_incident,
+            order=30,
+        )
+    )

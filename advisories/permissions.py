@@ -35,9 +35,9 @@ def may_send(user) -> bool:
 
 def chain_q(user) -> Q:
     """Advisories to at least one school the user could send to."""
-    return Q(pk__in=Advisory.schools.through.objects.filter(school_id__in=sendable_school_ids(user)).values(
-        "advisory_id"
-    ))
+    return Q(
+        pk__in=Advisory.schools.through.objects.filter(school_id__in=sendable_school_ids(user)).values("advisory_id")
+    )
 
 
 def visible_q(user) -> Q:
@@ -67,7 +67,9 @@ def get_advisory_for_user(user, pk: int, *, need: str = SEE) -> Advisory:
     if advisory is None or SEE not in caps:
         raise deny_not_found(user, f"advisories.advisory {pk}", message="No such advisory.")
     if need not in caps:
-        raise deny_forbidden(user, f"needs {need}", obj=advisory, message="Only its sender and their chain may do that.")
+        raise deny_forbidden(
+            user, f"needs {need}", obj=advisory, message="Only its sender and their chain may do that."
+        )
     advisory.caps = caps
     return advisory
 

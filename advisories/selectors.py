@@ -53,7 +53,9 @@ def thread(*, advisory: Advisory) -> QuerySet[Update]:
 
 
 def waiting_count(*, user) -> int:
-    return Recipient.objects.filter(user=user, acknowledged_at__isnull=True, advisory__ends_at__gt=timezone.now()).count()
+    return Recipient.objects.filter(
+        user=user, acknowledged_at__isnull=True, advisory__ends_at__gt=timezone.now()
+    ).count()
 
 
 def waiting_for(*, user, limit: int = 10) -> list[Recipient]:

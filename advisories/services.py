@@ -192,9 +192,7 @@ def advisory_update(
         if stand_down and advisory.ends_at > now:
             advisory.ends_at = max(now, advisory.starts_at + dt.timedelta(seconds=1))
             advisory.save(update_fields=["ends_at"])
-        audit_record(
-            action="advisory.update", user=by, obj=advisory, detail="stand down" if stand_down else "update"
-        )
+        audit_record(action="advisory.update", user=by, obj=advisory, detail="stand down" if stand_down else "update")
         emit(
             kind="advisories.update",
             subject=advisory,

@@ -36,11 +36,18 @@ def advisory_list(request: HttpRequest) -> HttpResponse:
     if box == "received":
         rows = selectors.received(user=request.user, state=state, q=q)
     else:
-        rows = selectors.sent(user=request.user, state=state if state != "waiting" else "active", q=q,
-                              chain=box == "chain")
+        rows = selectors.sent(
+            user=request.user, state=state if state != "waiting" else "active", q=q, chain=box == "chain"
+        )
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
     context = {
-        "page": page, "box": box, "state": state, "q": q, "may_send": sender, "filter_form": form, "now": timezone.now()
+        "page": page,
+        "box": box,
+        "state": state,
+        "q": q,
+        "may_send": sender,
+        "filter_form": form,
+        "now": timezone.now(),
     }
     template = "advisories/advisory_list.html"
     if request.htmx and not request.htmx.history_restore_request:
