@@ -12,7 +12,7 @@ from .models import Advisory, Priority
 from .permissions import can_see
 
 AUDIENCES = {"sro": "SROs of the chosen schools", "contract_supervisor": "Contract security supervisors"}
-CATEGORIES = [(Priority.ROUTINE.value, "Routine"), (Priority.URGENT.value, "Urgent")]
+CATEGORIES = {Priority.ROUTINE.value: "Routine", Priority.URGENT.value: "Urgent"}
 ROUTES = [
     ("sro", "in_app"),
     ("contract_supervisor", "in_app"),
@@ -25,11 +25,9 @@ class _AdvisoryKind(NotificationKind):
     audiences = AUDIENCES
     default_routes = ROUTES
     subject_models = ("advisories.advisory",)
+    categories = CATEGORIES
     needs_ack = False
     verb = "Advisory"
-
-    def categories(self):
-        return CATEGORIES
 
     def _recipients(self, advisory: Advisory):
         return advisory.recipients.all()

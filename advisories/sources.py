@@ -20,9 +20,9 @@ class Source:
 
 
 def _kinds_for(model_label: str):
-    from notifications.registry import kinds
+    from notifications.registry import all_kinds
 
-    return [k for k in kinds() if model_label in getattr(k, "subject_models", ())]
+    return [k for k in all_kinds() if model_label in getattr(k, "subject_models", ())]
 
 
 def may_open(user, obj) -> bool:
