@@ -112,8 +112,8 @@ def main(argv: list[str] | None = None) -> int:
 
     from incidents import services as incident_services
     from incidents.models import Incident, IncidentCategory, Location
+    from notifications.models import Channel, Notification
     from personnel.models import Assignment, Role
-    from ssd.notifications.models import Channel, Notification
     from tests.notifications.worker import Worker
 
     sro_posts = list(

@@ -3,9 +3,18 @@ from __future__ import annotations
 from django.db.models import Prefetch, Q, QuerySet
 from django.http import HttpRequest
 
-from schools.models import School
+from schools.models import PSA, Area, PoliceDistrict, School
 
-from .models import Assignment, Officer, Role, TrainingCompletion
+from .models import (
+    AREA_ROLES,
+    DISTRICT_ROLES,
+    DIVISION_ROLES,
+    SCHOOL_ROLES,
+    Assignment,
+    Officer,
+    Role,
+    TrainingCompletion,
+)
 from .scope import roles_of
 
 
@@ -99,3 +108,74 @@ def chain_of_command(*, user) -> list[tuple[str, list[Officer]]]:
 
 def sros_at(school: School) -> QuerySet[Officer]:
     return officers_holding(role=Role.SRO, school=school)
+
+
+# --- who holds a post over a place (notification kinds' recipients; docs/plugins.md §3) ------------------
+
+
+def post_q(role: str, *, school=None, district=None, area=None, psa=None) -> Q | None:
+    """The `Assignment` condition "holds `role` over the place": an SRO the school (or any school of
+    the PSA/district/area given); a sergeant, district or watch commander the place's district; a
+    lieutenant or SROC the district's area; a division-wide role everywhere. Places are compared by
+    subqueries, so the condition costs no query of its own. None when the place has no such post
+    (e.g. a district outside any area has no lieutenant)."""
+    if role in DIVISION_ROLES:
+        return Q(role=role)
+    if role in SCHOOL_ROLES:
+        if school is not None:
+            return Q(role=role, school=school)
+        if psa is not None:
+            return Q(role=role, school__psa=psa)
+        if district is not None:
+            return Q(role=role, school__psa__district=district)
+        if area is not None:
+            return Q(role=role, school__psa__district__area=area)
+        return Q(role=role)
+    if role in DISTRICT_ROLES:
+        if school is not None:
+            return Q(role=role, district__in=PoliceDistrict.objects.filter(psas__schools=school).values("pk"))
+        if psa is not None:
+            return Q(role=role, district__in=PSA.objects.filter(pk=getattr(psa, "pk", psa)).values("district_id"))
+        if district is not None:
+            return Q(role=role, district=district)
+        if area is not None:
+            return Q(role=role, district__area=area)
+        return Q(role=role)
+    if role in AREA_ROLES:
+        if school is not None:
+            areas = Area.objects.filter(districts__psas__schools=school)
+        elif psa is not None:
+            areas = Area.objects.filter(districts__psas=psa)
+        elif district is not None:
+            areas = Area.objects.filter(districts=district)
+        elif area is not None:
+            return Q(role=role, area=area)
+        else:
+            return Q(role=role)
+        return Q(role=role, area__in=areas.values("pk"))
+    raise ValueError(f"post_q: unknown role {role!r}")
+
+
+def post_holders(role: str, *, school=None, district=None, area=None, on=None, psa=None) -> QuerySet[int]:
+    """User ids (a queryset of ints, one query) of the active users holding an active assignment of
+    `role` whose post covers the place (see `post_q`), on `on` (default today)."""
+    condition = post_q(role, school=school, district=district, area=area, psa=psa)
+    qs = Assignment.objects.active(on).filter(officer__user__is_active=True)
+    if condition is None:
+        return qs.none().values_list("officer__user_id", flat=True)
+    return qs.filter(condition).values_list("officer__user_id", flat=True).distinct()
+
+
+def post_holders_by_role(posts: list[Q | None], *, on=None) -> dict[str, set[int]]:
+    """{role: user ids} for several `post_q` conditions of different roles, in one query."""
+    wanted = [q for q in posts if q is not None]
+    if not wanted:
+        return {}
+    condition = wanted[0]
+    for q in wanted[1:]:
+        condition |= q
+    out: dict[str, set[int]] = {}
+    rows = Assignment.objects.active(on).filter(officer__user__is_active=True).filter(condition)
+    for role, user_id in rows.values_list("role", "officer__user_id"):
+        out.setdefault(role, set()).add(user_id)
+    return out

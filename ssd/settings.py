@@ -7,6 +7,7 @@ Every secret can also be read from a file: `SECRET_KEY_FILE`, `DATABASE_URL_FILE
 
 from __future__ import annotations
 
+import sys
 from datetime import timedelta
 from pathlib import Path
 
@@ -65,10 +66,14 @@ INSTALLED_APPS = [
     "ssd.audit",
     "schools",
     "personnel",
+    "notifications",
     "incidents",
     "contracts",
-    "ssd.notifications",
 ]
+if "pytest" in sys.modules:
+    # A test-only app registering a test notification kind (no models, no migration): it proves a
+    # kind plugs in without touching notifications/.
+    INSTALLED_APPS.append("tests.notifapp")
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
@@ -265,15 +270,15 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     "personnel-sync-scopes": {"task": "personnel.tasks.sync_all_scopes", "schedule": 15 * 60},
-    "notifications-sweep-outbox": {"task": "ssd.notifications.tasks.sweep_outbox", "schedule": 30},
-    "notifications-escalate": {"task": "ssd.notifications.tasks.escalate_alerts", "schedule": 60},
+    "notifications-sweep-outbox": {"task": "notifications.tasks.sweep_outbox", "schedule": 30},
+    "notifications-escalate": {"task": "notifications.tasks.escalate_alerts", "schedule": 60},
 }
 
-# --- Notifications (ssd.notifications; README "Notifications") ----------------------------------------
+# --- Notifications (notifications/; README "Notifications") ----------------------------------------
 # No sergeant acknowledges a significant incident within this → the lieutenant; as long again → the commander.
 SSD_ESCALATE_AFTER_MINUTES = env.int("SSD_ESCALATE_AFTER_MINUTES", default=15)
 SSD_ESCALATION_CHANNELS = env.list("SSD_ESCALATION_CHANNELS", default=["in_app", "email", "sms"])
-SSD_SMS_BACKEND = env.str("SSD_SMS_BACKEND", default="ssd.notifications.channels.LogSMSBackend")
+SSD_SMS_BACKEND = env.str("SSD_SMS_BACKEND", default="notifications.channels.LogSMSBackend")
 SSD_NOTIFICATIONS_QUEUE = env.str("SSD_NOTIFICATIONS_QUEUE", default="celery")
 # Email and SMS sends have a queue of their own, so a backlog of slow deliveries never holds up the
 # in-app notifications: a worker takes from its queues in turn. Every worker consumes both (below).

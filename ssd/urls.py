@@ -21,7 +21,7 @@ urlpatterns = [
     path("people/", include("personnel.urls")),
     path("incidents/", include("incidents.urls")),
     path("audit/", include("ssd.audit.urls")),
-    path("notifications/", include("ssd.notifications.urls")),
+    path("notifications/", include("notifications.urls")),
     # Before the admin site, whose own sign-in form would skip the notice and the second factor.
     path("admin/login/", views.admin_login, name="admin_login"),
     path("admin/", admin.site.urls),

@@ -20,8 +20,8 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from incidents.models import Incident
+from notifications.models import Alert, Channel, Notification
 from ssd.celery import app as celery_app
-from ssd.notifications.models import Alert, Channel, Notification
 from tests.conftest import REQUIRE_SERVICES
 from tests.factories import PASSWORD
 from tests.notifications.conftest import ensure_routes
@@ -107,7 +107,7 @@ def test_an_sros_significant_incident_reaches_the_sergeants_inbox(personas, new_
     expect(item).to_contain_text("acknowledged")
     expect(item.get_by_role("button", name="Acknowledge")).to_have_count(0)
     expect(badge).to_have_text(re.compile(r"^\s*0\b"), timeout=10_000)
-    assert Alert.objects.get(incident=incident).acknowledged_by == personas.sergeant.user
+    assert Alert.objects.about(incident).get().acknowledged_by == personas.sergeant.user
 
     item.get_by_role("link", name=f"Open incident {incident.pk}").click()
     sgt.wait_for_url(f"**/incidents/{incident.pk}/")

@@ -1,5 +1,5 @@
 """The inbox (/notifications/), the header's unread count, and the division admin's failed
-deliveries. Thin: access → service → full page, or the `#row` / `#count` partial for htmx."""
+deliveries, for every kind. Thin: access → service → full page, or the `#row` / `#count` partial for htmx."""
 
 from __future__ import annotations
 
@@ -97,7 +97,8 @@ def failed(request: HttpRequest) -> HttpResponse:
     require_division_admin(request)
     paginator = Paginator(selectors.failed_deliveries(), PAGE_SIZE)
     page = paginator.get_page(request.GET.get("page"))
-    return render(request, "notifications/failed.html", {"page": page})
+    rows = selectors.describe(page.object_list)
+    return render(request, "notifications/failed.html", {"page": page, "rows": rows})
 
 
 @require_POST

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django import template
 
-from ..selectors import incident_timeline, unread_count
+from ..selectors import unread_count
 
 register = template.Library()
 
@@ -17,8 +17,3 @@ def unread_notifications(context) -> int:
     if cached is None:
         cached = request._ssd_unread = unread_count(user=user)
     return cached
-
-
-@register.simple_tag
-def notification_timeline(incident) -> list:
-    return list(incident_timeline(incident=incident))

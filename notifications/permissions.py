@@ -14,7 +14,7 @@ from .models import Channel, Notification
 
 def get_notification_for_user(user, pk: int) -> Notification:
     notification = (
-        Notification.objects.select_related("incident__school__psa", "incident__category", "event")
+        Notification.objects.select_related("event")
         .filter(pk=pk, recipient=user, channel=Channel.IN_APP)
         .first()
     )

@@ -1,11 +1,11 @@
-"""Every write of the notifications feature.
+"""Every write of the notification engine.
 
-The flow: `outbox_significant` (called by `incidents.events.significant_incident_event`, inside the
-incident's transaction) writes an `Alert` and an `OutboxEvent`, and asks for a relay on commit →
-`relay_event` hands the event id to Celery (`process_event`), catching a broker failure (the beat
-sweep picks the event up later) → `event_process` writes one `Notification` per (recipient,
-channel) with INSERT ... ON CONFLICT DO NOTHING and enqueues the email/SMS deliveries →
-`notification_deliver` claims a delivery with a conditional UPDATE, sends, and marks it sent.
+The flow: a domain service calls `emit` inside its own transaction → an `OutboxEvent` (and an
+`Alert` when the kind needs acknowledging) is written, with a relay on commit → `relay_event` hands
+the event id to Celery (`process_event`), catching a broker failure (the beat sweep picks the event
+up later) → `event_process` writes one `Notification` per (recipient, channel) with INSERT ... ON
+CONFLICT DO NOTHING and enqueues the email/SMS deliveries → `notification_deliver` claims a delivery
+with a conditional UPDATE, sends, and marks it sent.
 """
 
 from __future__ import annotations
@@ -16,18 +16,20 @@ import uuid
 from collections import Counter
 
 from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from incidents.models import Incident
 from ssd.audit.services import audit_record
 from ssd.errors import DomainError
 
 from .channels import PermanentDeliveryError, send_email, send_sms
-from .models import ESCALATION_LADDER, Alert, Audience, Channel, Notification, OutboxEvent, TimelineEntry
+from .models import Alert, Channel, Notification, OutboxEvent, TimelineEntry
+from .registry import all_kinds, get_kind, lower_first
 from .rendering import render_notification
-from .routing import ESCALATION_AUDIENCE, recipients_for, routes_for
+from .routing import recipients_for, routes_for
+from .selectors import attach_subjects
 
 log = logging.getLogger(__name__)
 
@@ -53,17 +55,42 @@ def _delivery_queue() -> str:
 # --- outbox and relay --------------------------------------------------------------------------------
 
 
-def outbox_significant(*, incident: Incident) -> OutboxEvent:
-    """Record the intent to notify, in the caller's transaction (the incident is locked by it)."""
-    assert transaction.get_connection().in_atomic_block, "call inside the transaction that changed the incident"
+def emit(*, kind: str, subject, school=None, by=None, dedupe_key: str, category: str = "") -> OutboxEvent:
+    """Record the intent to notify, in the caller's transaction: it commits or rolls back with the
+    domain change, and is handed to Celery only on commit. The same (kind, dedupe_key) twice is a
+    no-op (the first event is returned). `by` (a user or None) is left out of the recipients."""
+    assert transaction.get_connection().in_atomic_block, "emit() runs inside the domain transaction"
+    registered = get_kind(kind)
     now = timezone.now()
-    Alert.objects.get_or_create(incident=incident, defaults={"raised_at": now, "level_at": now})
     event, created = OutboxEvent.objects.get_or_create(
-        incident=incident, kind=OutboxEvent.Kind.SIGNIFICANT, level=0, defaults={"created_at": now}
+        kind=kind,
+        dedupe_key=dedupe_key,
+        level=0,
+        defaults={
+            "subject_type": ContentType.objects.get_for_model(subject, for_concrete_model=False),
+            "subject_id": subject.pk,
+            "school": school,
+            "category": category,
+            "by": by,
+            "created_at": now,
+        },
     )
     if created:
+        if registered.needs_ack or registered.escalation:
+            Alert.objects.create(
+                event=event,
+                kind=kind,
+                subject_type_id=event.subject_type_id,
+                subject_id=event.subject_id,
+                raised_at=now,
+                level_at=now,
+            )
         relay_on_commit(event.pk)
     return event
+
+
+def _timeline(event_or_alert, **fields) -> TimelineEntry:
+    return TimelineEntry(subject_type_id=event_or_alert.subject_type_id, subject_id=event_or_alert.subject_id, **fields)
 
 
 def relay_on_commit(event_id: int) -> None:
@@ -132,9 +159,8 @@ def outbox_sweep(*, now: dt.datetime | None = None) -> tuple[int, int]:
 # --- processing an event -----------------------------------------------------------------------------
 
 
-def _describe(counts: Counter) -> str:
-    labels = dict(Audience.choices)
-    parts = [f"{labels[a].split(' (')[0].lower()} ({n})" for a, n in counts.items()]
+def _describe(kind, event, counts: Counter) -> str:
+    parts = [f"{kind.audience_text(event, a)} ({n})" for a, n in counts.items()]
     return ", ".join(parts) or "nobody holds the posts"
 
 
@@ -159,7 +185,7 @@ def event_process(
             )
         events = list(
             OutboxEvent.objects.select_for_update(of=("self",), skip_locked=batch > 1)
-            .select_related("incident__school__psa__district", "incident__category")
+            .select_related("school__psa")
             .filter(pk__in=ids)
             .order_by("created_at", "id")
         )
@@ -169,16 +195,22 @@ def event_process(
         now = at or timezone.now()
         rows: list[Notification] = []
         entries: list[TimelineEntry] = []
-        routes: dict[int, dict[str, set[str]]] = {}
-        fresh = [event for event in events if event.processed_at is None]
+        routes: dict[tuple[str, str], dict[str, set[str]]] = {}
+        fresh = [event for event in events if event.processed_at is None and get_kind(event.kind, missing_ok=True)]
+        for event in events:
+            if event.processed_at is None and event not in fresh:
+                log.error("notifications: event %s has kind %r, which no app registers", event.pk, event.kind)
         for event in fresh:
-            if event.kind == OutboxEvent.Kind.SIGNIFICANT and event.incident.category_id not in routes:
-                routes[event.incident.category_id] = routes_for(event.incident)
-            recipients = recipients_for(event, channels=channels, wanted=routes.get(event.incident.category_id))
+            kind = get_kind(event.kind)
+            wanted = None
+            if not event.level:
+                if (event.kind, event.category) not in routes:
+                    routes[event.kind, event.category] = routes_for(event)
+                wanted = routes[event.kind, event.category]
+            recipients = recipients_for(event, channels=channels, wanted=wanted)
             rows += [
                 Notification(
                     event=event,
-                    incident_id=event.incident_id,
                     recipient_id=r.user_id,
                     channel=r.channel,
                     audience=r.audience,
@@ -195,14 +227,10 @@ def event_process(
                 if r.user_id not in seen:
                     seen.add(r.user_id)
                     people[r.audience] += 1
-            what = "Escalation sent to" if event.kind == OutboxEvent.Kind.ESCALATION else "Notified"
+            what = "Escalation sent to" if event.level else "Notified"
+            who = _describe(kind, event, people)
             entries.append(
-                TimelineEntry(
-                    incident_id=event.incident_id,
-                    at=now,
-                    kind=TimelineEntry.Kind.NOTIFIED,
-                    detail=f"{what}: {_describe(people)}."[:300],
-                )
+                _timeline(event, at=now, kind=TimelineEntry.Kind.NOTIFIED, detail=f"{what}: {who}."[:300])
             )
         if rows:
             Notification.objects.bulk_create(rows, ignore_conflicts=True)
@@ -248,11 +276,10 @@ def notification_deliver(*, notification_id: int, token: str | None = None, fina
     token = token or uuid.uuid4().hex
     if not _claim(notification_id, token, timezone.now()):
         return "skipped"
-    notification = Notification.objects.select_related(
-        "recipient__officer", "incident__school__psa__district", "incident__category", "event"
-    ).get(pk=notification_id)
+    notification = Notification.objects.select_related("recipient__officer", "event").get(pk=notification_id)
     reference = f"notification-{notification.pk}"
     try:
+        attach_subjects([notification])
         rendered = render_notification(notification)
         if notification.channel == Channel.EMAIL:
             send_email(to=notification.recipient.email, rendered=rendered, reference=reference)
@@ -274,13 +301,13 @@ def notification_deliver(*, notification_id: int, token: str | None = None, fina
                     claimed_by="",
                     claimed_at=None,
                 ):
-                    TimelineEntry.objects.create(
-                        incident_id=notification.incident_id,
+                    _timeline(
+                        notification.event,
                         at=now,
                         kind=TimelineEntry.Kind.FAILED,
                         detail=f"{notification.get_channel_display()} to {_name(notification.recipient)} "
                         f"failed: {error}"[:300],
-                    )
+                    ).save()
             log.error("notifications: delivery %s failed for good: %s", notification_id, error)
             return Notification.Status.FAILED
         # claimed_at keeps the time of this attempt: the sweep leaves the delivery to the task's
@@ -311,12 +338,12 @@ def delivery_retry(*, notification: Notification, by) -> Notification:
         )
         if not updated:
             raise DomainError("This delivery is no longer failed: someone has retried it already.")
-        TimelineEntry.objects.create(
-            incident_id=notification.incident_id,
+        _timeline(
+            notification.event,
             kind=TimelineEntry.Kind.RETRIED,
             actor=by,
             detail=f"{notification.get_channel_display()} to {_name(notification.recipient)} sent again.",
-        )
+        ).save()
         audit_record(action="notification.retry", user=by, obj=notification, detail=notification.last_error)
         transaction.on_commit(lambda: enqueue_delivery(notification.pk))
     notification.refresh_from_db()
@@ -340,39 +367,52 @@ def notifications_mark_all_read(*, by) -> int:
     )
 
 
+def _ack_rank(kind, audience: str) -> int | None:
+    """The ladder level at which `audience`'s acknowledgement counts (None: it never closes it)."""
+    if audience in kind.ack_audiences:
+        return 0
+    for level, (step, _minutes) in enumerate(kind.escalation, start=1):
+        if step == audience:
+            return level
+    return None
+
+
 def notification_acknowledge(*, notification: Notification, by) -> Notification:
-    """The recipient confirms they have the alert. Idempotent. A sergeant's acknowledgement (or the
-    lieutenant's or commander's once it has been escalated to them) stops the escalation."""
+    """The recipient confirms they have the alert. Idempotent. An acknowledgement by the kind's
+    acknowledging audience (or by a step of its ladder once the alert has reached it) stops the
+    escalation."""
     if notification.recipient_id != by.pk or notification.channel != Channel.IN_APP:
         raise DomainError("This notification is not yours to acknowledge.")
+    event = notification.event
+    kind = get_kind(event.kind)
     with transaction.atomic():
         now = timezone.now()
         updated = Notification.objects.filter(pk=notification.pk, acknowledged_at__isnull=True).update(
             acknowledged_at=now, read_at=now
         )
         if updated:
-            # Any of the person's channels for this event are acknowledged by one click.
-            TimelineEntry.objects.create(
-                incident_id=notification.incident_id,
-                at=now,
-                kind=TimelineEntry.Kind.ACKNOWLEDGED,
-                actor=by,
-                detail=f"Acknowledged by {_name(by)} ({notification.get_audience_display().split(' (')[0].lower()}).",
-            )
-            if notification.audience in ESCALATION_LADDER:
-                rank = ESCALATION_LADDER.index(notification.audience)
+            who = lower_first(kind.audiences.get(notification.audience, notification.audience).split(" (")[0])
+            _timeline(
+                event, at=now, kind=TimelineEntry.Kind.ACKNOWLEDGED, actor=by,
+                detail=f"Acknowledged by {_name(by)} ({who}).",
+            ).save()
+            rank = _ack_rank(kind, notification.audience)
+            if rank is not None:
                 closed = Alert.objects.filter(
-                    incident_id=notification.incident_id, acknowledged_at__isnull=True, level__gte=rank
+                    kind=event.kind,
+                    subject_type_id=event.subject_type_id,
+                    subject_id=event.subject_id,
+                    acknowledged_at__isnull=True,
+                    level__gte=rank,
                 ).update(acknowledged_at=now, acknowledged_by=by)
                 if closed:
-                    TimelineEntry.objects.create(
-                        incident_id=notification.incident_id,
-                        at=now,
-                        kind=TimelineEntry.Kind.ACKNOWLEDGED,
-                        actor=by,
+                    _timeline(
+                        event, at=now, kind=TimelineEntry.Kind.ACKNOWLEDGED, actor=by,
                         detail="Alert acknowledged by the chain of command: no further escalation.",
-                    )
-            audit_record(action="notification.ack", user=by, obj=notification.incident)
+                    ).save()
+            audit_record(
+                action="notification.ack", user=by, obj=notification, detail=f"{event.kind} {event.subject_id}"
+            )
     notification.refresh_from_db()
     return notification
 
@@ -381,11 +421,15 @@ def notification_acknowledge(*, notification: Notification, by) -> Notification:
 
 
 def alert_escalate(*, alert_id: int, from_level: int, now: dt.datetime | None = None) -> OutboxEvent | None:
-    """Raise an unacknowledged alert one level (sergeants → lieutenant → commander), at most once
-    per level: the conditional UPDATE on (level, acknowledged_at) decides, and the outbox event's
-    unique constraint backs it."""
+    """Raise an unacknowledged alert one step up its kind's ladder, at most once per level: the
+    conditional UPDATE on (level, acknowledged_at) decides, and the outbox event's unique
+    constraint backs it."""
     now = now or timezone.now()
-    if from_level + 1 not in ESCALATION_AUDIENCE:
+    alert = Alert.objects.select_related("event").filter(pk=alert_id).first()
+    if alert is None:
+        return None
+    kind = get_kind(alert.kind)
+    if from_level >= len(kind.escalation):
         return None
     with transaction.atomic():
         updated = Alert.objects.filter(pk=alert_id, level=from_level, acknowledged_at__isnull=True).update(
@@ -393,24 +437,27 @@ def alert_escalate(*, alert_id: int, from_level: int, now: dt.datetime | None = 
         )
         if not updated:
             return None
-        alert = Alert.objects.select_related("incident").get(pk=alert_id)
+        first = alert.event
         event, created = OutboxEvent.objects.get_or_create(
-            incident_id=alert.incident_id,
-            kind=OutboxEvent.Kind.ESCALATION,
+            kind=first.kind,
+            dedupe_key=first.dedupe_key,
             level=from_level + 1,
-            defaults={"created_at": now},
+            defaults={
+                "subject_type_id": first.subject_type_id,
+                "subject_id": first.subject_id,
+                "school_id": first.school_id,
+                "category": first.category,
+                "created_at": now,
+            },
         )
-        minutes = settings.SSD_ESCALATE_AFTER_MINUTES
-        who = "no sergeant" if from_level == 0 else "nobody"
-        to = "the lieutenant of the area" if from_level == 0 else "the commander"
-        TimelineEntry.objects.create(
-            incident_id=alert.incident_id,
-            at=now,
-            kind=TimelineEntry.Kind.ESCALATED,
-            detail=f"Escalated to {to}: {who} acknowledged within {minutes} minutes.",
-        )
+        minutes = kind.escalation[from_level][1]
+        _timeline(
+            first, at=now, kind=TimelineEntry.Kind.ESCALATED, detail=kind.escalation_text(from_level + 1, minutes)[:300]
+        ).save()
         audit_record(
-            action="notification.escalate", obj=alert.incident, detail=f"level {from_level} → {from_level + 1}"
+            action="notification.escalate",
+            obj=first,
+            detail=f"{first.kind} {first.subject_id}: level {from_level} → {from_level + 1}",
         )
         if created:
             relay_on_commit(event.pk)
@@ -418,12 +465,49 @@ def alert_escalate(*, alert_id: int, from_level: int, now: dt.datetime | None = 
 
 
 def escalate_due(*, now: dt.datetime | None = None) -> int:
-    """Escalate every alert that has waited SSD_ESCALATE_AFTER_MINUTES at its level unacknowledged."""
+    """Escalate every alert that has waited its kind's minutes at its level unacknowledged."""
     now = now or timezone.now()
-    cutoff = now - dt.timedelta(minutes=settings.SSD_ESCALATE_AFTER_MINUTES)
-    due = list(
-        Alert.objects.filter(acknowledged_at__isnull=True, level__lt=max(ESCALATION_AUDIENCE), level_at__lte=cutoff)
-        .order_by("level_at")
-        .values_list("pk", "level")
-    )
-    return sum(1 for pk, level in due if alert_escalate(alert_id=pk, from_level=level, now=now) is not None)
+    due: list[tuple[dt.datetime, int, int]] = []
+    for kind in all_kinds():
+        for level, (_audience, minutes) in enumerate(kind.escalation):
+            cutoff = now - dt.timedelta(minutes=minutes)
+            due += [
+                (at, pk, level)
+                for pk, at in Alert.objects.filter(
+                    kind=kind.key, acknowledged_at__isnull=True, level=level, level_at__lte=cutoff
+                ).values_list("pk", "level_at")
+            ]
+    due.sort()
+    return sum(1 for _at, pk, level in due if alert_escalate(alert_id=pk, from_level=level, now=now) is not None)
+
+
+# --- routes -------------------------------------------------------------------------------------------------
+
+
+def apply_default_routes(*, using: str = "default", kinds=None) -> list[str]:
+    """Write the `default_routes` of every registered kind that has never had them (recorded in
+    `KindDefaultsApplied`, so a route the division admin deleted does not come back). Returns the
+    keys of the kinds applied now. Runs after each migrate."""
+    from .models import KindDefaultsApplied, Route
+
+    done = set(KindDefaultsApplied.objects.using(using).values_list("kind", flat=True))
+    applied = []
+    with transaction.atomic(using=using):
+        for kind in kinds if kinds is not None else all_kinds():
+            if kind.key in done:
+                continue
+            for audience, channel, *rest in kind.default_routes:
+                category = rest[0] if rest else ""
+                if category and kind.categories and category not in kind.categories:
+                    log.warning("notifications: %s default route names unknown category %r", kind.key, category)
+                    continue
+                Route.objects.using(using).get_or_create(
+                    kind=kind.key,
+                    category=category,
+                    audience=audience,
+                    channel=channel,
+                    defaults={"note": "Default for the category." if category else "Default for every event."},
+                )
+            KindDefaultsApplied.objects.using(using).create(kind=kind.key)
+            applied.append(kind.key)
+    return applied

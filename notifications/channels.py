@@ -4,7 +4,7 @@ Email goes through Django's email backends (`EMAIL_BACKEND`: console in developm
 production). SMS and pagers go through a small backend interface, `SSD_SMS_BACKEND`, a dotted path
 to a class with `send(*, to, text, reference)`: an agency plugs its own gateway in there without
 touching the routing. `LogSMSBackend`, the default, writes each message to the
-`ssd.notifications.sms` logger.
+`notifications.sms` logger.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from django.utils.module_loading import import_string
 
 from .rendering import Rendered
 
-sms_log = logging.getLogger("ssd.notifications.sms")
+sms_log = logging.getLogger("notifications.sms")
 
 
 class PermanentDeliveryError(Exception):

@@ -1,0 +1,21 @@
+from django.apps import AppConfig
+from django.db.models.signals import post_migrate
+
+
+class NotificationsConfig(AppConfig):
+    name = "notifications"
+    label = "notifications"
+    verbose_name = "Notifications"
+
+    def ready(self) -> None:
+        from . import panels
+        from .services import apply_default_routes
+
+        panels.register()
+
+        def _defaults(sender, using="default", **kwargs):
+            # After every migrate (a test database included): kinds registered since get their
+            # default routes once, with no migration in this app.
+            apply_default_routes(using=using)
+
+        post_migrate.connect(_defaults, sender=self, dispatch_uid="notifications.default_routes", weak=False)
