@@ -410,8 +410,9 @@ def notification_acknowledge(*, notification: Notification, by) -> Notification:
                         event, at=now, kind=TimelineEntry.Kind.ACKNOWLEDGED, actor=by,
                         detail="Alert acknowledged by the chain of command: no further escalation.",
                     ).save()
+            # On the subject, so its own audit history shows who acknowledged it.
             audit_record(
-                action="notification.ack", user=by, obj=notification, detail=f"{event.kind} {event.subject_id}"
+                action="notification.ack", user=by, obj=event.subject, detail=f"notification {notification.pk}"
             )
     notification.refresh_from_db()
     return notification
@@ -456,8 +457,8 @@ def alert_escalate(*, alert_id: int, from_level: int, now: dt.datetime | None = 
         ).save()
         audit_record(
             action="notification.escalate",
-            obj=first,
-            detail=f"{first.kind} {first.subject_id}: level {from_level} → {from_level + 1}",
+            obj=first.subject,
+            detail=f"{first.kind}: level {from_level} → {from_level + 1}",
         )
         if created:
             relay_on_commit(event.pk)

@@ -66,9 +66,11 @@ INSTALLED_APPS = [
     "ssd.audit",
     "schools",
     "personnel",
-    "notifications",
     "incidents",
     "contracts",
+    # After the domain apps until the seed steps declare their order (ssd.seed): its demo step
+    # processes the events theirs emit.
+    "notifications",
 ]
 if "pytest" in sys.modules:
     # A test-only app registering a test notification kind (no models, no migration): it proves a

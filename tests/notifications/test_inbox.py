@@ -159,3 +159,15 @@ def test_the_division_admin_edits_routes_in_django_admin(world, client):
     assert client.get(f"/admin/notifications/route/{route.pk}/change/").status_code == 200
     login(client, world.p.sergeant)
     assert client.get("/admin/notifications/route/").status_code == 302  # not staff: to the admin sign-in
+
+
+def test_the_incident_page_shows_the_timeline_panel(world, incident, client):
+    from tests.incidents.factories import make_incident
+
+    login(client, world.p.sergeant)
+    html = client.get(f"/incidents/{incident.pk}/").content.decode()
+    assert 'id="notifications-heading"' in html
+    assert "Notified: sergeants of the school&#x27;s district (1)" in html
+    assert "SROs at the other schools in PSA 404 (1)" in html
+    plain = make_incident(by=world.p.sro.user, school=world.p.school, code="SCH-DISORDER")
+    assert 'id="notifications-heading"' not in client.get(f"/incidents/{plain.pk}/").content.decode()
