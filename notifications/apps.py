@@ -9,13 +9,18 @@ class NotificationsConfig(AppConfig):
 
     def ready(self) -> None:
         from . import panels
+        from .models import KindDefaultsApplied
         from .services import apply_default_routes
 
         panels.register()
 
         def _defaults(sender, using="default", **kwargs):
             # After every migrate (a test database included): kinds registered since get their
-            # default routes once, with no migration in this app.
-            apply_default_routes(using=using)
+            # default routes once, with no migration in this app. Not after a partial migrate that
+            # left this app's tables out.
+            from django.db import connections
+
+            if KindDefaultsApplied._meta.db_table in connections[using].introspection.table_names():
+                apply_default_routes(using=using)
 
         post_migrate.connect(_defaults, sender=self, dispatch_uid="notifications.default_routes", weak=False)

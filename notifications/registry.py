@@ -30,8 +30,8 @@ class NotificationKind:
     default_routes: list[tuple[str, ...]] = []
     needs_ack = False  # shows "Acknowledge" in the inbox, and keeps an Alert
     # ((audience, minutes), ...): escalate an unacknowledged alert one step after `minutes` at the
-    # previous level. An acknowledgement by one of `ack_audiences` (level 0) or by the audience of
-    # a step the alert has reached stops it.
+    # previous level. An acknowledgement by one of `ack_audiences` (empty: any audience) or by the
+    # audience of a step the alert has reached stops it.
     escalation: tuple[tuple[str, int], ...] = ()
     ack_audiences: tuple[str, ...] = ()
     after: tuple[str, ...] = ()

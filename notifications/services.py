@@ -368,12 +368,14 @@ def notifications_mark_all_read(*, by) -> int:
 
 
 def _ack_rank(kind, audience: str) -> int | None:
-    """The ladder level at which `audience`'s acknowledgement counts (None: it never closes it)."""
-    if audience in kind.ack_audiences:
-        return 0
+    """The ladder level from which `audience`'s acknowledgement closes the alert (None: never). A
+    step of the ladder counts once the alert has reached it; at level 0, `ack_audiences` (or, when
+    the kind names none, every audience)."""
     for level, (step, _minutes) in enumerate(kind.escalation, start=1):
         if step == audience:
             return level
+    if not kind.ack_audiences or audience in kind.ack_audiences:
+        return 0
     return None
 
 
@@ -448,6 +450,7 @@ def alert_escalate(*, alert_id: int, from_level: int, now: dt.datetime | None = 
                 "subject_id": first.subject_id,
                 "school_id": first.school_id,
                 "category": first.category,
+                "by_id": first.by_id,
                 "created_at": now,
             },
         )

@@ -219,3 +219,15 @@ def test_post_holders_one_query_per_role_and_place(personas, django_assert_num_q
     p.sergeant.user.save(update_fields=["is_active"])
     assert set(post_holders(Role.SERGEANT, school=p.school)) == set()
     assert set(post_holders(Role.SERGEANT, school=p.school, on=timezone.localdate() - dt.timedelta(days=3650))) == set()
+
+
+def test_who_stops_an_escalation():
+    from notifications.services import _ack_rank
+
+    kind = get_kind(KIND)  # ack_audiences = ("sergeant",), ladder: sroc
+    assert [_ack_rank(kind, a) for a in ("sergeant", "sroc", "sro", "lieutenant")] == [0, 1, None, None]
+    bare = _kind("x.bare")
+    bare.audiences = {"a": "A", "b": "B"}
+    bare.escalation = (("b", 5),)
+    # A kind that names no acknowledging audience: any level-0 recipient's acknowledgement counts.
+    assert [_ack_rank(bare, a) for a in ("a", "b")] == [0, 1]
