@@ -12,6 +12,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from guardian.core import ObjectPermissionChecker
 
+from personnel.models import Role
 from ssd.audit.services import deny_forbidden, deny_not_found
 
 from .models import Incident, Status
@@ -22,6 +23,36 @@ STUDENTS = "view_school_students"
 REPORT = "report_school_incidents"
 REVIEW = "review_school_incidents"
 INCIDENT_PERMS = frozenset({VIEW, SIGNIFICANT})
+
+# Declared to personnel.scope in IncidentsConfig.ready(): the codenames incidents checks on schools,
+# and which roles hold them at the schools their post covers.
+SCHOOL_PERMS = {
+    VIEW: "Can see incidents at the school",
+    STUDENTS: "Can see student and juvenile details at the school",
+    REPORT: "Can log incidents at the school",
+    REVIEW: "Can review incidents at the school",
+    SIGNIFICANT: "Can see significant incidents at the school",
+}
+_FULL = frozenset({VIEW, STUDENTS})
+ROLE_GRANTS = {
+    Role.SRO: _FULL | {REPORT},
+    Role.SERGEANT: _FULL | {REVIEW},
+    Role.LIEUTENANT: _FULL,
+    Role.SROC: _FULL,
+    Role.COMMANDER: _FULL,
+    Role.DIVISION_ADMIN: _FULL,
+    # District and watch commanders hear of significant incidents only, never the whole book.
+    Role.DISTRICT_COMMANDER: frozenset({SIGNIFICANT}),
+    Role.WATCH_COMMANDER: frozenset({SIGNIFICANT}),
+    # Contract roles: nothing here (never narratives or student data).
+}
+# The incident taxonomy (which categories are significant) and the per-category checklists are
+# data the division admin edits in Django's admin.
+ADMIN_PERMS = {
+    "incidents.incidentcategory": ("view", "add", "change"),
+    "incidents.checklisttemplate": ("view", "add", "change", "delete"),
+    "incidents.checklistitem": ("view", "add", "change", "delete"),
+}
 
 
 def school_perms(user, school) -> set[str]:

@@ -28,24 +28,131 @@ from schools.models import (
     SchoolUserObjectPermission,
 )
 
-from .models import AREA_ROLES, CONTRACT_ROLES, DISTRICT_ROLES, DIVISION_ROLES, Assignment, Role
+from .models import AREA_ROLES, DISTRICT_ROLES, DIVISION_ROLES, Assignment, Role
 
-# What each role may do at the schools its assignment covers.
-FULL_VIEW = frozenset({"view_school", "view_school_incidents", "view_school_students"})
-ROLE_SCHOOL_PERMS: dict[str, frozenset[str]] = {
-    Role.SRO: FULL_VIEW | {"report_school_incidents"},
-    Role.SERGEANT: FULL_VIEW | {"review_school_incidents"},
-    Role.LIEUTENANT: FULL_VIEW,
-    Role.SROC: FULL_VIEW,
-    Role.COMMANDER: FULL_VIEW,
-    Role.DIVISION_ADMIN: FULL_VIEW,
-    # District and watch commanders hear of significant incidents only, never the whole book.
-    Role.DISTRICT_COMMANDER: frozenset({"view_school", "view_school_significant"}),
-    Role.WATCH_COMMANDER: frozenset({"view_school", "view_school_significant"}),
-    # Contract roles: every school, for contract matters only; never narratives or student data.
-    **{role: frozenset({"view_school", "monitor_school_contract"}) for role in CONTRACT_ROLES},
-}
-assert set(ROLE_SCHOOL_PERMS) == set(Role.values)
+# --- Declared school permissions -------------------------------------------------------------------
+# Each app declares the object permissions it needs on schools and which roles hold them at the
+# schools their post covers (`register_school_perms`, called from its AppConfig.ready()); this module
+# collects them. Personnel itself grants only `view_school` (Django's default codename): every post
+# sees the schools it covers; what else a role may do there is the owning app's business.
+BASE_SCHOOL_PERMS = frozenset({"view_school"})
+
+_SCHOOL_PERMS: dict[str, tuple[str, str]] = {}  # codename -> (app, description)
+_SCHOOL_GRANTS: dict[str, dict[str, frozenset[str]]] = {}  # app -> role -> codenames
+_ADMIN_PERMS: dict[str, dict[str, tuple[str, ...]]] = {}  # registering module -> "app.model" -> actions
+
+
+def register_school_perms(*, app: str, perms: dict[str, str], grants: dict[str, Iterable[str]]) -> None:
+    """Declare `app`'s codenames on `schools.School` ({codename: description}) and which roles hold
+    them ({role: codenames}) at the schools each post covers. Registering the same app again replaces
+    its declaration (a reloaded module); a codename another app declared is an error."""
+    roles = set(Role.values)
+    for codename in perms:
+        owner = _SCHOOL_PERMS.get(codename)
+        if owner is not None and owner[0] != app:
+            raise ValueError(f"school permission {codename!r} is declared by {owner[0]!r} and {app!r}")
+        if codename in BASE_SCHOOL_PERMS:
+            raise ValueError(f"school permission {codename!r} belongs to personnel")
+    clean: dict[str, frozenset[str]] = {}
+    for role, codenames in grants.items():
+        if role not in roles:
+            raise ValueError(f"{app}: unknown role {role!r} in school permission grants")
+        codenames = frozenset(codenames)
+        unknown = codenames - set(perms)
+        if unknown:
+            raise ValueError(f"{app}: grants undeclared school permissions {sorted(unknown)}")
+        clean[str(role)] = codenames
+    for codename, (owner, _) in list(_SCHOOL_PERMS.items()):
+        if owner == app:
+            del _SCHOOL_PERMS[codename]
+    for codename, description in perms.items():
+        _SCHOOL_PERMS[codename] = (app, description)
+    _SCHOOL_GRANTS[app] = clean
+
+
+def register_admin_perms(perms: dict[str, Iterable[str]], *, source: str | None = None) -> None:
+    """Declare model permissions the division admin holds in Django's admin: {"app.model": actions}.
+    `source` (default: the app label of the first model) keys the declaration, so registering again
+    replaces it rather than adding to it."""
+    if not perms:
+        return
+    key = source or next(iter(perms)).split(".")[0]
+    _ADMIN_PERMS[key] = {label.lower(): tuple(actions) for label, actions in perms.items()}
+
+
+def declared_school_perms() -> dict[str, str]:
+    """Every declared codename on schools -> its description (sorted by codename)."""
+    return {codename: desc for codename, (_, desc) in sorted(_SCHOOL_PERMS.items())}
+
+
+def school_perm_owner(codename: str) -> str | None:
+    entry = _SCHOOL_PERMS.get(codename)
+    return entry[0] if entry else None
+
+
+def role_school_perms(role: str) -> frozenset[str]:
+    """What `role` may do at the schools its assignment covers: personnel's base plus every app's grant."""
+    perms = set(BASE_SCHOOL_PERMS)
+    for grants in _SCHOOL_GRANTS.values():
+        perms |= grants.get(str(role), frozenset())
+    return frozenset(perms)
+
+
+def role_school_perms_table() -> dict[str, frozenset[str]]:
+    return {role: role_school_perms(role) for role in Role.values}
+
+
+def division_admin_perms() -> dict[str, tuple[str, ...]]:
+    """Every declared {"app.model": actions}, merged (actions in declared order, no repeats)."""
+    merged: dict[str, list[str]] = {}
+    for _, declared in sorted(_ADMIN_PERMS.items()):
+        for label, actions in declared.items():
+            bucket = merged.setdefault(label, [])
+            bucket.extend(a for a in actions if a not in bucket)
+    return {label: tuple(actions) for label, actions in sorted(merged.items())}
+
+
+def ensure_school_permissions() -> int:
+    """Create (or re-describe) the `Permission` rows of every declared codename on schools.School.
+    Run after migrate (a post_migrate receiver in PersonnelConfig) and whenever a sync meets a
+    declared codename without its row. Returns rows created or changed."""
+    ct = ContentType.objects.get_for_model(School)
+    existing = {p.codename: p for p in Permission.objects.filter(content_type=ct)}
+    changed = 0
+    for codename, description in declared_school_perms().items():
+        perm = existing.get(codename)
+        if perm is None:
+            Permission.objects.create(content_type=ct, codename=codename, name=description[:255])
+            changed += 1
+        elif perm.name != description[:255]:
+            perm.name = description[:255]
+            perm.save(update_fields=["name"])
+            changed += 1
+    return changed
+
+
+# Personnel's own Django-admin model permissions, and the schools app's (schools sits below
+# personnel and knows no roles, so personnel declares what the division admin does with it).
+# Assignments and training completions are view-only there: they are history, written only
+# through personnel.services.
+register_admin_perms(
+    {
+        "personnel.officer": ("view", "change"),
+        "personnel.trainingcourse": ("view", "add", "change"),
+        "personnel.assignment": ("view",),
+        "personnel.trainingcompletion": ("view",),
+    },
+    source="personnel",
+)
+register_admin_perms(
+    {
+        "schools.school": ("view", "change"),
+        "schools.psa": ("view",),
+        "schools.policedistrict": ("view",),
+        "schools.area": ("view",),
+    },
+    source="schools",
+)
 
 
 def schools_for_assignment(assignment: Assignment) -> QuerySet[School]:
@@ -102,32 +209,13 @@ def _sync_table(table, *, user_id: int, desired: set[tuple[int, str]], perm_ids:
 
 
 DIVISION_ADMIN_GROUP = "Division admin"
-# Model permissions the division admin holds in Django's admin. Assignments and training
-# completions are view-only there: they are history, written only through personnel.services.
-DIVISION_ADMIN_PERMS: dict[str, tuple[str, ...]] = {
-    "personnel.officer": ("view", "change"),
-    "personnel.trainingcourse": ("view", "add", "change"),
-    "personnel.assignment": ("view",),
-    "personnel.trainingcompletion": ("view",),
-    "schools.school": ("view", "change"),
-    "schools.psa": ("view",),
-    "schools.policedistrict": ("view",),
-    "schools.area": ("view",),
-    # Notification routing is data the division admin edits; deliveries are history (view only).
-    "notifications.route": ("view", "add", "change", "delete"),
-    "notifications.notification": ("view",),
-    # The incident taxonomy (which categories are significant) and the per-category checklists.
-    "incidents.incidentcategory": ("view", "add", "change"),
-    "incidents.checklisttemplate": ("view", "add", "change", "delete"),
-    "incidents.checklistitem": ("view", "add", "change", "delete"),
-}
 
 
 def division_admin_group() -> Group:
-    """The "Division admin" group with exactly DIVISION_ADMIN_PERMS (created or repaired)."""
+    """The "Division admin" group with exactly the declared admin permissions (created or repaired)."""
     group, _ = Group.objects.get_or_create(name=DIVISION_ADMIN_GROUP)
     wanted = []
-    for label, actions in DIVISION_ADMIN_PERMS.items():
+    for label, actions in division_admin_perms().items():
         app_label, model = label.split(".")
         ct = ContentType.objects.get_by_natural_key(app_label, model)
         for action in actions:
@@ -168,15 +256,18 @@ def scope_sync(*, user_id: int, on: dt.date | None = None) -> int:
     districts: set[tuple[int, str]] = set()
     areas: set[tuple[int, str]] = set()
     for assignment in assignments:
-        perms = ROLE_SCHOOL_PERMS[assignment.role]
+        perms = role_school_perms(assignment.role)
         for school_id in schools_for_assignment(assignment).values_list("pk", flat=True):
             schools.update((school_id, perm) for perm in perms)
         district_ids = districts_for_assignment(assignment).values_list("pk", flat=True)
         districts.update((pk, "view_policedistrict") for pk in district_ids)
         areas.update((pk, "view_area") for pk in areas_for_assignment(assignment).values_list("pk", flat=True))
-    changed = _sync_table(
-        SchoolUserObjectPermission, user_id=user_id, desired=schools, perm_ids=_permission_ids(School)
-    )
+    school_perm_ids = _permission_ids(School)
+    if {codename for _, codename in schools} - set(school_perm_ids):
+        # A codename declared after the last migrate (an app added, a test-only declaration).
+        ensure_school_permissions()
+        school_perm_ids = _permission_ids(School)
+    changed = _sync_table(SchoolUserObjectPermission, user_id=user_id, desired=schools, perm_ids=school_perm_ids)
     changed += _sync_table(
         PoliceDistrictUserObjectPermission, user_id=user_id, desired=districts, perm_ids=_permission_ids(PoliceDistrict)
     )

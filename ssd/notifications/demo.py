@@ -12,7 +12,7 @@ from django.conf import settings
 from django.db.models import F
 from django.utils import timezone
 
-from personnel.demo import SeedContext, register_seed_step
+from ssd.seed import SeedContext, register_seed_step
 
 from . import services
 from .models import Alert, Audience, Channel, Notification, OutboxEvent, TimelineEntry
@@ -44,7 +44,7 @@ def _acknowledge(incident_id: int, audience: str, at: dt.datetime, *, kind: str)
     return True
 
 
-@register_seed_step
+@register_seed_step("notifications.demo", after=("incidents.demo",))
 def step_notifications(ctx: SeedContext) -> None:
     pending = list(
         OutboxEvent.objects.filter(processed_at__isnull=True, kind=OutboxEvent.Kind.SIGNIFICANT)
