@@ -13,7 +13,12 @@ class PersonnelConfig(AppConfig):
     verbose_name = "Personnel, assignments and training"
 
     def ready(self) -> None:
-        from . import demo  # noqa: F401  (registers the personnel.* seed steps)
+        from . import (
+            demo,  # noqa: F401  (registers the personnel.* seed steps)
+            panels,
+        )
+
+        panels.register()
 
         # The Permission rows of every codename an app declared on schools (personnel.scope).
         post_migrate.connect(_school_permissions, sender=self, dispatch_uid="personnel.school_permissions")

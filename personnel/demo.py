@@ -284,9 +284,9 @@ def ensure_geography() -> bool:
     """Import the DC geography unless it is there. Returns True when it was imported."""
     if School.objects.exists() and Area.objects.exists():
         return False
-    from schools.importer import import_geography
+    from .services import geography_import
 
-    import_geography(settings.SSD_DATA_DIR)
+    geography_import(data_dir=settings.SSD_DATA_DIR)
     return True
 
 

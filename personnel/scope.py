@@ -27,6 +27,7 @@ from schools.models import (
     School,
     SchoolUserObjectPermission,
 )
+from ssd.models import RESET_TWO_FACTOR, VIEW_AUDIT_TRAIL
 
 from .models import AREA_ROLES, DISTRICT_ROLES, DIVISION_ROLES, Assignment, Role
 
@@ -210,40 +211,105 @@ def _sync_table(table, *, user_id: int, desired: set[tuple[int, str]], perm_ids:
 
 DIVISION_ADMIN_GROUP = "Division admin"
 
+# Django permissions a role holds wherever it serves (not per school), through a group per role:
+# how a core page that knows no roles (the audit viewer, the two-factor reset) learns who may use it.
+_ROLE_PERMS: dict[str, dict[str, frozenset[str]]] = {}  # registering module -> role -> "app_label.codename"
 
-def division_admin_group() -> Group:
-    """The "Division admin" group with exactly the declared admin permissions (created or repaired)."""
-    group, _ = Group.objects.get_or_create(name=DIVISION_ADMIN_GROUP)
-    wanted = []
-    for label, actions in division_admin_perms().items():
-        app_label, model = label.split(".")
-        ct = ContentType.objects.get_by_natural_key(app_label, model)
-        for action in actions:
-            wanted.append(Permission.objects.get(content_type=ct, codename=f"{action}_{model}"))
+
+def register_role_perms(perms: dict[str, Iterable[str]], *, source: str) -> None:
+    """Declare {role: {"app_label.codename", ...}}: users with an active assignment of the role hold
+    these permissions (through the role's group). Registering the same `source` again replaces it."""
+    roles = set(Role.values)
+    clean = {}
+    for role, labels in perms.items():
+        if role not in roles:
+            raise ValueError(f"{source}: unknown role {role!r} in role permissions")
+        labels = frozenset(labels)
+        bad = [label for label in labels if label.count(".") != 1]
+        if bad:
+            raise ValueError(f"{source}: role permissions must be 'app_label.codename': {bad}")
+        clean[str(role)] = labels
+    _ROLE_PERMS[source] = clean
+
+
+def role_perms(role: str) -> frozenset[str]:
+    out: set[str] = set()
+    for declared in _ROLE_PERMS.values():
+        out |= declared.get(str(role), frozenset())
+    return frozenset(out)
+
+
+def _group_roles() -> set[str]:
+    """Roles that have a group: the division admin (Django's admin), and any role holding permissions."""
+    return {str(Role.DIVISION_ADMIN)} | {role for declared in _ROLE_PERMS.values() for role in declared}
+
+
+def role_group_name(role: str) -> str:
+    return DIVISION_ADMIN_GROUP if role == Role.DIVISION_ADMIN else f"Role: {Role(role).label}"
+
+
+def _group_permissions(role: str) -> list[Permission]:
+    wanted: list[Permission] = []
+    if role == Role.DIVISION_ADMIN:
+        for label, actions in division_admin_perms().items():
+            app_label, model = label.split(".")
+            ct = ContentType.objects.get_by_natural_key(app_label, model)
+            wanted += [Permission.objects.get(content_type=ct, codename=f"{action}_{model}") for action in actions]
+    for label in sorted(role_perms(role)):
+        app_label, codename = label.split(".")
+        wanted.append(Permission.objects.get(content_type__app_label=app_label, codename=codename))
+    return wanted
+
+
+def role_group(role: str) -> Group:
+    """The role's group with exactly its declared permissions (created or repaired)."""
+    group, _ = Group.objects.get_or_create(name=role_group_name(role))
+    wanted = _group_permissions(role)
     if set(group.permissions.all()) != set(wanted):
         group.permissions.set(wanted)
     return group
 
 
-def _sync_admin_access(*, user_id: int, is_admin: bool) -> int:
-    """Django-admin access follows an active DIVISION_ADMIN assignment: staff flag and group.
-    Superusers (created with `createsuperuser`, outside the division) are left alone."""
+def division_admin_group() -> Group:
+    """The "Division admin" group: the declared admin permissions plus the role's own."""
+    return role_group(Role.DIVISION_ADMIN)
+
+
+def _sync_groups(*, user_id: int, roles: set[str]) -> int:
+    """Group membership follows the active assignments; Django-admin access (the staff flag) follows
+    an active DIVISION_ADMIN assignment. Superusers (created with `createsuperuser`, outside the
+    division) are left alone."""
     user = get_user_model().objects.select_for_update().get(pk=user_id)
     if user.is_superuser:
         return 0
     changed = 0
+    is_admin = Role.DIVISION_ADMIN in roles
     if user.is_staff != is_admin:
         user.is_staff = is_admin
         user.save(update_fields=["is_staff"])
         changed += 1
-    in_group = user.groups.filter(name=DIVISION_ADMIN_GROUP).exists()
-    if is_admin and not in_group:
-        user.groups.add(division_admin_group())
+    grouped = _group_roles()
+    wanted = {role_group_name(r): r for r in roles if r in grouped}
+    managed = {role_group_name(r) for r in grouped}
+    current = set(user.groups.filter(name__in=managed).values_list("name", flat=True))
+    for name in sorted(set(wanted) - current):
+        user.groups.add(role_group(wanted[name]))
         changed += 1
-    elif not is_admin and in_group:
-        user.groups.remove(*user.groups.filter(name=DIVISION_ADMIN_GROUP))
-        changed += 1
+    stale = current - set(wanted)
+    if stale:
+        user.groups.remove(*user.groups.filter(name__in=stale))
+        changed += len(stale)
     return changed
+
+
+# The core's pages check these (ssd.models); which roles hold them is personnel's decision.
+register_role_perms(
+    {
+        Role.COMMANDER: {VIEW_AUDIT_TRAIL},
+        Role.DIVISION_ADMIN: {VIEW_AUDIT_TRAIL, RESET_TWO_FACTOR},
+    },
+    source="ssd",
+)
 
 
 @transaction.atomic
@@ -272,9 +338,7 @@ def scope_sync(*, user_id: int, on: dt.date | None = None) -> int:
         PoliceDistrictUserObjectPermission, user_id=user_id, desired=districts, perm_ids=_permission_ids(PoliceDistrict)
     )
     changed += _sync_table(AreaUserObjectPermission, user_id=user_id, desired=areas, perm_ids=_permission_ids(Area))
-    changed += _sync_admin_access(
-        user_id=user_id, is_admin=any(a.role == Role.DIVISION_ADMIN for a in assignments)
-    )
+    changed += _sync_groups(user_id=user_id, roles={str(a.role) for a in assignments})
     return changed
 
 
