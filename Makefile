@@ -33,12 +33,14 @@ else
 	PORT=$(PORT) HOST=$(HOST) $(BIN)/honcho -f ssd/Procfile -d . start
 endif
 
-test: install
-	$(BIN)/ruff check .
+test: lint
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
+# ruff, then the import layers (pyproject's [tool.importlinter]: core <- schools <- personnel <-
+# notifications <- domain apps <- dashboard, and no import cycles inside any package).
 lint: install
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
 
 # pip-audit looks every pinned version up in PyPI's per-release JSON API (which carries the known
 # vulnerabilities). When that API cannot be reached, the target says so and fails, unless

@@ -8,11 +8,21 @@ class NotificationsConfig(AppConfig):
     verbose_name = "Notifications"
 
     def ready(self) -> None:
-        from . import panels
+        from personnel.scope import register_admin_perms
+
+        from . import (
+            demo,  # noqa: F401  (registers the seed step notifications.demo)
+            panels,
+        )
         from .models import KindDefaultsApplied
         from .services import apply_default_routes
 
         panels.register()
+        # Routing is data the division admin edits; deliveries are history (view only).
+        register_admin_perms(
+            {"notifications.route": ("view", "add", "change", "delete"), "notifications.notification": ("view",)},
+            source="notifications",
+        )
 
         def _defaults(sender, using="default", **kwargs):
             # After every migrate (a test database included): kinds registered since get their

@@ -11,7 +11,7 @@ import datetime as dt
 from django.db.models import F
 from django.utils import timezone
 
-from personnel.demo import SeedContext, register_seed_step
+from ssd.seed import SeedContext, register_seed_step
 
 from . import services
 from .models import Alert, Channel, Notification, OutboxEvent, TimelineEntry
@@ -49,7 +49,7 @@ def _acknowledge(first: OutboxEvent, audiences, at: dt.datetime, *, level: int) 
     return True
 
 
-@register_seed_step
+@register_seed_step("notifications.demo", after=("incidents.demo",))
 def step_notifications(ctx: SeedContext) -> None:
     pending = list(OutboxEvent.objects.filter(processed_at__isnull=True, level=0).order_by("created_at", "id"))
     handled: list[int] = []

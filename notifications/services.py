@@ -97,12 +97,19 @@ def relay_on_commit(event_id: int) -> None:
     transaction.on_commit(lambda: relay_event(event_id))
 
 
+def _task(name: str):
+    # By name from Celery's registry, not `from .tasks import ...`: the tasks call these services,
+    # and a module import both ways would be a cycle (import-linter refuses one).
+    from celery import current_app
+
+    return current_app.tasks[f"notifications.tasks.{name}"]
+
+
 def relay_event(event_id: int) -> bool:
     """Hand the event to Celery. Never raises: with Redis down the request that saved the incident
     still succeeds, and the beat sweep (`outbox_sweep`) delivers the event once Redis is back."""
-    from .tasks import process_event
-
     try:
+        process_event = _task("process_event")
         # retry=False: no publish retries inside a web request; the sweep is the retry.
         process_event.apply_async((event_id,), queue=_queue(), retry=False, priority=EVENT_PRIORITY)
     except Exception:  # noqa: BLE001 - any broker failure (kombu, redis, socket) must not break the caller
@@ -112,10 +119,8 @@ def relay_event(event_id: int) -> bool:
 
 
 def enqueue_delivery(notification_id: int) -> bool:
-    from .tasks import deliver_notification
-
     try:
-        deliver_notification.apply_async(
+        _task("deliver_notification").apply_async(
             (notification_id,), queue=_delivery_queue(), retry=False, priority=DELIVERY_PRIORITY
         )
     except Exception:  # noqa: BLE001

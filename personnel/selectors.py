@@ -75,8 +75,27 @@ def officers_holding(*, role: str, **target) -> QuerySet[Officer]:
     )
 
 
+def _holders(wanted: Q) -> dict[tuple[str, int | None], list[Officer]]:
+    """Officers with an active assignment matching `wanted`, keyed by (role, target id): one query,
+    each list in the directory's order (last name, first name) without repeats."""
+    out: dict[tuple[str, int | None], list[Officer]] = {}
+    rows = (
+        Assignment.objects.active()
+        .filter(wanted)
+        .select_related("officer__user")
+        .order_by("officer__user__last_name", "officer__user__first_name", "officer_id")
+    )
+    for a in rows:
+        key = (a.role, a.school_id or a.district_id or a.area_id)
+        bucket = out.setdefault(key, [])
+        if a.officer not in bucket:
+            bucket.append(a.officer)
+    return out
+
+
 def chain_of_command(*, user) -> list[tuple[str, list[Officer]]]:
-    """From the user's posts up to the commander: [(label, officers)], nearest first."""
+    """From the user's posts up to the commander: [(label, officers)], nearest first. Two queries,
+    however many posts the user holds."""
     assignments = list(active_assignments_for(user=user))
     districts: dict[int, object] = {}
     areas: dict[int, object] = {}
@@ -91,19 +110,48 @@ def chain_of_command(*, user) -> list[tuple[str, list[Officer]]]:
         if district.area_id:
             areas[district.area_id] = district.area
     roles = {a.role for a in assignments}
+    sergeants = bool(roles & {Role.SRO})
+    lieutenants = bool(roles & {Role.SRO, Role.SERGEANT, Role.SROC, Role.DISTRICT_COMMANDER, Role.WATCH_COMMANDER})
+    commander = bool(roles) and not roles <= {Role.COMMANDER}
+    if not (sergeants or lieutenants or commander):
+        return []
+    wanted = Q(pk__in=[])
+    if sergeants:
+        wanted |= Q(role=Role.SERGEANT, district_id__in=list(districts))
+    if lieutenants:
+        wanted |= Q(role=Role.LIEUTENANT, area_id__in=list(areas))
+    if commander:
+        wanted |= Q(role=Role.COMMANDER)
+    holders = _holders(wanted)
     links: list[tuple[str, list[Officer]]] = []
-    if roles & {Role.SRO}:
+    if sergeants:
         for district in sorted(districts.values(), key=lambda d: d.number):
-            links.append(
-                (f"Sergeant, {district.code}", list(officers_holding(role=Role.SERGEANT, district=district)))
-            )
-    if roles & {Role.SRO, Role.SERGEANT, Role.SROC, Role.DISTRICT_COMMANDER, Role.WATCH_COMMANDER}:
+            links.append((f"Sergeant, {district.code}", holders.get((Role.SERGEANT, district.pk), [])))
+    if lieutenants:
         for area in sorted(areas.values(), key=lambda a: a.name):
-            links.append((f"Lieutenant, {area}", list(officers_holding(role=Role.LIEUTENANT, area=area))))
-    if roles and not roles <= {Role.COMMANDER}:
-        links.append(("Commander, School Security Division", list(officers_holding(role=Role.COMMANDER))))
-    me = Officer.objects.filter(user=user).first()
-    return [(label, [o for o in officers if o != me]) for label, officers in links]
+            links.append((f"Lieutenant, {area}", holders.get((Role.LIEUTENANT, area.pk), [])))
+    if commander:
+        links.append(("Commander, School Security Division", holders.get((Role.COMMANDER, None), [])))
+    return [(label, [o for o in officers if o.user_id != user.pk]) for label, officers in links]
+
+
+def school_officers(school: School) -> dict[str, list[Officer]]:
+    """The school's SROs, its district's sergeants and district commander, its area's lieutenant:
+    one query (the school comes with `psa__district`)."""
+    district = school.psa.district
+    wanted = (
+        Q(role=Role.SRO, school_id=school.pk)
+        | Q(role__in=[Role.SERGEANT, Role.DISTRICT_COMMANDER], district_id=district.pk)
+    )
+    if district.area_id:
+        wanted |= Q(role=Role.LIEUTENANT, area_id=district.area_id)
+    holders = _holders(wanted)
+    return {
+        "sros": holders.get((Role.SRO, school.pk), []),
+        "sergeants": holders.get((Role.SERGEANT, district.pk), []),
+        "lieutenants": holders.get((Role.LIEUTENANT, district.area_id), []) if district.area_id else [],
+        "district_commanders": holders.get((Role.DISTRICT_COMMANDER, district.pk), []),
+    }
 
 
 def sros_at(school: School) -> QuerySet[Officer]:

@@ -1,12 +1,11 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from personnel import views as personnel_views
-
 from . import views
 
 urlpatterns = [
-    path("", personnel_views.home, name="home"),
+    # The root URLconf composes the apps by name (include() takes dotted paths): the core imports none.
+    path("", include("dashboard.urls")),
     path("accounts/login/", views.LoginView.as_view(), name="login"),
     path("accounts/logout/", views.LogoutView.as_view(), name="logout"),
     path("accounts/password/", views.PasswordChangeView.as_view(), name="password_change"),

@@ -6,7 +6,7 @@ from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.decorators import method_decorator
 from django.views.decorators.http import require_GET
@@ -68,17 +68,6 @@ class PasswordChangeView(auth_views.PasswordChangeView):
         audit_record(action="auth.password_change", user=self.request.user)
         messages.success(self.request, "Your password has been changed.")
         return response
-
-
-def lockout(
-    request: HttpRequest, original_response: HttpResponse | None = None, credentials: dict | None = None
-) -> HttpResponse:
-    """AXES_LOCKOUT_CALLABLE (axes 8 calls it with the response it replaces, then the credentials):
-    audit the refusal and say plainly what happened and for how long."""
-    credentials = credentials if isinstance(credentials, dict) else {}
-    username = (credentials.get("username") or request.POST.get("username") or "")[:150]
-    audit_record(action="auth.lockout", username=username, outcome=Outcome.DENIED)
-    return render(request, "registration/locked_out.html", status=429)
 
 
 @login_not_required

@@ -13,20 +13,19 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from personnel.models import Role
-from personnel.selectors import user_roles
+from ssd.models import VIEW_AUDIT_TRAIL
 
 from . import selectors
 from .forms import AuditFilterForm, DisclosureFilterForm
 from .models import Outcome
 from .services import audit_record
 
-VIEWER_ROLES = frozenset({Role.COMMANDER, Role.DIVISION_ADMIN})
 PAGE_SIZE = 50
 
 
 def _require_viewer(request: HttpRequest) -> None:
-    if not VIEWER_ROLES & user_roles(request):
+    # The core knows no roles: personnel.scope grants this to the commander and the division admin.
+    if not request.user.has_perm(VIEW_AUDIT_TRAIL):
         audit_record(
             action="access.denied",
             user=request.user,

@@ -11,6 +11,7 @@ from personnel import demo
 from personnel.models import Assignment, Officer, Role, TrainingCompletion, TrainingCourse
 from personnel.services import has_current_sro_training
 from schools.models import PSA, Area, PoliceDistrict, School, SchoolUserObjectPermission
+from ssd import seed
 from ssd.audit.models import AuditEntry
 from tests.conftest import today
 
@@ -20,7 +21,7 @@ PASSWORD = "demo-Passw0rd-for-tests"
 
 
 PERSONNEL_STEPS = [
-    demo.step_courses, demo.step_officers, demo.step_passwords, demo.step_training, demo.step_assignments,
+    "personnel.courses", "personnel.officers", "personnel.passwords", "personnel.training", "personnel.assignments",
 ]
 
 
@@ -28,8 +29,7 @@ PERSONNEL_STEPS = [
 def personnel_steps_only(monkeypatch):
     """Other apps' demo steps (incidents, notifications) are theirs to test; here only the
     division itself is seeded (test_seed_demo_every_app.py runs them all)."""
-    monkeypatch.setattr("personnel.management.commands.seed_demo.autodiscover_modules", lambda name: None)
-    monkeypatch.setattr(demo, "SEED_STEPS", list(PERSONNEL_STEPS))
+    monkeypatch.setattr(seed, "_STEPS", {name: step for name, step in seed._STEPS.items() if name in PERSONNEL_STEPS})
 
 
 def run(*args) -> tuple[str, str]:
@@ -152,21 +152,41 @@ def test_the_seed_imports_the_geography_when_it_is_missing(db):
     assert Officer.objects.filter(user__username="sgt.7d").exists()
 
 
+def test_personnel_registers_its_steps_in_order():
+    assert [s.name for s in seed.ordered_steps()] == PERSONNEL_STEPS
+
+
 def test_another_app_can_add_a_step(geography):
     seen = []
 
+    @seed.register_seed_step("tests.count_officers", after=("personnel.assignments",))
     def step(ctx):
-        seen.append(len(ctx.officers))
+        seen.append((len(ctx.officers), demo.Assignment.objects.count()))
+        ctx.add_account(username="cluster.sup", name="Pat Guard", role="cluster_supervisor", schools=["X"])
 
-    result = demo.seed_demo(password=PASSWORD, steps=[*demo.SEED_STEPS, step])
-    assert seen == [len(result.officers)] and seen[0] > 70
-    assert demo.register_seed_step(step) is step
-    try:
-        assert demo.SEED_STEPS[-1] is step
-        demo.register_seed_step(step)
-        assert demo.SEED_STEPS.count(step) == 1
-    finally:
-        demo.SEED_STEPS.remove(step)
+    result = demo.seed_demo(password=PASSWORD)
+    assert [s.name for s in seed.ordered_steps()][-1] == "tests.count_officers"
+    # It ran last, after every officer was created and assigned.
+    assert seen == [(len(result.officers), demo.Assignment.objects.count())] and seen[0][0] > 70
+    assert result.extra_accounts[0]["username"] == "cluster.sup"
+    described = demo.describe_accounts(result)
+    assert described[-1] == {
+        "username": "cluster.sup", "name": "Pat Guard", "role": "cluster_supervisor", "area": None,
+        "districts": [], "schools": ["X"],
+    }
+
+
+def test_json_and_table_list_the_accounts_a_step_adds(geography):
+    @seed.register_seed_step("tests.extra", after=("personnel.assignments",))
+    def step(ctx):
+        ctx.add_account(username="cluster.sup", name="Pat Guard", role="cluster_supervisor", districts=["1D"])
+
+    out, _ = run("--password", PASSWORD, "--json")
+    accounts = json.loads(out)
+    assert accounts[-1]["username"] == "cluster.sup" and accounts[-1]["districts"] == ["1D"]
+    out, _ = run("--password", PASSWORD)
+    line = next(line for line in out.splitlines() if line.startswith("cluster.sup"))
+    assert "Pat Guard" in line and "Cluster supervisor" in line and "1D" in line
 
 
 def test_usernames_follow_the_scheme():
@@ -180,11 +200,8 @@ def test_json_stays_parseable_when_a_step_prints(geography):
     def noisy(ctx):
         print("Subject: an email the console backend would print")  # noqa: T201
 
-    demo.register_seed_step(noisy)
-    try:
-        out, err = run("--password", PASSWORD, "--json")
-    finally:
-        demo.SEED_STEPS.remove(noisy)
+    seed.register_seed_step("tests.noisy", after=("personnel.assignments",))(noisy)
+    out, err = run("--password", PASSWORD, "--json")
     assert isinstance(json.loads(out), list)
     assert "Subject:" in err
 

@@ -5,10 +5,13 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from schools.importer import ImportFailed, import_geography
+from personnel.services import geography_import
+from schools.importer import ImportFailed
 
 
 class Command(BaseCommand):
+    # Personnel's command, not schools': an import that changes the geography must re-derive every
+    # user's scope in the same transaction, and schools sits below personnel.
     help = "Import DC police districts, PSAs and public schools (Open Data DC files) from a folder. All or nothing."
 
     def add_arguments(self, parser):
@@ -21,7 +24,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, path: str, **options):
         try:
-            report = import_geography(Path(path))
+            report = geography_import(data_dir=Path(path))
         except ImportFailed as exc:
             for error in exc.errors:
                 self.stderr.write(error)
