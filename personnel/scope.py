@@ -239,6 +239,20 @@ def role_perms(role: str) -> frozenset[str]:
     return frozenset(out)
 
 
+def perms_of_roles(roles: Iterable[str]) -> frozenset[str]:
+    """The Django permissions ("app_label.codename") that these roles' groups hold, worked out from
+    the declarations without a query: for the page header, which would otherwise ask the database
+    on every page. Access checks themselves use `user.has_perm`."""
+    out: set[str] = set()
+    for role in roles:
+        out |= role_perms(role)
+        if role == Role.DIVISION_ADMIN:
+            for label, actions in division_admin_perms().items():
+                app_label, model = label.split(".")
+                out |= {f"{app_label}.{action}_{model}" for action in actions}
+    return frozenset(out)
+
+
 def _group_roles() -> set[str]:
     """Roles that have a group: the division admin (Django's admin), and any role holding permissions."""
     return {str(Role.DIVISION_ADMIN)} | {role for declared in _ROLE_PERMS.values() for role in declared}
