@@ -70,14 +70,14 @@ def delivery(settings, tmp_path):
 def test_an_sros_significant_incident_reaches_the_sergeants_inbox(personas, new_page, delivery):
     # The sergeant is signed in, looking at the home page, before anything happens.
     sgt = new_page(viewport=DESKTOP)
-    sign_in(sgt, "sgt", PASSWORD)
+    sign_in(sgt, personas.sergeant.user.username, PASSWORD)
     sgt.wait_for_url("**/")
     badge = sgt.locator("#notifications-unread")
     expect(badge).to_have_text(re.compile(r"^\s*0\b"))
 
     # The SRO logs a weapon found, on a phone.
     sro = new_page(viewport=PHONE)
-    sign_in(sro, "sro", PASSWORD)
+    sign_in(sro, personas.sro.user.username, PASSWORD)
     sro.wait_for_url("**/")
     sro.goto("/incidents/new/")
     occurred = (timezone.localtime() - dt.timedelta(minutes=30)).strftime("%Y-%m-%dT%H:%M")
