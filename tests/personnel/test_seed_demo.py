@@ -202,7 +202,8 @@ def test_another_app_can_add_a_step(geography):
     result = demo.seed_demo(password=PASSWORD)
     assert [s.name for s in seed.ordered_steps()][-1] == "tests.count_officers"
     # It ran last, after every officer was created and assigned.
-    assert seen == [(len(result.officers), demo.Assignment.objects.count())] and seen[0][0] == len(demo.plan_accounts()) > 30
+    assert seen == [(len(result.officers), demo.Assignment.objects.count())]
+    assert seen[0][0] == len(demo.plan_accounts()) > 30
     assert result.extra_accounts[0]["username"] == "cluster.sup"
     described = demo.describe_accounts(result)
     assert described[-1] == {
