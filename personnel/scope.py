@@ -115,6 +115,8 @@ DIVISION_ADMIN_PERMS: dict[str, tuple[str, ...]] = {
     "schools.area": ("view",),
     # Notification routing is data the division admin edits; deliveries are history (view only).
     "notifications.route": ("view", "add", "change", "delete"),
+    # Ending another user's signed-in sessions (a lost phone): /accounts/2fa/users/.
+    "usersessions.usersession": ("view", "delete"),
     "notifications.notification": ("view",),
     # The incident taxonomy (which categories are significant) and the per-category checklists.
     "incidents.incidentcategory": ("view", "add", "change"),

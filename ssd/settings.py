@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "csp",
     "ssd",
     "ssd.audit",
+    "ssd.usersessions",
     "schools",
     "personnel",
     "incidents",
@@ -90,6 +91,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "ssd.middleware.VaryOnHtmxMiddleware",
+    "ssd.middleware.NoStoreMiddleware",
     # Last, so it sees the final response of every authentication attempt.
     "axes.middleware.AxesMiddleware",
 ]
@@ -155,6 +157,10 @@ AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=10
 AXES_LOCKOUT_PARAMETERS = ["username"]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "ssd.views.lockout"
+# Password spraying from one address (many usernames): slowed, never locked (a station shares one
+# address). See ssd/throttle.py.
+SSD_LOGIN_ADDRESS_FAILURES_PER_MINUTE = env.int("SSD_LOGIN_ADDRESS_FAILURES_PER_MINUTE", default=20)
+SSD_LOGIN_ADDRESS_MAX_DELAY_SECONDS = env.int("SSD_LOGIN_ADDRESS_MAX_DELAY_SECONDS", default=60)
 AXES_VERBOSE = False
 AXES_IPWARE_PROXY_COUNT = env.int("PROXY_COUNT", default=0)
 AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"] if AXES_IPWARE_PROXY_COUNT else [

@@ -156,6 +156,10 @@ MATRIX: dict[str, Url] = {
     "mfa:disable": url(everyone(405)),
     "mfa:users": url(only({"admin"})),
     "mfa:reset": url({"user_id": "sro_user"}, only({"admin"})),
+    "usersessions:list": url(everyone(200)),
+    "usersessions:end": url({"pk": 1}, everyone(405)),
+    "usersessions:end_others": url(everyone(405)),
+    "usersessions:end_all": url({"user_id": "sro_user"}, everyone(405)),
     # Audit
     "audit:log": url(only(ADMINS)),
     "audit:export": url(only(ADMINS)),
