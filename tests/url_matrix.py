@@ -209,5 +209,6 @@ MATRIX: dict[str, Url] = {
     "incidents:person_remove": url({"pk": 1, "person_pk": 1}, everyone(405)),
     "incidents:followup_add": url({"pk": 1}, everyone(405)),
     "incidents:followup_update": url({"pk": 1, "followup_pk": 1}, everyone(405)),
+    "incidents:followup_note_add": url({"pk": 1, "followup_pk": 1}, everyone(405)),
     "incidents:checklist_tick": url({"pk": 1, "item_pk": 1}, everyone(405)),
 }
