@@ -99,6 +99,7 @@ def incident_detail(*, incident: Incident) -> Incident:
         Prefetch("supplements", queryset=incident.supplements.model.objects.select_related("author")),
         Prefetch("status_changes", queryset=StatusChange.objects.select_related("by")),
         Prefetch("followups", queryset=FollowUp.objects.select_related("assigned_to__user")),
+        "followups__later_notes__by",
         Prefetch("checklist_ticks", queryset=ChecklistTick.objects.select_related("by")),
     )
     items = list(

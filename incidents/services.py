@@ -30,6 +30,7 @@ from .models import (
     ChecklistTick,
     Disposition,
     FollowUp,
+    FollowUpNote,
     Incident,
     IncidentCategory,
     Location,
@@ -639,6 +640,10 @@ def followup_update(
         perms = school_perms(by, followup.incident.school)
         if followup.assigned_to.user_id != by.pk and REVIEW not in perms:
             raise DomainError("Only the assigned officer or a reviewing sergeant can update this follow-up.")
+        if followup.is_final or followup.incident.status == Status.CLOSED:
+            # Append-only, like the incident: what was recorded stays; later facts are dated notes.
+            why = "is " + followup.get_status_display().lower() if followup.is_final else "belongs to a closed incident"
+            raise DomainError(f"This follow-up {why}: its record stays as it is. Add a dated note instead.")
         if followup.version != expected_version:
             raise DomainError(
                 "Someone else updated this follow-up after you opened it; nothing was saved. Reload to see it.",
@@ -649,11 +654,7 @@ def followup_update(
         outcome = (outcome or "").strip()
         if status == FollowUp.State.DONE and not outcome:
             raise DomainError("Record the outcome before marking the follow-up done.", field="outcome")
-        before = {
-            "status": followup.status,
-            "notes_length": len(followup.notes),
-            "outcome_length": len(followup.outcome),
-        }
+        before = _followup_audit_values(followup)
         followup.status = status
         followup.notes = (notes or "").strip()
         followup.outcome = outcome
@@ -665,13 +666,51 @@ def followup_update(
         followup.version += 1
         _full_clean(followup, exclude=["incident", "assigned_to", "created_by"])
         followup.save(update_fields=["status", "notes", "outcome", "completed_at", "version"])
-        after = {
-            "status": followup.status,
-            "notes_length": len(followup.notes),
-            "outcome_length": len(followup.outcome),
-        }
+        after = _followup_audit_values(followup)
         audit_record(action="record.update", user=by, obj=followup, changes=model_changes(before, after))
         return followup
+
+
+# Short text keeps both values in the audit diff; a longer one is recorded by its length (the text
+# itself stays in the record, which is append-only once final).
+AUDIT_TEXT_LIMIT = 200
+
+
+def _followup_audit_values(followup: FollowUp) -> dict:
+    values = {"status": followup.status}
+    for name in ("notes", "outcome"):
+        text = getattr(followup, name)
+        values[name if len(text) <= AUDIT_TEXT_LIMIT else f"{name}_length"] = (
+            text if len(text) <= AUDIT_TEXT_LIMIT else len(text)
+        )
+    return values
+
+
+def followup_note_add(*, followup: FollowUp, by, text: str) -> FollowUpNote:
+    """A dated, signed note on a follow-up whose record is final (done, cancelled, or its incident
+    closed). Open follow-ups are updated instead."""
+    text = (text or "").strip()
+    if not text:
+        raise DomainError("Write the note.", field="text")
+    with transaction.atomic():
+        followup = (
+            FollowUp.objects.select_for_update().select_related("incident__school", "assigned_to").get(pk=followup.pk)
+        )
+        perms = school_perms(by, followup.incident.school)
+        if followup.assigned_to.user_id != by.pk and REVIEW not in perms:
+            raise DomainError("Only the assigned officer or a reviewing sergeant can add to this follow-up.")
+        if not (followup.is_final or followup.incident.status == Status.CLOSED):
+            raise DomainError("This follow-up is still open: update it instead.")
+        note = FollowUpNote(followup=followup, by=by, text=text)
+        _full_clean(note, exclude=["followup", "by"])
+        note.save()
+        audit_record(
+            action="record.create",
+            user=by,
+            obj=note,
+            changes={"followup": [None, str(followup.pk)], "text_length": [None, str(len(text))]},
+        )
+        return note
 
 
 def checklist_tick(*, incident: Incident, item: ChecklistItem, by, ticked: bool) -> ChecklistTick | None:

@@ -29,6 +29,7 @@ from .forms import (
     AttachmentForm,
     FilterForm,
     FollowUpForm,
+    FollowUpNoteForm,
     FollowUpUpdateForm,
     IncidentForm,
     PersonForm,
@@ -492,6 +493,25 @@ def followup_update(request: HttpRequest, pk: int, followup_pk: int) -> HttpResp
             messages.success(request, "Follow-up updated.")
     else:
         messages.error(request, "The follow-up update was incomplete: nothing was saved.")
+    return redirect(reverse("incidents:detail", args=[pk]) + "#follow-ups")
+
+
+@require_POST
+def followup_note_add(request: HttpRequest, pk: int, followup_pk: int) -> HttpResponse:
+    incident = get_incident_for_user(request.user, pk)
+    followup = FollowUp.objects.filter(pk=followup_pk, incident=incident).first()
+    if followup is None:
+        raise deny_404(request.user, f"incidents.followup {followup_pk}")
+    form = FollowUpNoteForm(request.POST)
+    if form.is_valid():
+        try:
+            services.followup_note_add(followup=followup, by=request.user, text=form.cleaned_data["text"])
+        except DomainError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, "Note added to the follow-up.")
+    else:
+        messages.error(request, "Write the note: nothing was saved.")
     return redirect(reverse("incidents:detail", args=[pk]) + "#follow-ups")
 
 

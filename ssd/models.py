@@ -7,6 +7,7 @@ from django.db import models
 
 VIEW_AUDIT_TRAIL = "ssd.view_audit_trail"
 RESET_TWO_FACTOR = "ssd.reset_two_factor"
+END_USER_SESSIONS = "ssd.end_user_sessions"
 
 
 class CoreAccess(models.Model):
@@ -19,6 +20,7 @@ class CoreAccess(models.Model):
         permissions = [
             ("view_audit_trail", "Can read the audit trail and the disclosure log"),
             ("reset_two_factor", "Can reset another user's two-factor sign-in"),
+            ("end_user_sessions", "Can end all of another user's signed-in sessions"),
         ]
 
     def __str__(self) -> str:

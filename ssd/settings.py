@@ -115,7 +115,7 @@ ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", default=[] if PRODUCTION else ["127.0.
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "ssd.adminsite.SSDAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -133,6 +133,7 @@ INSTALLED_APPS = [
     "csp",
     "ssd",
     "ssd.audit",
+    "ssd.usersessions",
     "schools",
     "personnel",
     "incidents",
@@ -165,6 +166,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "ssd.middleware.VaryOnHtmxMiddleware",
+    "ssd.middleware.NoStoreMiddleware",
     # Last, so it sees the final response of every authentication attempt.
     "axes.middleware.AxesMiddleware",
 ]
@@ -230,6 +232,10 @@ AXES_COOLOFF_TIME = timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", default=10
 AXES_LOCKOUT_PARAMETERS = ["username"]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "ssd.errorviews.lockout"
+# Password spraying from one address (many usernames): slowed, never locked (a station shares one
+# address). See ssd/throttle.py.
+SSD_LOGIN_ADDRESS_FAILURES_PER_MINUTE = env_int("SSD_LOGIN_ADDRESS_FAILURES_PER_MINUTE", default=20, minimum=1)
+SSD_LOGIN_ADDRESS_MAX_DELAY_SECONDS = env_int("SSD_LOGIN_ADDRESS_MAX_DELAY_SECONDS", default=60, minimum=1)
 AXES_VERBOSE = False
 AXES_IPWARE_PROXY_COUNT = env_int("PROXY_COUNT", default=0, minimum=0, maximum=5)
 AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"] if AXES_IPWARE_PROXY_COUNT else [

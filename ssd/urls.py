@@ -10,6 +10,7 @@ urlpatterns = [
     path("accounts/logout/", views.LogoutView.as_view(), name="logout"),
     path("accounts/password/", views.PasswordChangeView.as_view(), name="password_change"),
     path("accounts/2fa/", include("ssd.mfa.urls")),
+    path("accounts/sessions/", include("ssd.usersessions.urls")),
     path(
         "accounts/password/done/",
         views.auth_views.PasswordChangeDoneView.as_view(template_name="registration/password_change_done.html"),

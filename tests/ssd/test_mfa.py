@@ -14,6 +14,7 @@ from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from ssd.audit.models import AuditEntry, Outcome
+from ssd.mfa.services import backup_code_digest
 from ssd.mfa.views import PENDING
 from tests.conftest import PERSONA_USERNAMES, login
 
@@ -79,7 +80,7 @@ def test_a_backup_code_signs_in_once(client, personas):
     post_password(client, SRO)
     response = client.post(reverse("mfa:verify"), {"code": "ABCD-EFGH"})  # as printed, any case
     assert response.status_code == 302 and SESSION_KEY in client.session
-    assert list(StaticToken.objects.values_list("token", flat=True)) == ["stuvwxyz"]
+    assert list(StaticToken.objects.values_list("token", flat=True)) == [backup_code_digest("stuvwxyz")]
 
     client.post(reverse("logout"))
     with time_machine.travel(dt.timedelta(seconds=10)):
@@ -225,7 +226,10 @@ def test_enrolment_shows_secret_and_qr_then_backup_codes_once(client, personas):
     codes_page = client.get(reverse("mfa:backup_codes"))
     codes = codes_page.context["codes"]
     assert len(codes) == 10 and len(set(codes)) == 10
-    assert sorted(codes) == sorted(StaticToken.objects.values_list("token", flat=True))
+    stored = set(StaticToken.objects.values_list("token", flat=True))
+    # Kept as keyed hashes only: no code is readable in the database.
+    assert stored == {backup_code_digest(code) for code in codes}
+    assert not stored & set(codes)
     for code in codes:
         assert code in codes_page.content.decode()
     assert codes_page["Cache-Control"] == "no-store"
@@ -263,7 +267,7 @@ def test_regenerating_backup_codes_voids_the_old_ones(client, personas):
     assert client.post(reverse("mfa:backup_codes"))["Location"] == reverse("mfa:backup_codes")
     codes = client.get(reverse("mfa:backup_codes")).context["codes"]
     assert len(codes) == 10 and "abcdefgh" not in codes
-    assert not StaticToken.objects.filter(token="abcdefgh").exists()
+    assert not StaticToken.objects.filter(token=backup_code_digest("abcdefgh")).exists()
     assert "auth.2fa_backup_codes" in actions(personas.sro.user)
 
 
