@@ -36,7 +36,9 @@ def test_home_costs_the_same_for_one_school_or_the_whole_division(client, person
     lieutenant = queries(client, personas.lieutenant)  # an area's schools
     sergeant = queries(client, personas.sergeant)
     cotr = queries(client, personas.cotr)  # every school
-    assert sro == lieutenant == sergeant == cotr, (sro, lieutenant, sergeant, cotr)
+    assert sro == lieutenant == cotr, (sro, lieutenant, cotr)
+    # The sergeant's header also counts "Needs my review": one query more, for any district size.
+    assert sergeant == lieutenant + 1, (sergeant, lieutenant)
 
 
 @pytest.fixture
