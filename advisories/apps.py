@@ -5,3 +5,25 @@ class AdvisoriesConfig(AppConfig):
     name = "advisories"
     verbose_name = "Advisories"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from personnel.models import Role
+        from personnel.scope import register_admin_perms, register_school_perms
+
+        from . import demo, notifications, panels  # noqa: F401  (demo registers the seed step)
+        from .permissions import SEND
+
+        register_school_perms(
+            app="advisories",
+            perms={SEND: "Can send advisories to the SROs of the school"},
+            grants={
+                Role.SERGEANT: {SEND},
+                Role.LIEUTENANT: {SEND},
+                Role.COMMANDER: {SEND},
+                Role.DISTRICT_COMMANDER: {SEND},
+                Role.WATCH_COMMANDER: {SEND},
+            },
+        )
+        register_admin_perms({"advisories.advisory": ("view",)}, source="advisories")
+        notifications.register()
+        panels.register()

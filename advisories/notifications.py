@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from django.urls import reverse
 from django.utils import timezone
+
 from notifications.registry import NotificationKind, register_kind
 
 from .models import Advisory, Priority

@@ -8,7 +8,6 @@ from dataclasses import dataclass, field
 
 from django.apps import apps
 from django.contrib.contenttypes.models import ContentType
-from django.urls import NoReverseMatch
 
 
 @dataclass(frozen=True)
@@ -19,24 +18,16 @@ class Source:
     prefill: dict = field(default_factory=dict)
 
 
-def _kinds_for(model_label: str):
-    from notifications.registry import all_kinds
-
-    return [k for k in all_kinds() if model_label in getattr(k, "subject_models", ())]
-
-
 def may_open(user, obj) -> bool:
-    kinds = _kinds_for(obj._meta.label_lower)
-    return bool(kinds) and any(k.may_open(user, obj) for k in kinds)
+    from notifications.registry import subject_may_open
+
+    return subject_may_open(user, obj)
 
 
 def url_for(obj) -> str | None:
-    for kind in _kinds_for(obj._meta.label_lower):
-        try:
-            return kind.url(obj)
-        except (NoReverseMatch, AttributeError):
-            continue
-    return None
+    from notifications.registry import subject_url
+
+    return subject_url(obj)
 
 
 def source_key(obj) -> str:

@@ -54,6 +54,7 @@ COMMANDER_CODES = [
 
 class SignificantIncident(NotificationKind):
     key = "incidents.significant"
+    subject_models = ("incidents.incident",)
     label = "Significant incident"
     # The chain of command first: a person reached twice keeps the fuller reason (a spillover
     # warning shows less than a sergeant's notification).

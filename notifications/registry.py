@@ -35,6 +35,9 @@ class NotificationKind:
     escalation: tuple[tuple[str, int], ...] = ()
     ack_audiences: tuple[str, ...] = ()
     after: tuple[str, ...] = ()
+    # Model labels ("incidents.incident") of this kind's subjects: how another app asks whether a
+    # user may open a record it only knows by reference (advisories' "from the incident").
+    subject_models: tuple[str, ...] = ()
 
     # --- what every kind implements -------------------------------------------------------------
 
@@ -167,3 +170,20 @@ def validate_route(*, kind: str, audience: str, category: str = "", _kind: Notif
             errors["category"] = f"{k.label} has no categories: leave it empty."
     if errors:
         raise ValidationError(errors)
+
+
+def kinds_for_model(model_label: str) -> list[NotificationKind]:
+    return [k for k in all_kinds() if model_label in k.subject_models]
+
+
+def subject_may_open(user, obj) -> bool:
+    """Whether `user` may open `obj`, asked of the kinds whose subjects are of its model (the owning
+    app's own rule). False when no kind answers for that model."""
+    kinds = kinds_for_model(obj._meta.label_lower)
+    return bool(kinds) and any(k.may_open(user, obj) for k in kinds)
+
+
+def subject_url(obj) -> str | None:
+    for kind in kinds_for_model(obj._meta.label_lower):
+        return kind.url(obj)
+    return None

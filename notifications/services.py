@@ -425,6 +425,20 @@ def notification_acknowledge(*, notification: Notification, by) -> Notification:
     return notification
 
 
+def acknowledge_subject(*, subject, user) -> int:
+    """The user has dealt with `subject` elsewhere (acknowledged an advisory on its page, reviewed or
+    closed an incident): their unacknowledged in-app notifications about it are acknowledged, with
+    the same effect on the alert as a click in the inbox. Returns how many."""
+    pending = list(
+        Notification.objects.about(subject)
+        .filter(recipient=user, channel=Channel.IN_APP, acknowledged_at__isnull=True)
+        .select_related("event")
+    )
+    for notification in pending:
+        notification_acknowledge(notification=notification, by=user)
+    return len(pending)
+
+
 # --- escalation ---------------------------------------------------------------------------------------------
 
 

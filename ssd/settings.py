@@ -139,6 +139,7 @@ INSTALLED_APPS = [
     "incidents",
     "contracts",
     "notifications",
+    "advisories",
     "dashboard",
 ]
 if "pytest" in sys.modules:

@@ -124,6 +124,27 @@ def _incident_attachment(p) -> int:
     return p._attachment_pk
 
 
+def _advisory(p) -> int:
+    """An advisory from the personas' sergeant to the SROs of Roosevelt HS (made once per test)."""
+    if getattr(p, "_advisory_pk", None) is None:
+        import datetime as dt
+
+        from django.utils import timezone
+
+        from advisories.services import advisory_send
+
+        now = timezone.now()
+        p._advisory_pk = advisory_send(
+            by=p.sergeant.user,
+            title="Watch the north gate",
+            watch_for="Two vehicles seen circling at dismissal.",
+            starts_at=now,
+            ends_at=now + dt.timedelta(hours=6),
+            school_ids=[p.school.pk],
+        ).pk
+    return p._advisory_pk
+
+
 OBJECTS: dict[str, Callable] = {
     "school": _school,
     "other_school": _other_school,
@@ -132,10 +153,12 @@ OBJECTS: dict[str, Callable] = {
     "sro_assignment": _sro_assignment,
     "incident": _incident,
     "incident_attachment": _incident_attachment,
+    "advisory": _advisory,
 }
 
 ADMINS = {"commander", "admin"}
 NO_INCIDENTS = {"cotr": 404, "compliance_monitor": 404, "contract_unit": 404, "nobody": 404}
+ADVISORY_SENDERS = {"commander", "lieutenant", "sergeant", "district_commander", "watch_commander"}
 INCIDENT_BOOK = {"commander", "admin", "lieutenant", "sroc", "sergeant", "sro"}
 
 # --- The matrix ---------------------------------------------------------------------------------------
@@ -179,6 +202,14 @@ MATRIX: dict[str, Url] = {
     "personnel:training_new": url({"pk": "sro_officer"}, only({"admin"})),
     # Notifications: everyone's own inbox; failed deliveries are the division admin's (404 to others).
     # POST-only views answer a GET with 405 before any lookup, so their ids need not exist.
+    # Advisories: the district's chain sends and follows; the SROs of its schools receive.
+    "advisories:list": url(everyone(200)),
+    "advisories:new": url(only(ADVISORY_SENDERS)),
+    "advisories:detail": url({"pk": "advisory"}, only(ADVISORY_SENDERS | {"sro"}, others=404)),
+    "advisories:tracking": url({"pk": "advisory"}, only(ADVISORY_SENDERS, others=404, sro=403)),
+    "advisories:acknowledge": url({"pk": 1}, everyone(405)),
+    "advisories:update": url({"pk": 1}, everyone(405)),
+    "advisories:remind": url({"pk": 1}, everyone(405)),
     "notifications:inbox": url(everyone(200)),
     "notifications:unread_count": url(everyone(200)),
     "notifications:read_all": url(everyone(405)),
