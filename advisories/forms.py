@@ -19,7 +19,13 @@ class DateTimeLocal(forms.DateTimeInput):
         super().__init__(format=DATETIME_LOCAL, **kwargs)
 
 
-class AdvisoryForm(forms.Form):
+class Form(forms.Form):
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+
+
+class AdvisoryForm(Form):
     token = forms.UUIDField(widget=forms.HiddenInput)
     title = forms.CharField(label="Title", max_length=150)
     watch_for = forms.CharField(
@@ -72,13 +78,13 @@ class AdvisoryForm(forms.Form):
         }
 
 
-class UpdateForm(forms.Form):
+class UpdateForm(Form):
     token = forms.UUIDField(widget=forms.HiddenInput)
     text = forms.CharField(label="Update", widget=forms.Textarea(attrs={"rows": 3}), max_length=2000)
     stand_down = forms.BooleanField(label="Stand down: this ends the advisory now", required=False)
 
 
-class ListFilterForm(forms.Form):
+class ListFilterForm(Form):
     box = forms.ChoiceField(
         choices=[("received", "Received"), ("sent", "Sent by me"), ("chain", "In my scope")], required=False
     )

@@ -14,8 +14,8 @@ from collections.abc import Iterable
 from django.contrib.contenttypes.models import ContentType
 from django.db import IntegrityError, transaction
 from django.utils import timezone
-from notifications.services import emit
 
+from notifications.services import emit
 from personnel.models import Assignment, Role
 from schools.models import School
 from ssd.audiences import get_school_audience
@@ -190,8 +190,10 @@ def advisory_update(
             update.idempotency_key = idempotency_key
         update.save()
         if stand_down and advisory.ends_at > now:
-            advisory.ends_at = max(now, advisory.starts_at + dt.timedelta(seconds=1))
-            advisory.save(update_fields=["ends_at"])
+            # Ends now; one not yet begun is cancelled (its window closes before it opens).
+            advisory.starts_at = min(advisory.starts_at, now - dt.timedelta(seconds=1))
+            advisory.ends_at = now
+            advisory.save(update_fields=["starts_at", "ends_at"])
         audit_record(action="advisory.update", user=by, obj=advisory, detail="stand down" if stand_down else "update")
         emit(
             kind="advisories.update",

@@ -11,8 +11,10 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils import timezone
 
-from notifications.services import emit
+from notifications.services import acknowledge_subject, alert_acknowledge, emit
 from ssd.audit.services import audit_record
+
+from .permissions import REVIEW, school_perms
 
 
 def significant_incident_event(*, incident, by) -> None:
@@ -29,13 +31,24 @@ def significant_incident_event(*, incident, by) -> None:
         detail=f"school {incident.school_id}, category {incident.category_id}",
     )
     # The transactional outbox: the notification intent commits or rolls back with the incident.
-    # The author is left out (they wrote it); a sergeant who marks it significant later still gets
-    # the alert, to acknowledge for the district.
+    # Neither the author (the kind leaves them out) nor whoever marked it (`by`) is told of it. A
+    # reviewing sergeant who marks it has acknowledged it for the district by doing so.
     emit(
         kind="incidents.significant",
         subject=incident,
         school=incident.school,
-        by=incident.author,
+        by=by,
         dedupe_key=f"incident-{incident.pk}",
         category=incident.category.code,
     )
+    if by.pk != incident.author_id and REVIEW in school_perms(by, incident.school):
+        alert_acknowledge(subject=incident, by=by, detail="marked it significant")
+
+
+def review_outcome_event(*, change, incident, by) -> None:
+    """A return or an approval: the author hears of it at once (inside the review's transaction);
+    the reviewer's own alert about the incident, if any, counts as acknowledged."""
+    kind = {"return": "incidents.returned", "approve": "incidents.approved"}.get(change.action)
+    if kind is not None:
+        emit(kind=kind, subject=change, school=incident.school, by=by, dedupe_key=f"statuschange-{change.pk}")
+    acknowledge_subject(subject=incident, user=by)

@@ -92,6 +92,9 @@ class SignificantIncident(NotificationKind):
         return super().audience_text(event, audience)
 
     def recipients(self, event, audiences: set[str]) -> dict[str, list[int]]:
+        # The author wrote it and whoever marked it significant raised it (`by`, left out by the
+        # engine): neither is told of it.
+        author_id = event.subject.author_id if event.level == 0 else None
         school = event.school
         posts = []
         for audience in audiences:
@@ -101,7 +104,7 @@ class SignificantIncident(NotificationKind):
             else:
                 posts.append(post_q(role, school=school))
         holders = post_holders_by_role(posts)
-        return {a: sorted(holders.get(AUDIENCE_ROLES[a], ())) for a in audiences}
+        return {a: sorted(set(holders.get(AUDIENCE_ROLES[a], ())) - {author_id}) for a in audiences}
 
     def load_subjects(self, model, ids) -> dict[int, Incident]:
         return Incident.objects.select_related("school__psa__district", "category").in_bulk(list(ids))
@@ -164,5 +167,67 @@ class SignificantIncident(NotificationKind):
         }
 
 
+class _ReviewOutcome(NotificationKind):
+    """The author hears at once how the review went. The subject is the review's StatusChange, so
+    each return or approval is its own notification and shows its own comment (in the inbox only:
+    a comment is free text, so it never goes out by email or SMS)."""
+
+    audiences = {"author": "The officer who wrote the report"}
+    default_routes = [("author", "in_app")]
+    subject_models = ("incidents.statuschange",)
+    after = ("incidents.significant",)
+    verb = ""
+    tag = ""
+
+    def recipients(self, event, audiences: set[str]) -> dict[str, list[int]]:
+        return {"author": [event.subject.incident.author_id]} if "author" in audiences else {}
+
+    def load_subjects(self, model, ids):
+        return model._default_manager.select_related("incident__school__psa", "incident__category", "by").in_bulk(
+            list(ids)
+        )
+
+    def may_open(self, user, subject) -> bool:
+        incident = subject.incident
+        return can_see(user, incident, school_perms(user, incident.school))
+
+    def url(self, subject) -> str:
+        return reverse("incidents:detail", args=[subject.incident_id])
+
+    def happened_at(self, subject):
+        return subject.at
+
+    def render(self, notification) -> dict:
+        change = notification.subject
+        incident = change.incident
+        who = change.by.get_full_name() or change.by.get_username()
+        headline = f"{self.verb}: incident {incident.pk}, {incident.category.name} at {incident.school.name}"
+        return {
+            "headline": headline,
+            "title": headline,
+            "tag": self.tag,
+            "facts": [("Reviewed by", who), ("When", timezone.localtime(change.at).strftime("%m/%d/%Y %H:%M"))],
+            "private_facts": [("Comment", change.comment)] if change.comment else [],
+            "open_label": f"Open incident {incident.pk}",
+            "sms": f"SSD: {headline}.",
+        }
+
+
+class IncidentReturned(_ReviewOutcome):
+    key = "incidents.returned"
+    label = "Report returned for correction"
+    verb = "Returned for correction"
+    tag = "Returned"
+
+
+class IncidentApproved(_ReviewOutcome):
+    key = "incidents.approved"
+    label = "Report approved"
+    verb = "Approved"
+    tag = "Approved"
+
+
 def register() -> None:
     register_kind(SignificantIncident())
+    register_kind(IncidentReturned())
+    register_kind(IncidentApproved())

@@ -21,7 +21,7 @@ from ssd.audit.services import audit_record, model_changes
 from ssd.errors import DomainError
 from ssd.uploads import StoredUpload, prepare_upload
 
-from .events import significant_incident_event
+from .events import review_outcome_event, significant_incident_event
 from .models import (
     EDITABLE_STATUSES,
     Attachment,
@@ -350,9 +350,10 @@ def incident_return(*, incident: Incident, by, comment: str, expected_version: i
         incident.status = Status.RETURNED
         incident.reviewed_at = timezone.now()
         _bump(incident, ["status", "reviewed_at"])
-        _status_change(
+        change = _status_change(
             incident, action=StatusChange.Action.RETURN, from_status=Status.SUBMITTED, by=by, comment=comment
         )
+        review_outcome_event(change=change, incident=incident, by=by)
         return incident
 
 
@@ -366,13 +367,14 @@ def incident_approve(*, incident: Incident, by, comment: str = "", expected_vers
         incident.status = Status.APPROVED
         incident.reviewed_at = timezone.now()
         _bump(incident, ["status", "reviewed_at"])
-        _status_change(
+        change = _status_change(
             incident,
             action=StatusChange.Action.APPROVE,
             from_status=Status.SUBMITTED,
             by=by,
             comment=(comment or "").strip(),
         )
+        review_outcome_event(change=change, incident=incident, by=by)
         return incident
 
 
@@ -392,7 +394,7 @@ def incident_close(
         incident.closed_at = timezone.now()
         _full_clean(incident, exclude=["author"])
         _bump(incident, ["status", "disposition", "closed_at"])
-        _status_change(
+        change = _status_change(
             incident,
             action=StatusChange.Action.CLOSE,
             from_status=Status.APPROVED,
@@ -400,6 +402,7 @@ def incident_close(
             comment=(comment or "").strip(),
             disposition=disposition,
         )
+        review_outcome_event(change=change, incident=incident, by=by)
         return incident
 
 

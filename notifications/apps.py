@@ -13,6 +13,7 @@ class NotificationsConfig(AppConfig):
         from . import (
             demo,  # noqa: F401  (registers the seed step notifications.demo)
             panels,
+            tasks,  # noqa: F401  (registers the Celery tasks that services enqueue by name)
         )
         from .models import KindDefaultsApplied
         from .services import apply_default_routes

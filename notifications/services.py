@@ -425,6 +425,27 @@ def notification_acknowledge(*, notification: Notification, by) -> Notification:
     return notification
 
 
+def alert_acknowledge(*, subject, by, detail: str) -> int:
+    """Someone who dealt with the subject without a notification of their own (a sergeant who marked
+    an incident significant) acknowledges its open alerts: no escalation follows. Inside the
+    caller's transaction, after `emit`."""
+    ct = ContentType.objects.get_for_model(subject, for_concrete_model=False)
+    now = timezone.now()
+    alerts = list(
+        Alert.objects.select_related("event").filter(
+            subject_type=ct, subject_id=subject.pk, acknowledged_at__isnull=True
+        )
+    )
+    for alert in alerts:
+        mine = Alert.objects.filter(pk=alert.pk, acknowledged_at__isnull=True)
+        if mine.update(acknowledged_at=now, acknowledged_by=by):
+            _timeline(
+                alert, at=now, kind=TimelineEntry.Kind.ACKNOWLEDGED, actor=by,
+                detail=f"Acknowledged by {_name(by)}, who {detail}: no escalation.",
+            ).save()
+    return len(alerts)
+
+
 def acknowledge_subject(*, subject, user) -> int:
     """The user has dealt with `subject` elsewhere (acknowledged an advisory on its page, reviewed or
     closed an incident): their unacknowledged in-app notifications about it are acknowledged, with

@@ -20,11 +20,6 @@ def _celery_in_process(settings):
 @pytest.fixture
 def neighbour(personas):
     """A second school in Roosevelt's district (4D) with an SRO of its own."""
-    school = (
-        School.objects.filter(psa__district=personas.district, level__in=["high", "middle"])
-        .exclude(pk=personas.school.pk)
-        .order_by("name")
-        .first()
-    ) or School.objects.filter(psa__district=personas.district).exclude(pk=personas.school.pk).order_by("name").first()
+    school = School.objects.filter(psa__district=personas.district).exclude(pk=personas.school.pk).order_by("name")[0]
     sro = make_person("t-sro-neighbour", Rank.OFFICER, Role.SRO, school=school)
     return school, sro
