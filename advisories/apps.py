@@ -9,8 +9,9 @@ class AdvisoriesConfig(AppConfig):
     def ready(self) -> None:
         from personnel.models import Role
         from personnel.scope import register_admin_perms, register_school_perms
+        from ssd.waiting import Waiting, register_waiting
 
-        from . import demo, notifications, panels  # noqa: F401  (demo registers the seed step)
+        from . import demo, notifications, panels, selectors  # noqa: F401  (demo registers the seed step)
         from .permissions import SEND
 
         register_school_perms(
@@ -27,3 +28,13 @@ class AdvisoriesConfig(AppConfig):
         register_admin_perms({"advisories.advisory": ("view",)}, source="advisories")
         notifications.register()
         panels.register()
+        register_waiting(
+            Waiting(
+                key="advisories.waiting",
+                label="advisories to acknowledge",
+                count=lambda user: selectors.waiting_count(user=user),
+                url_name="advisories:list",
+                query="state=waiting",
+                order=20,
+            )
+        )

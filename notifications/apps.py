@@ -9,6 +9,7 @@ class NotificationsConfig(AppConfig):
 
     def ready(self) -> None:
         from personnel.scope import register_admin_perms
+        from ssd.waiting import Waiting, register_waiting
 
         from . import (
             demo,  # noqa: F401  (registers the seed step notifications.demo)
@@ -16,9 +17,20 @@ class NotificationsConfig(AppConfig):
             tasks,  # noqa: F401  (registers the Celery tasks that services enqueue by name)
         )
         from .models import KindDefaultsApplied
+        from .selectors import waiting_count
         from .services import apply_default_routes
 
         panels.register()
+        register_waiting(
+            Waiting(
+                key="notifications.alerts",
+                label="alerts to acknowledge",
+                count=lambda user: waiting_count(user=user),
+                url_name="notifications:inbox",
+                query="state=waiting",
+                order=10,
+            )
+        )
         # Routing is data the division admin edits; deliveries are history (view only).
         register_admin_perms(
             {"notifications.route": ("view", "add", "change", "delete"), "notifications.notification": ("view",)},

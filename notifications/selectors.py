@@ -8,14 +8,38 @@ from django.contrib.contenttypes.models import ContentType
 from django.db.models import QuerySet
 
 from .models import Channel, Notification, TimelineEntry
-from .registry import get_kind
+from .registry import all_kinds, get_kind
+
+STATES = {
+    "": "All",
+    "unread": "Unread",
+    "waiting": "To acknowledge",
+    "acknowledged": "Acknowledged",
+}
 
 
-def inbox(*, user, unread_only: bool = False) -> QuerySet[Notification]:
+def ack_kinds() -> list[str]:
+    return [k.key for k in all_kinds() if k.needs_ack]
+
+
+def inbox(*, user, unread_only: bool = False, state: str = "", kind: str = "") -> QuerySet[Notification]:
     qs = Notification.objects.filter(recipient=user, channel=Channel.IN_APP).select_related("event")
-    if unread_only:
+    if unread_only or state == "unread":
         qs = qs.filter(read_at__isnull=True)
+    elif state == "waiting":
+        qs = qs.filter(acknowledged_at__isnull=True, event__kind__in=ack_kinds())
+    elif state == "acknowledged":
+        qs = qs.filter(acknowledged_at__isnull=False)
+    if kind:
+        qs = qs.filter(event__kind=kind)
     return qs.order_by("-created_at", "-id")
+
+
+def waiting_count(*, user) -> int:
+    """Alerts the user has not acknowledged (kinds that need one): what the header counts."""
+    return Notification.objects.filter(
+        recipient=user, channel=Channel.IN_APP, acknowledged_at__isnull=True, event__kind__in=ack_kinds()
+    ).count()
 
 
 def unread_count(*, user) -> int:

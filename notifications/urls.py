@@ -6,7 +6,7 @@ app_name = "notifications"
 
 urlpatterns = [
     path("", views.inbox, name="inbox"),
-    path("unread-count/", views.unread_count, name="unread_count"),
+    path("waiting/", views.waiting, name="waiting"),
     path("read-all/", views.mark_all_read, name="read_all"),
     path("<int:pk>/read/", views.mark_read, name="read"),
     path("<int:pk>/acknowledge/", views.acknowledge, name="acknowledge"),

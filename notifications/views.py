@@ -8,13 +8,16 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.http import urlencode
 from django.views.decorators.http import require_GET, require_POST
 
 from ssd.errors import DomainError
+from ssd.waiting import waiting_summary
 
 from . import selectors, services
 from .models import Notification
 from .permissions import get_notification_for_user, require_division_admin
+from .registry import all_kinds
 
 PAGE_SIZE = 25
 
@@ -29,14 +32,27 @@ def _back(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def inbox(request: HttpRequest) -> HttpResponse:
-    unread_only = request.GET.get("show") == "unread"
-    paginator = Paginator(selectors.inbox(user=request.user, unread_only=unread_only), PAGE_SIZE)
+    # Filters in the URL; an unknown value is ignored, never an error. `show=unread` is the older link.
+    state = request.GET.get("state", "")
+    if request.GET.get("show") == "unread":
+        state = "unread"
+    state = state if state in selectors.STATES else ""
+    kinds = {k.key: k.label for k in all_kinds()}
+    kind = request.GET.get("kind", "")
+    kind = kind if kind in kinds else ""
+    paginator = Paginator(selectors.inbox(user=request.user, state=state, kind=kind), PAGE_SIZE)
     page = paginator.get_page(request.GET.get("page"))
     rows = selectors.annotate_access(page.object_list, user=request.user)
+    query = urlencode({k: v for k, v in (("state", state), ("kind", kind)) if v})
     context = {
         "page": page,
         "rows": rows,
-        "show": "unread" if unread_only else "all",
+        "show": "unread" if state == "unread" else "all",
+        "state": state,
+        "kind": kind,
+        "states": selectors.STATES,
+        "kinds": kinds,
+        "query": query,
         "unread": selectors.unread_count(user=request.user),
     }
     template = "notifications/inbox.html"
@@ -46,9 +62,10 @@ def inbox(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
-def unread_count(request: HttpRequest) -> HttpResponse:
-    """The header badge, polled by htmx with `X-SSD-Background: 1` (not session activity)."""
-    response = render(request, "notifications/_unread.html", {"unread": selectors.unread_count(user=request.user)})
+def waiting(request: HttpRequest) -> HttpResponse:
+    """The header badge: what waits for the user's action (ssd.waiting: unacknowledged alerts,
+    advisories, ...), polled by htmx with `X-SSD-Background: 1` (not session activity)."""
+    response = render(request, "notifications/_waiting.html", {"waiting": waiting_summary(request.user)})
     response["Cache-Control"] = "no-store"
     return response
 

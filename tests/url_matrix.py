@@ -211,7 +211,7 @@ MATRIX: dict[str, Url] = {
     "advisories:update": url({"pk": 1}, everyone(405)),
     "advisories:remind": url({"pk": 1}, everyone(405)),
     "notifications:inbox": url(everyone(200)),
-    "notifications:unread_count": url(everyone(200)),
+    "notifications:waiting": url(everyone(200)),
     "notifications:read_all": url(everyone(405)),
     "notifications:read": url({"pk": 1}, everyone(405)),
     "notifications:acknowledge": url({"pk": 1}, everyone(405)),

@@ -33,7 +33,7 @@ def test_the_sergeant_sees_what_where_when_and_a_link(world, incident, client):
     assert f'href="/incidents/{incident.pk}/"' in html
     assert "knife" not in html  # never the narrative
     # Every page's header carries the unread count, polled in the background.
-    assert 'hx-get="/notifications/unread-count/"' in html
+    assert 'hx-get="/notifications/waiting/"' in html
     assert "X-SSD-Background" in html
 
 
@@ -76,13 +76,13 @@ def test_wrong_methods_are_405(world, incident, client):
     assert client.get(f"/notifications/{n.pk}/acknowledge/").status_code == 405
     assert client.get("/notifications/read-all/").status_code == 405
     assert client.post("/notifications/").status_code == 405
-    assert client.post("/notifications/unread-count/").status_code == 405
+    assert client.post("/notifications/waiting/").status_code == 405
 
 
 def test_mark_read_with_htmx_returns_the_row_and_refreshes_the_badge(world, incident, client):
     n = mine(world.p.sergeant, incident)
     login(client, world.p.sergeant)
-    assert "1<span" in client.get("/notifications/unread-count/").content.decode()
+    assert ">1<span" in client.get("/notifications/waiting/").content.decode()
     response = client.post(f"/notifications/{n.pk}/read/", headers={"HX-Request": "true"})
     assert response.status_code == 200
     body = response.content.decode()
@@ -91,7 +91,8 @@ def test_mark_read_with_htmx_returns_the_row_and_refreshes_the_badge(world, inci
     assert response["HX-Trigger"] == "ssd:notifications-changed"
     n.refresh_from_db()
     assert n.read_at is not None
-    assert "0<span" in client.get("/notifications/unread-count/").content.decode()
+    # Read is not acknowledged: the alert still waits for the sergeant.
+    assert ">1<span" in client.get("/notifications/waiting/").content.decode()
 
 
 def test_acknowledge_without_javascript_redirects_back(world, incident, client):
@@ -171,3 +172,28 @@ def test_the_incident_page_shows_the_timeline_panel(world, incident, client):
     assert "SROs at the other schools in PSA 404 (1)" in html
     plain = make_incident(by=world.p.sro.user, school=world.p.school, code="SCH-DISORDER")
     assert 'id="notifications-heading"' not in client.get(f"/incidents/{plain.pk}/").content.decode()
+
+
+def test_the_header_counts_what_waits_and_hides_a_zero(world, incident, client):
+    n = mine(world.p.sergeant, incident)
+    login(client, world.p.sergeant)
+    badge = client.get("/notifications/waiting/").content.decode()
+    assert ">1<span" in badge and "1 alerts to acknowledge" in badge
+    client.post(f"/notifications/{n.pk}/acknowledge/")
+    badge = client.get("/notifications/waiting/").content.decode()
+    assert "badge-count" not in badge  # zero is hidden; the poller stays
+    assert 'id="notifications-waiting"' in badge
+
+
+def test_the_inbox_filters_by_state_and_kind(world, incident, client):
+    n = mine(world.p.sergeant, incident)
+    login(client, world.p.sergeant)
+    waiting = client.get("/notifications/?state=waiting").content.decode()
+    assert f'id="notification-{n.pk}"' in waiting and "To acknowledge" in waiting
+    client.post(f"/notifications/{n.pk}/acknowledge/")
+    assert f'id="notification-{n.pk}"' not in client.get("/notifications/?state=waiting").content.decode()
+    assert f'id="notification-{n.pk}"' in client.get("/notifications/?state=acknowledged").content.decode()
+    assert f'id="notification-{n.pk}"' in client.get("/notifications/?kind=incidents.significant").content.decode()
+    assert f'id="notification-{n.pk}"' not in client.get("/notifications/?kind=advisories.advisory").content.decode()
+    # Unknown filters are ignored, not errors.
+    assert client.get("/notifications/?state=bogus&kind=nope").status_code == 200
