@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from schools.models import School
@@ -19,8 +19,25 @@ from .geo import VICINITY_M, bounding_box, haversine_m
 from .importer import CrimeFileError, ParsedFile, parse_file
 from .models import VIOLENT_OFFENSES, Crime
 
-BATCH_SIZE = 2000
+BATCH_SIZE = 5000
 SPILLOVER_MAX_AGE = dt.timedelta(hours=48)
+# The columns a file provides (the upsert compares these to tell a changed row from an unchanged one).
+FILE_FIELDS = (
+    "ccn",
+    "reported_at",
+    "reported_on",
+    "shift",
+    "method",
+    "offense",
+    "block",
+    "ward",
+    "district",
+    "psa",
+    "latitude",
+    "longitude",
+    "start_date",
+    "end_date",
+)
 UPDATE_FIELDS = [
     "reported_at",
     "reported_on",
@@ -46,6 +63,7 @@ class ImportReport:
     read: int = 0
     added: int = 0
     updated: int = 0
+    unchanged: int = 0
     no_coordinates: int = 0
     bad: list[tuple[int, str]] = field(default_factory=list)
     duplicates: list[tuple[int, str, int]] = field(default_factory=list)
@@ -56,7 +74,10 @@ class ImportReport:
         return len(self.bad) + len(self.duplicates)
 
     def summary(self) -> str:
-        parts = [f"{self.source}: read {self.read}, added {self.added}, updated {self.updated}, skipped {self.skipped}"]
+        parts = [
+            f"{self.source}: read {self.read}, added {self.added}, updated {self.updated}, "
+            f"unchanged {self.unchanged}, skipped {self.skipped}"
+        ]
         why = []
         if self.bad:
             why.append(f"{len(self.bad)} bad row{'s' if len(self.bad) != 1 else ''}")
@@ -104,9 +125,57 @@ def _is_fresh(fields: dict, now: dt.datetime) -> bool:
     return now - at <= SPILLOVER_MAX_AGE and at <= now + dt.timedelta(hours=1)
 
 
+def _changed_or_new_generic(batch: list[dict]) -> tuple[list[dict], int]:
+    """(rows to write, how many of them already exist): unchanged rows are left alone."""
+    existing = {row["ccn"]: row for row in Crime.objects.filter(ccn__in=[r["ccn"] for r in batch]).values(*FILE_FIELDS)}
+    write = [r for r in batch if existing.get(r["ccn"]) != {f: r[f] for f in FILE_FIELDS}]
+    return write, sum(1 for r in write if r["ccn"] in existing)
+
+
+def _upsert_generic(batch: list[dict], *, source: str, now: dt.datetime) -> tuple[int, int]:
+    write, updated = _changed_or_new_generic(batch)
+    if write:
+        Crime.objects.bulk_create(
+            [Crime(**r, source=source, first_imported_at=now, imported_at=now) for r in write],
+            batch_size=BATCH_SIZE,
+            update_conflicts=True,
+            unique_fields=["ccn"],
+            update_fields=UPDATE_FIELDS,
+        )
+    return len(write) - updated, updated
+
+
+def _upsert_postgresql(batch: list[dict], *, source: str, now: dt.datetime) -> tuple[int, int]:
+    """COPY into a temporary table, then one INSERT ... ON CONFLICT (ccn) DO UPDATE that rewrites
+    only the rows whose content changed. Several times faster than a multi-row INSERT on this
+    machine (no per-value SQL parameters). RETURNING (xmax = 0) tells an insert from an update."""
+    columns = ", ".join(FILE_FIELDS)
+    updates = ", ".join(f"{f} = EXCLUDED.{f}" for f in (*FILE_FIELDS[1:], "source", "imported_at"))
+    changed = " OR ".join(f"crime_crime.{f} IS DISTINCT FROM EXCLUDED.{f}" for f in FILE_FIELDS[1:])
+    # Column names come from FILE_FIELDS (constants), values travel as COPY data or parameters.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"CREATE TEMP TABLE IF NOT EXISTS crime_load AS SELECT {columns} FROM crime_crime WITH NO DATA"  # noqa: S608
+        )
+        cursor.execute("TRUNCATE crime_load")
+        with cursor.copy(f"COPY crime_load ({columns}) FROM STDIN") as copy:
+            for r in batch:
+                copy.write_row([r[f] for f in FILE_FIELDS])
+        cursor.execute(
+            f"INSERT INTO crime_crime ({columns}, source, first_imported_at, imported_at) "  # noqa: S608  # nosec B608
+            f"SELECT {columns}, %s, %s, %s FROM crime_load "
+            f"ON CONFLICT (ccn) DO UPDATE SET {updates} WHERE {changed} RETURNING (xmax = 0)",
+            [source, now, now],
+        )
+        inserted = [row[0] for row in cursor.fetchall()]
+    added = sum(1 for x in inserted if x)
+    return added, len(inserted) - added
+
+
 def crime_import_parsed(parsed: ParsedFile, *, source: str, now: dt.datetime | None = None) -> ImportReport:
-    """Upsert the parsed rows by CCN in batches. Returns what happened, including the spillover
-    pairs (a violent or gun crime reported in the last 48 hours within 1,000 ft of a school)."""
+    """Upsert the parsed rows by CCN in batches (each its own transaction). Returns what happened,
+    including the spillover pairs (a violent or gun crime reported in the last 48 hours within
+    1,000 ft of a school)."""
     now = now or timezone.now()
     report = ImportReport(
         source=source,
@@ -115,19 +184,16 @@ def crime_import_parsed(parsed: ParsedFile, *, source: str, now: dt.datetime | N
         bad=list(parsed.bad),
         duplicates=list(parsed.duplicates),
     )
+    upsert = _upsert_postgresql if connection.vendor == "postgresql" else _upsert_generic
     rows = list(parsed.rows.values())
     schools: list[tuple[int, float, float]] | None = None
     for start in range(0, len(rows), BATCH_SIZE):
         batch = rows[start : start + BATCH_SIZE]
         with transaction.atomic():
-            ccns = [r["ccn"] for r in batch]
-            existing = set(Crime.objects.filter(ccn__in=ccns).values_list("ccn", flat=True))
-            objs = [Crime(**r, source=source[:200], first_imported_at=now, imported_at=now) for r in batch]
-            Crime.objects.bulk_create(
-                objs, batch_size=BATCH_SIZE, update_conflicts=True, unique_fields=["ccn"], update_fields=UPDATE_FIELDS
-            )
-            report.updated += len(existing)
-            report.added += len(batch) - len(existing)
+            added, updated = upsert(batch, source=source[:200], now=now)
+            report.added += added
+            report.updated += updated
+            report.unchanged += len(batch) - added - updated
             candidates = [
                 r
                 for r in batch

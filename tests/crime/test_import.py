@@ -80,11 +80,11 @@ def test_import_upserts_and_reports_bad_rows_with_line_numbers(tmp_path):
 
     # The same file again adds nothing; an overlapping file with a corrected row updates it.
     report = crime_import_file(path)
-    assert (report.added, report.updated) == (0, 2)
+    assert (report.added, report.updated, report.unchanged) == (0, 0, 2)
     path2 = write(tmp_path, "more.csv.gz", [HEADER_2025, row25("25000001", "2025/01/10 23:20:35+00", offense="ROBBERY"),
                                             row25("25000009", "2025/01/13 10:00:00+00")], gz=True)
     report = crime_import_file(path2)
-    assert (report.read, report.added, report.updated) == (2, 1, 1)
+    assert (report.read, report.added, report.updated, report.unchanged) == (2, 1, 1, 0)
     assert Crime.objects.get(ccn="25000001").offense == "ROBBERY"
     assert Crime.objects.count() == 3
 
@@ -122,7 +122,7 @@ def test_command_prints_the_summary_and_fails_on_unreadable_files(tmp_path):
     call_command("import_crime", str(good), stdout=out)
     text = out.getvalue()
     assert "line 3: CCN 25000002: REPORT_DAT '2025/13/10 23:20:35+00' is not a date" in text
-    assert "good.csv: read 2, added 1, updated 0, skipped 1 (1 bad row)" in text
+    assert "good.csv: read 2, added 1, updated 0, unchanged 0, skipped 1 (1 bad row)" in text
     err = io.StringIO()
     with pytest.raises(CommandError, match="1 file"):
         call_command("import_crime", str(tmp_path / "missing.csv"), str(good), stdout=io.StringIO(), stderr=err)
