@@ -100,12 +100,13 @@ def _user():
 
 def bench_page(crimes: int, requests: int) -> list[str]:
     from django.db import connection
-    from django.test import Client
+    from django.test import Client, RequestFactory
     from django.test.utils import CaptureQueriesContext
     from django.urls import reverse
 
     from crime.models import Crime
     from crime.selectors import default_range, vicinity
+    from crime.views import vicinity_context
     from schools.models import School
 
     sys.path.insert(0, str(ROOT / "bench"))
@@ -118,11 +119,13 @@ def bench_page(crimes: int, requests: int) -> list[str]:
     total = Crime.objects.count()
     start, end = default_range()
     # The five schools with the most crime around them in the default range: the worst pages.
-    sizes = sorted(
-        ((vicinity(s, start=start, end=end).count(), s) for s in School.objects.all()), key=lambda x: -x[0]
-    )[:5]
+    sizes = sorted(((vicinity(s, start=start, end=end).count(), s) for s in School.objects.all()), key=lambda x: -x[0])[
+        :5
+    ]
     client = Client()
-    client.force_login(_user())
+    client_user = _user()
+    client.force_login(client_user)
+    section: list[float] = []
     times: list[float] = []
     per_school = []
     queries = 0
@@ -139,6 +142,13 @@ def bench_page(crimes: int, requests: int) -> list[str]:
         with CaptureQueriesContext(connection) as ctx:
             client.get(url)
         queries = max(queries, len(ctx))
+        # The section alone (what the school page's panel costs): range, queries, list rows, map data.
+        request = RequestFactory().get(url)
+        request.user = client_user
+        for _ in range(requests):
+            began = time.perf_counter()
+            vicinity_context(request, school)
+            section.append((time.perf_counter() - began) * 1000)
         times += mine
         per_school.append(f"{school.name}: {n} incidents in range, median {statistics.median(mine):.0f} ms")
         print(per_school[-1])
@@ -147,13 +157,20 @@ def bench_page(crimes: int, requests: int) -> list[str]:
     p95 = times[int(0.95 * (len(times) - 1))]
     with connection.cursor() as cursor:
         s = sizes[0][1]
-        lat, lon = float(s.latitude), float(s.longitude)
-        cursor.execute(
-            "EXPLAIN SELECT id FROM crime_crime WHERE latitude BETWEEN %s AND %s AND longitude BETWEEN %s AND %s",
-            [lat - 0.003, lat + 0.003, lon - 0.004, lon + 0.004],
+        sql, params = (
+            vicinity(s, start=start, end=end)
+            .order_by()
+            .values_list("pk", "latitude", "longitude", "offense", "method", "reported_on", "reported_at", "ccn")
+            .query.sql_with_params()
         )
+        cursor.execute("EXPLAIN " + sql, params)
         plan = cursor.fetchone()[0]
-    print(f"{total:,} crimes; page p50 {p50:.0f} ms, p95 {p95:.0f} ms, {queries} queries; plan: {plan}")
+    section.sort()
+    s50, s95 = statistics.median(section), section[int(0.95 * (len(section) - 1))]
+    print(
+        f"{total:,} crimes; page p50 {p50:.0f} ms, p95 {p95:.0f} ms, {queries} queries; section alone "
+        f"p50 {s50:.0f} ms, p95 {s95:.0f} ms; plan: {plan}"
+    )
     return [
         f"- Environment: {environment()}",
         f"- {total:,} crimes in the table; range {start:%m/%d/%Y}–{end:%m/%d/%Y} (the default: last 30 days of data)",
@@ -161,6 +178,8 @@ def bench_page(crimes: int, requests: int) -> list[str]:
         f"each at the 5 schools with the most crime around them, signed in as the commander, in-process "
         f"(Django test client: middleware, session, permission check, queries, template): "
         f"**p50 {p50:.0f} ms, p95 {p95:.0f} ms**; {queries} queries per page",
+        f"- The vicinity section alone (`crime.views.vicinity_context`: its 4 queries, the list rows and the map "
+        f"data; what the school page's panel adds): **p50 {s50:.0f} ms, p95 {s95:.0f} ms**",
         *[f"  - {line}" for line in per_school],
         f"- The bounding box uses the index: `{plan}`",
     ]

@@ -13,6 +13,7 @@ from .geo import FEET_PER_M, VICINITY_M, bounding_box, distance_expression, have
 from .models import VIOLENT_OFFENSES, Crime
 
 DEFAULT_DAYS = 30
+NO_TIME = dt.datetime.min.replace(tzinfo=dt.UTC)
 
 
 def latest_report_date() -> dt.date | None:
@@ -59,34 +60,63 @@ class Vicinity:
     school: School
     start: dt.date
     end: dt.date
-    crimes: list[Crime]
+    total: int
+    crimes: list[Crime]  # the list's rows (one page of them, or all), newest first
+    points: list[tuple[float, float, str, bool, int]]  # every incident: lat, lon, offense, violent, feet
     counts: list[tuple[str, int]]  # (offense, n), most first
     psa_count: int
     violent: int
-
-    @property
-    def total(self) -> int:
-        return len(self.crimes)
+    offset: int = 0
 
 
-def vicinity_summary(school: School, *, start: dt.date, end: dt.date) -> Vicinity:
-    """Everything the school's vicinity section shows, in two queries."""
-    crimes = list(vicinity(school, start=start, end=end).order_by("-reported_on", "-reported_at", "-ccn"))
-    psa_number = school.psa.number
+def vicinity_summary(
+    school: School, *, start: dt.date, end: dt.date, offset: int = 0, limit: int | None = None
+) -> Vicinity:
+    """Everything the school's vicinity section shows, in three queries: every incident in the
+    range as light tuples (counts and map), the list's rows as objects (`limit` of them from
+    `offset`, or all), and the PSA count."""
+    base = vicinity(school, start=start, end=end)
+    points = []
+    order = []
+    distance: dict[int, float] = {}
     by_offense: dict[str, int] = {}
+    violent = 0
+    # One index-only scan on PostgreSQL (the index carries these columns): no table rows are read
+    # for the counts, the map or the ordering; only the listed page's rows are fetched after.
+    light = base.order_by().values_list(
+        "pk", "latitude", "longitude", "offense", "method", "reported_on", "reported_at", "ccn", "distance_m"
+    )
+    for pk, lat, lon, offense, method, on, at, ccn, metres in light:
+        is_violent = offense in VIOLENT_OFFENSES or method == "GUN"
+        violent += offense in VIOLENT_OFFENSES
+        by_offense[offense] = by_offense.get(offense, 0) + 1
+        points.append((lat, lon, offense, is_violent, round(metres * FEET_PER_M)))
+        # Newest first; a date-only report sorts before the timed ones of its day, as NULLs do
+        # in PostgreSQL's descending order.
+        order.append(((on, (1, NO_TIME) if at is None else (0, at), ccn), pk))
+        distance[pk] = metres
+    order.sort(reverse=True)
+    ids = [pk for _, pk in order]
+    if limit is not None:
+        ids = ids[offset : offset + limit]
+    by_id = Crime.objects.in_bulk(ids)
+    crimes = [by_id[pk] for pk in ids]
+    psa_number = school.psa.number
     for crime in crimes:
+        crime.distance_m = distance[crime.pk]
         crime.distance_ft = crime.distance_m * FEET_PER_M
         crime.same_psa = crime.psa == psa_number
-        by_offense[crime.offense] = by_offense.get(crime.offense, 0) + 1
-    counts = sorted(by_offense.items(), key=lambda kv: (-kv[1], kv[0]))
     return Vicinity(
         school=school,
         start=start,
         end=end,
+        total=len(points),
         crimes=crimes,
-        counts=counts,
+        points=points,
+        counts=sorted(by_offense.items(), key=lambda kv: (-kv[1], kv[0])),
         psa_count=same_psa(school, start=start, end=end).count(),
-        violent=sum(1 for c in crimes if c.offense in VIOLENT_OFFENSES),
+        violent=violent,
+        offset=offset,
     )
 
 

@@ -5,6 +5,7 @@ import csv
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from schools.models import School
@@ -15,43 +16,64 @@ from .importer import NEW_YORK
 from .permissions import get_school_for_vicinity
 from .selectors import default_range, vicinity_summary
 
-LIST_LIMIT = 500
+LIST_PAGE = 50
+
+
+def _page_number(request: HttpRequest) -> int:
+    try:
+        return max(1, min(int(request.GET.get("page", "1")), 10_000))
+    except ValueError:
+        return 1
 
 
 def vicinity_context(request: HttpRequest, school: School) -> dict:
     """What the vicinity section renders (on the school page as a panel, and on its own page):
-    the range form, counts by offense, the list and the map's points. Three queries."""
+    the range form, counts by offense, one page of the list and the map's points."""
     form = VicinityRangeForm(request.GET, default=default_range())
     context = {
         "school": school,
         "form": form,
         "vicinity": None,
-        "tile_url": settings.SSD_CRIME_TILE_URL,
-        "tile_attribution": settings.SSD_CRIME_TILE_ATTRIBUTION,
-        "list_limit": LIST_LIMIT,
         "map_id": f"crime-map-data-{school.pk}",
     }
     if form.is_valid() and form.range() is not None:
         start, end = form.range()
-        v = vicinity_summary(school, start=start, end=end)
-        shown = v.crimes[:LIST_LIMIT]
+        page = _page_number(request)
+        v = vicinity_summary(school, start=start, end=end, offset=(page - 1) * LIST_PAGE, limit=LIST_PAGE)
+        query = f"from={start:%Y-%m-%d}&to={end:%Y-%m-%d}"
+        last_page = max(1, -(-v.total // LIST_PAGE))
         context.update(
             vicinity=v,
-            shown=shown,
-            query=f"from={start:%Y-%m-%d}&to={end:%Y-%m-%d}",
+            query=query,
+            page=page,
+            first_shown=v.offset + 1,
+            last_shown=v.offset + len(v.crimes),
+            newer=page - 1 if page > 1 else None,
+            older=page + 1 if page < last_page else None,
+            rows=[
+                {
+                    "reported": (
+                        timezone.localtime(c.reported_at).strftime("%m/%d/%Y %H:%M")
+                        if c.reported_at
+                        else c.reported_on.strftime("%m/%d/%Y")
+                    ),
+                    "offense": c.offense.title(),
+                    "method": c.method.title(),
+                    "block": c.block,
+                    "shift": c.shift.title(),
+                    "feet": f"{c.distance_ft:,.0f}",
+                    "violent": c.spillover,
+                }
+                for c in v.crimes
+            ],
             map_data={
                 "school": {"lat": float(school.latitude), "lon": float(school.longitude), "name": school.name},
                 "radius_m": VICINITY_M,
                 "tiles": settings.SSD_CRIME_TILE_URL,
                 "attribution": settings.SSD_CRIME_TILE_ATTRIBUTION,
                 "crimes": [
-                    {
-                        "lat": c.latitude,
-                        "lon": c.longitude,
-                        "label": f"{c.offense} · {c.block} · {round(c.distance_ft)} ft",
-                        "violent": c.spillover,
-                    }
-                    for c in shown
+                    [lat, lon, f"{offense.title()} · {feet} ft", int(violent)]
+                    for lat, lon, offense, violent, feet in v.points
                 ],
             },
         )

@@ -21,15 +21,17 @@
       map.attributionControl.setPrefix(false);
       L.tileLayer(data.tiles, { attribution: data.attribution, maxZoom: 19 }).addTo(map);
     }
-    var centre = [data.school.lat, data.school.lon];
-    var circle = L.circle(centre, { radius: data.radius_m, className: "crime-radius", interactive: false }).addTo(map);
+    var centre = L.latLng(data.school.lat, data.school.lon);
+    // The view first: layers are only projected (and a circle only has bounds) once the map has one.
+    map.fitBounds(centre.toBounds(data.radius_m * 2), { padding: [8, 8] });
+    L.circle(centre, { radius: data.radius_m, className: "crime-radius", interactive: false }).addTo(map);
+    // Each incident: [latitude, longitude, label, violent (1/0)].
     data.crimes.forEach(function (c) {
-      L.circleMarker([c.lat, c.lon], { radius: 6, className: c.violent ? "crime-point violent" : "crime-point" })
-        .bindTooltip(c.label)
+      L.circleMarker([c[0], c[1]], { radius: 6, className: c[3] ? "crime-point violent" : "crime-point" })
+        .bindTooltip(c[2])
         .addTo(map);
     });
     L.circleMarker(centre, { radius: 8, className: "crime-school" }).bindTooltip(data.school.name).addTo(map);
-    map.fitBounds(circle.getBounds(), { padding: [8, 8] });
   }
 
   function init(root) {

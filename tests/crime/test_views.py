@@ -207,3 +207,22 @@ def test_real_2025_file_counts_match_page_and_csv(client, personas):
     response = client.get(reverse("crime:school_vicinity", args=[personas.school.pk]))
     v = response.context["vicinity"]
     assert (v.start, v.end) == (dt.date(2025, 2, 23), dt.date(2025, 3, 24))
+
+
+def test_the_list_is_paged_but_counts_and_map_cover_every_incident(client, personas):
+    school = personas.school
+    lat, lon = float(school.latitude), float(school.longitude)
+    for i in range(60):
+        p = point_at(lat, lon, metres=10 + i, bearing_deg=i * 6)
+        make_crime(lat=p[0], lon=p[1], at=dt.datetime(2025, 3, 1, 0, 0, tzinfo=NY) + dt.timedelta(hours=i))
+    login(client, personas.sro)
+    url = reverse("crime:school_vicinity", args=[school.pk])
+    first = client.get(url)
+    assert len(first.context["rows"]) == 50 and first.context["vicinity"].total == 60
+    assert len(first.context["map_data"]["crimes"]) == 60
+    assert first.context["rows"][0]["reported"] == "03/03/2025 11:00"  # the newest first
+    assert "page=2" in first.content.decode() and first.context["newer"] is None
+    second = client.get(url, {"page": 2})
+    assert len(second.context["rows"]) == 10 and second.context["older"] is None
+    assert second.context["rows"][-1]["reported"] == "03/01/2025 00:00"
+    assert client.get(url, {"page": "x"}).status_code == 200
