@@ -71,3 +71,20 @@ class Crime(models.Model):
     @property
     def spillover(self) -> bool:
         return self.is_violent or self.involves_gun
+
+
+class Spillover(models.Model):
+    """A violent or gun crime found within 1,000 ft of a school at import, less than 48 hours after
+    it was reported: the subject of the `crime.spillover` notification. One per crime and school,
+    which is what keeps an alert from being raised twice."""
+
+    crime = models.ForeignKey(Crime, on_delete=models.CASCADE, related_name="spillovers")
+    school = models.ForeignKey("schools.School", on_delete=models.CASCADE, related_name="+")
+    distance_m = models.FloatField()
+    created_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["crime", "school"], name="crime_spillover_once")]
+
+    def __str__(self) -> str:
+        return f"CCN {self.crime.ccn} near school {self.school_id}"

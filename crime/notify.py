@@ -6,15 +6,14 @@ from __future__ import annotations
 
 from django.urls import reverse
 from django.utils import timezone
+
 from notifications.registry import NotificationKind
 from notifications.services import emit
-
 from personnel.models import Role
 from personnel.selectors import post_holders
-from schools.models import School
 
 from .geo import FEET_PER_M
-from .models import Crime
+from .models import Spillover
 from .permissions import can_see
 
 KIND = "crime.spillover"
@@ -26,8 +25,6 @@ class SpilloverWatch(NotificationKind):
     audiences = {"sro": "The school's SROs", "sergeant": "Sergeants of the school's district"}
     default_routes = [("sro", "in_app"), ("sergeant", "in_app")]
     needs_ack = False
-    escalation = ()
-    after = ()
 
     def recipients(self, event, audiences: set[str]) -> dict[str, list[int]]:
         school = event.school
@@ -41,59 +38,43 @@ class SpilloverWatch(NotificationKind):
         return out
 
     def render(self, notification) -> dict:
-        crime: Crime = notification.event.subject
-        school: School = notification.event.school
+        spillover: Spillover = notification.event.subject
+        crime, school = spillover.crime, spillover.school
         when = (
             timezone.localtime(crime.reported_at).strftime("%m/%d/%Y %H:%M")
             if crime.reported_at
             else crime.reported_on.strftime("%m/%d/%Y")
         )
-        feet = _feet(crime, school)
-        headline = f"{crime.offense.title()} {feet} ft from {school.name}"
-        facts = [
-            ("Offense", crime.offense.title()),
-            ("Method", crime.method.title() or "—"),
-            ("Block", crime.block or "—"),
-            ("Reported", when),
-            ("Distance", f"{feet} ft"),
-            ("CCN", crime.ccn),
-        ]
-        return {"headline": headline, "facts": facts, "sms": f"SSD: {headline} ({crime.block}, {when})"}
+        feet = round(spillover.distance_m * FEET_PER_M)
+        offense = crime.offense.title() + (" (gun)" if crime.method == "GUN" else "")
+        headline = f"{offense} {feet} ft from {school.name}"
+        return {
+            "headline": headline,
+            "tag": "Spillover watch",
+            "facts": [
+                ("Offense", offense),
+                ("Block", crime.block or "—"),
+                ("Reported", when),
+                ("Distance", f"{feet} ft"),
+                ("CCN", crime.ccn),
+            ],
+            "sms": f"SSD spillover watch: {headline} ({crime.block}, {when})",
+        }
+
+    def load_subjects(self, model, ids):
+        return model._default_manager.select_related("crime", "school__psa__district").in_bulk(list(ids))
 
     def may_open(self, user, subject) -> bool:
-        return False
+        return subject is not None and can_see(user, subject.school)
 
     def url(self, subject) -> str:
-        return ""
+        day = subject.crime.reported_on.isoformat()
+        return reverse("crime:school_vicinity", args=[subject.school_id]) + f"?from={day}&to={day}"
 
 
-def _feet(crime: Crime, school: School) -> int:
-    from .geo import haversine_m
-
-    return round(
-        haversine_m(crime.latitude, crime.longitude, float(school.latitude), float(school.longitude)) * FEET_PER_M
-    )
-
-
-def emit_spillover(pairs: list[tuple[int, int, float]]) -> int:
+def emit_spillover(spillovers: list[Spillover]) -> int:
     """One notification event per (crime, school); the dedupe key keeps it to one however often the
     same crime is imported. Call inside the import's transaction."""
-    if not pairs:
-        return 0
-    crimes = Crime.objects.in_bulk({c for c, _, _ in pairs})
-    schools = School.objects.select_related("psa__district").in_bulk({s for _, s, _ in pairs})
-    for crime_id, school_id, _ in pairs:
-        emit(
-            kind=KIND,
-            subject=crimes[crime_id],
-            school=schools[school_id],
-            by=None,
-            dedupe_key=f"crime-{crime_id}-school-{school_id}",
-            category="",
-        )
-    return len(pairs)
-
-
-def crime_url_for(user, school: School) -> str:
-    """Where a recipient is sent: the school's vicinity page, when they may see it."""
-    return reverse("crime:school_vicinity", args=[school.pk]) if can_see(user, school) else ""
+    for sp in spillovers:
+        emit(kind=KIND, subject=sp, school=sp.school, by=None, dedupe_key=f"crime-spillover-{sp.pk}")
+    return len(spillovers)

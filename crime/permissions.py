@@ -19,10 +19,9 @@ from schools.permissions import school_perms
 from schools.selectors import school_list
 from ssd.audit.services import deny_forbidden, deny_not_found
 
-# Granted to SROs, sergeants, lieutenants, SROCs, the commander and the division admin at the
-# schools their posts cover (the same holders as the incident book until the layers' scope
-# registry lets this app declare a codename of its own; see crime/plugin.py).
-VICINITY_PERM = "view_school_incidents"
+# Declared by crime/plugin.py through personnel.scope and granted to SROs, sergeants, lieutenants,
+# SROCs, the commander and the division admin at the schools their posts cover.
+VICINITY_PERM = "view_school_vicinity"
 
 
 def vicinity_schools(user) -> QuerySet[School]:

@@ -6,8 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from django.conf import settings
-from notifications.registry import register_kind
 
+from notifications.registry import register_kind
 from personnel.models import Role
 from personnel.scope import register_school_perms
 from ssd.panels import Panel, register_panel
@@ -15,8 +15,8 @@ from ssd.seed import SeedContext, register_seed_step
 
 from .notify import SpilloverWatch
 from .panels import school_vicinity_panel, sro_week_panel, top_schools_panel
+from .permissions import VICINITY_PERM
 
-VICINITY_CODENAME = "view_school_vicinity"
 VICINITY_ROLES = (Role.SRO, Role.SERGEANT, Role.LIEUTENANT, Role.SROC, Role.COMMANDER, Role.DIVISION_ADMIN)
 DEMO_FILE = Path(settings.BASE_DIR) / "crime" / "data" / "dc_crime_incidents_2025_jan_mar.csv.gz"
 
@@ -24,8 +24,8 @@ DEMO_FILE = Path(settings.BASE_DIR) / "crime" / "data" / "dc_crime_incidents_202
 def register() -> None:
     register_school_perms(
         app="crime",
-        perms={VICINITY_CODENAME: "Can see MPD's public crime data around the school"},
-        grants={role: {VICINITY_CODENAME} for role in VICINITY_ROLES},
+        perms={VICINITY_PERM: "Can see MPD's public crime data around the school"},
+        grants={role: {VICINITY_PERM} for role in VICINITY_ROLES},
     )
     register_panel(
         Panel(

@@ -17,7 +17,7 @@ from schools.models import School
 
 from .geo import VICINITY_M, bounding_box, haversine_m
 from .importer import CrimeFileError, ParsedFile, parse_file
-from .models import VIOLENT_OFFENSES, Crime
+from .models import VIOLENT_OFFENSES, Crime, Spillover
 
 BATCH_SIZE = 5000
 SPILLOVER_MAX_AGE = dt.timedelta(hours=48)
@@ -204,10 +204,36 @@ def crime_import_parsed(parsed: ParsedFile, *, source: str, now: dt.datetime | N
             if candidates:
                 schools = schools if schools is not None else _school_points()
                 ids = dict(Crime.objects.filter(ccn__in=[r["ccn"] for r in candidates]).values_list("ccn", "pk"))
-                for r in candidates:
-                    for school_id, metres in schools_near(r["latitude"], r["longitude"], schools):
-                        report.spillover.append((ids[r["ccn"]], school_id, metres))
+                pairs = [
+                    (ids[r["ccn"]], school_id, metres)
+                    for r in candidates
+                    for school_id, metres in schools_near(r["latitude"], r["longitude"], schools)
+                ]
+                report.spillover += pairs
+                spillover_record(pairs, now=now)
     return report
+
+
+def spillover_record(pairs: list[tuple[int, int, float]], *, now: dt.datetime) -> int:
+    """Record each (crime, school) pair once and notify the school's SRO and the district's sergeant
+    (notification kind `crime.spillover`), inside the import's transaction: a pair seen again (the
+    same file re-imported, an overlapping feed) raises nothing new."""
+    if not pairs:
+        return 0
+    from .notify import emit_spillover
+
+    Spillover.objects.bulk_create(
+        [Spillover(crime_id=c, school_id=s, distance_m=m, created_at=now) for c, s, m in pairs],
+        ignore_conflicts=True,
+    )
+    crime_ids = {c for c, _, _ in pairs}
+    wanted = {(c, s) for c, s, _ in pairs}
+    spillovers = [
+        sp
+        for sp in Spillover.objects.filter(crime_id__in=crime_ids).select_related("crime", "school__psa__district")
+        if (sp.crime_id, sp.school_id) in wanted
+    ]
+    return emit_spillover(spillovers)
 
 
 def crime_import_file(path: Path | str, *, now: dt.datetime | None = None, source: str | None = None) -> ImportReport:
