@@ -9,7 +9,7 @@ import datetime as dt
 from django.http import HttpRequest
 
 from personnel.models import Assignment, Role
-from personnel.scope import roles_of
+from personnel.selectors import user_roles
 from schools.models import School
 from schools.permissions import school_perms
 
@@ -33,23 +33,28 @@ def school_vicinity_panel(request: HttpRequest, school: School) -> dict | None:
     return vicinity_context(request, school)
 
 
-def _roles(request: HttpRequest) -> set[str]:
-    cached = getattr(request, "_ssd_roles", None)
-    return set(cached) if cached is not None else roles_of(request.user)
+def _roles(request: HttpRequest) -> frozenset[str]:
+    return user_roles(request)  # computed once per request, shared with the other home panels
+
+
+def _latest(request: HttpRequest):
+    """The newest loaded report date, looked up once per request for both home panels (before any
+    role check, so the home page costs the same query for every role)."""
+    if not hasattr(request, "_crime_latest"):
+        request._crime_latest = latest_report_date()
+    return request._crime_latest
 
 
 def sro_week_panel(request: HttpRequest, subject=None) -> dict | None:
     """The SRO's "around your school this week": the last 7 days of loaded data around each school
     the SRO is posted to (MPD's feed runs a little behind the calendar, so the week is the data's)."""
-    if Role.SRO not in _roles(request):
+    latest = _latest(request)
+    if latest is None or Role.SRO not in _roles(request):
         return None
     school_ids = Assignment.objects.active().filter(officer__user=request.user, role=Role.SRO).values("school_id")
     schools = list(vicinity_schools(request.user).filter(pk__in=school_ids).order_by("name"))
     if not schools:
         return None
-    latest = latest_report_date()
-    if latest is None:
-        return {"rows": [], "start": None, "end": None}
     start = latest - dt.timedelta(days=WEEK_DAYS - 1)
     rows = []
     for school in schools:  # an SRO has one school, rarely two
@@ -70,11 +75,9 @@ def sro_week_panel(request: HttpRequest, subject=None) -> dict | None:
 def top_schools_panel(request: HttpRequest, subject=None) -> dict | None:
     """Sergeants' and lieutenants' schools with the most violent or gun crime within 1,000 ft in
     the last 30 days of loaded data."""
-    if not _roles(request) & {Role.SERGEANT, Role.LIEUTENANT}:
+    latest = _latest(request)
+    if latest is None or not _roles(request) & {Role.SERGEANT, Role.LIEUTENANT}:
         return None
-    latest = latest_report_date()
-    if latest is None:
-        return {"rows": [], "start": None, "end": None}
     start = latest - dt.timedelta(days=MONTH_DAYS - 1)
     rows = schools_by_violent_nearby(vicinity_schools(request.user), start=start, end=latest, limit=5)
     return {"rows": rows, "start": start, "end": latest}

@@ -226,3 +226,19 @@ def test_the_list_is_paged_but_counts_and_map_cover_every_incident(client, perso
     assert len(second.context["rows"]) == 10 and second.context["older"] is None
     assert second.context["rows"][-1]["reported"] == "03/01/2025 00:00"
     assert client.get(url, {"page": "x"}).status_code == 200
+
+
+def test_school_page_and_home_carry_the_crime_panels(client, personas, crimes):
+    detail = reverse("schools:detail", args=[personas.school.pk])
+    login(client, personas.sro)
+    html = client.get(detail).content.decode()
+    assert "Crime within 1,000 ft" in html and "THEFT BLOCK" in html and 'data-crime-map="' in html
+    home = client.get(reverse("home")).content.decode()
+    assert "Around your school this week" in home and "Roosevelt High School" in home
+    login(client, personas.sergeant)
+    home = client.get(reverse("home")).content.decode()
+    assert "Most violent crime near your schools" in home and "Around your school this week" not in home
+    login(client, personas.district_commander)
+    assert "Crime within 1,000 ft" not in client.get(detail).content.decode()
+    login(client, personas.cotr)
+    assert "Crime" not in client.get(reverse("home")).content.decode()
