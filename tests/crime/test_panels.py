@@ -106,3 +106,17 @@ def test_scheduled_import_does_nothing_unconfigured_and_imports_a_configured_pat
     assert "added 1" in import_crime_source()
     assert "unchanged 1" in import_crime_source()
     assert Crime.objects.filter(ccn="25999999").count() == 1
+
+
+def test_seed_step_loads_the_shipped_file_once(geography):
+    from crime.plugin import seed_crime
+    from ssd.seed import SeedContext, ordered_steps
+
+    names = [s.name for s in ordered_steps()]
+    assert names.index("crime.demo") > names.index("personnel.assignments")
+    ctx = SeedContext(password=None, today=dt.date(2026, 12, 1), starts_on=dt.date(2026, 8, 24))
+    seed_crime(ctx)
+    assert ctx.created == {"crime incidents": 5518} and Crime.objects.count() == 5518
+    again = SeedContext(password=None, today=dt.date(2026, 12, 1), starts_on=dt.date(2026, 8, 24))
+    seed_crime(again)
+    assert again.created == {} and Crime.objects.count() == 5518
