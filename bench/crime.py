@@ -89,12 +89,15 @@ def _user():
     from django.contrib.auth import get_user_model
 
     from personnel.models import Officer, Rank, Role
+    from personnel.scope import scope_sync
     from personnel.services import assignment_create
 
     user, created = get_user_model().objects.get_or_create(username="bench-crime-commander")
     if created:
         officer = Officer.objects.create(user=user, rank=Rank.COMMANDER)
         assignment_create(officer=officer, role=Role.COMMANDER, starts_on=dt.date(2020, 1, 1), by=None)
+    # An account made before a permission was declared gets it at the next sync (the beat task).
+    scope_sync(user_id=user.pk)
     return user
 
 
