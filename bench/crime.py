@@ -143,7 +143,7 @@ def bench_page(crimes: int, requests: int) -> list[str]:
             response = client.get(url)
             mine.append((time.perf_counter() - began) * 1000)
             assert response.status_code == 200
-        # The school page without the section, at the same moment: how loaded the machine is.
+        # The school page (with the section as its panel since the layers), at the same moment.
         plain = reverse("schools:detail", args=[school.pk])
         for _ in range(requests):
             began = time.perf_counter()
@@ -193,7 +193,8 @@ def bench_page(crimes: int, requests: int) -> list[str]:
         f"- The vicinity section alone (`crime.views.vicinity_context`: its 4 queries, the list rows and the map "
         f"data; what the school page's panel adds): **p50 {s50:.0f} ms, p95 {s95:.0f} ms**",
         *[f"  - {line}" for line in per_school],
-        f"- For comparison, the plain school page (`/schools/<id>/`, before the panel joins it) at the same time: "
+        f"- The school page itself (`/schools/<id>/`, which since the layers carries this section as its "
+        f"`crime.school_vicinity` panel, plus the school's facts, officers and other panels) at the same time: "
         f"p50 {statistics.median(baseline):.0f} ms",
         f"- The bounding box uses the index: `{plan}`; that query's execution in PostgreSQL: {sql_ms:.1f} ms",
     ]
