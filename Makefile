@@ -23,6 +23,7 @@ setup: install
 	mkdir -p var
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py import_dc_geography
+	$(BIN)/python manage.py import_crime --quiet-rows crime/data/dc_crime_incidents_2025_jan_mar.csv.gz
 	$(BIN)/python manage.py seed_demo --password '$(DEMO_PASSWORD)'
 
 run: setup
@@ -53,7 +54,7 @@ lint: install
 # Findings we accept go here as `--ignore-vuln ID` with the reason beside them; there are none.
 PIP_AUDIT_PROBE ?= https://pypi.org/pypi/pip/24.0/json
 audit: install
-	$(BIN)/bandit -q -c pyproject.toml -r ssd personnel schools incidents contracts
+	$(BIN)/bandit -q -c pyproject.toml -r ssd personnel schools incidents contracts crime
 	@if $(BIN)/python -c 'import sys, urllib.request; urllib.request.urlopen(sys.argv[1], timeout=20)' '$(PIP_AUDIT_PROBE)' 2>/dev/null; then \
 		echo "$(BIN)/pip-audit --strict --progress-spinner off -r requirements.lock"; \
 		$(BIN)/pip-audit --strict --progress-spinner off -r requirements.lock; \

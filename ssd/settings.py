@@ -140,6 +140,7 @@ INSTALLED_APPS = [
     "contracts",
     "notifications",
     "advisories",
+    "crime",
     "dashboard",
 ]
 if "pytest" in sys.modules:
@@ -394,6 +395,31 @@ CACHES = {
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
     )
 }
+
+# --- Crime around schools (crime app; README "Crime around schools") ------------------------------
+# A file path or an http(s) URL of an Open Data DC crime-incidents CSV to import on a schedule
+# (every SSD_CRIME_IMPORT_MINUTES). Empty: no scheduled import; `import_crime` still works by hand.
+SSD_CRIME_IMPORT_SOURCE = env_str("SSD_CRIME_IMPORT_SOURCE", default="")
+SSD_CRIME_IMPORT_MINUTES = env_int("SSD_CRIME_IMPORT_MINUTES", default=60, minimum=1)
+if SSD_CRIME_IMPORT_SOURCE:
+    CELERY_BEAT_SCHEDULE["crime-import"] = {
+        "task": "crime.tasks.import_crime_source",
+        "schedule": SSD_CRIME_IMPORT_MINUTES * 60,
+    }
+# A map tile server for the vicinity map ({z}/{x}/{y} template). Empty: the map draws the school
+# and the incidents on a plain background, and the page needs no server outside this one.
+SSD_CRIME_TILE_URL = env_str("SSD_CRIME_TILE_URL", default="")
+SSD_CRIME_TILE_ATTRIBUTION = env_str("SSD_CRIME_TILE_ATTRIBUTION", default="")
+if SSD_CRIME_TILE_URL:
+    from urllib.parse import urlsplit as _urlsplit
+
+    _tiles = _urlsplit(SSD_CRIME_TILE_URL.replace("{s}", "a"))
+    if _tiles.scheme not in ("http", "https") or not _tiles.netloc:
+        raise ImproperlyConfigured(f"SSD_CRIME_TILE_URL must be an http(s) URL template, not {SSD_CRIME_TILE_URL!r}")
+    # The CSP lets the map load images from the tile server (and nothing else from it).
+    _tile_netloc = _tiles.netloc.replace("a.", "*.", 1) if "{s}" in SSD_CRIME_TILE_URL else _tiles.netloc
+    _tile_host = f"{_tiles.scheme}://{_tile_netloc}"
+    CONTENT_SECURITY_POLICY["DIRECTIVES"]["img-src"].append(_tile_host)
 
 LOG_LEVEL = env_str("LOG_LEVEL", default="INFO", choices=frozenset({"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}))
 

@@ -17,6 +17,8 @@ urlpatterns = [
         name="password_change_done",
     ),
     path("healthz", views.healthz, name="healthz"),
+    # Before the schools app: /schools/<id>/vicinity/ is the crime app's (the schools app knows nothing of it).
+    path("schools/", include("crime.urls")),
     path("schools/", include("schools.urls")),
     path("people/", include("personnel.urls")),
     path("incidents/", include("incidents.urls")),

@@ -192,6 +192,15 @@ MATRIX: dict[str, Url] = {
     "schools:list": url(everyone(200)),  # a scoped list: empty for nobody
     "schools:detail": url({"pk": "school"}, everyone(200, nobody=404)),
     "personnel:directory": url(everyone(200)),
+    # Crime around a school (crime app): SRO, sergeant, lieutenant, SROC, commander, admin at Roosevelt HS;
+    # district and watch commanders see the school but not its vicinity (403); contract staff and the
+    # unassigned have no crime scope (404). Anacostia HS is outside the SRO's, sergeant's and lieutenant's.
+    "crime:school_vicinity": url(
+        {"pk": "school"}, only(INCIDENT_BOOK, district_commander=403, watch_commander=403, others=404)
+    ),
+    "crime:school_vicinity_csv": url(
+        {"pk": "school"}, only(INCIDENT_BOOK, district_commander=403, watch_commander=403, others=404)
+    ),
     "personnel:new": url(only({"admin"})),
     # The SRO's own page: supervisors whose scope covers Roosevelt HS, and the SRO themself; others 403.
     "personnel:detail": url(

@@ -1,0 +1,155 @@
+from __future__ import annotations
+
+import csv
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.views.decorators.http import require_GET
+
+from schools.models import School
+
+from .forms import VicinityRangeForm
+from .geo import VICINITY_M
+from .importer import NEW_YORK
+from .permissions import get_school_for_vicinity
+from .selectors import default_range, vicinity_summary
+
+LIST_PAGE = 50
+
+
+def _page_number(request: HttpRequest) -> int:
+    try:
+        return max(1, min(int(request.GET.get("page", "1")), 10_000))
+    except ValueError:
+        return 1
+
+
+def vicinity_context(request: HttpRequest, school: School) -> dict:
+    """What the vicinity section renders (on the school page as a panel, and on its own page):
+    the range form, counts by offense, one page of the list and the map's points."""
+    form = VicinityRangeForm(request.GET, default=default_range())
+    context = {
+        "school": school,
+        "form": form,
+        "vicinity": None,
+        "map_id": f"crime-map-data-{school.pk}",
+    }
+    if form.is_valid() and form.range() is not None:
+        start, end = form.range()
+        page = _page_number(request)
+        v = vicinity_summary(school, start=start, end=end, offset=(page - 1) * LIST_PAGE, limit=LIST_PAGE)
+        query = f"from={start:%Y-%m-%d}&to={end:%Y-%m-%d}"
+        last_page = max(1, -(-v.total // LIST_PAGE))
+        context.update(
+            vicinity=v,
+            query=query,
+            page=page,
+            first_shown=v.offset + 1,
+            last_shown=v.offset + len(v.crimes),
+            newer=page - 1 if page > 1 else None,
+            older=page + 1 if page < last_page else None,
+            rows=[
+                {
+                    "reported": (
+                        timezone.localtime(c.reported_at).strftime("%m/%d/%Y %H:%M")
+                        if c.reported_at
+                        else c.reported_on.strftime("%m/%d/%Y")
+                    ),
+                    "offense": c.offense.title(),
+                    "method": c.method.title(),
+                    "block": c.block,
+                    "shift": c.shift.title(),
+                    "feet": f"{c.distance_ft:,.0f}",
+                    "violent": c.spillover,
+                }
+                for c in v.crimes
+            ],
+            map_data={
+                "school": {"lat": float(school.latitude), "lon": float(school.longitude), "name": school.name},
+                "radius_m": VICINITY_M,
+                "tiles": settings.SSD_CRIME_TILE_URL,
+                "attribution": settings.SSD_CRIME_TILE_ATTRIBUTION,
+                "crimes": [
+                    [lat, lon, f"{offense.title()} · {feet} ft", int(violent)]
+                    for lat, lon, offense, violent, feet in v.points
+                ],
+            },
+        )
+    return context
+
+
+@require_GET
+def school_vicinity(request: HttpRequest, pk: int) -> HttpResponse:
+    """The school's vicinity on a page of its own (the school page shows the same section as a
+    panel). With htmx only the section is sent, so changing the range does not reload the page."""
+    school = get_school_for_vicinity(request.user, pk)
+    template = "crime/school_vicinity.html"
+    if request.htmx and not request.htmx.history_restore_request:
+        template = "crime/_vicinity.html"
+    return render(request, template, vicinity_context(request, school))
+
+
+def _cell(value: object) -> object:
+    """Spreadsheets run a cell that starts with = + - @ as a formula; a leading quote stops that."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
+
+
+@require_GET
+def school_vicinity_csv(request: HttpRequest, pk: int) -> HttpResponse:
+    """Every vicinity incident of the school in the range (no list limit), newest first."""
+    school = get_school_for_vicinity(request.user, pk)
+    form = VicinityRangeForm(request.GET, default=default_range())
+    if not form.is_valid():
+        problems = "; ".join(f"{k}: {' '.join(v)}" for k, v in form.errors.items())
+        return HttpResponse(
+            f"Bad date range ({problems}). Use ?from=YYYY-MM-DD&to=YYYY-MM-DD.\n",
+            status=400,
+            content_type="text/plain; charset=utf-8",
+        )
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    rng = form.range()
+    name = f"vicinity-{school.gis_id}"
+    if rng is not None:
+        name += f"-{rng[0]:%Y%m%d}-{rng[1]:%Y%m%d}"
+    response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
+    writer = csv.writer(response)
+    writer.writerow(
+        [
+            "CCN",
+            "REPORT_DAT",
+            "OFFENSE",
+            "METHOD",
+            "SHIFT",
+            "BLOCK",
+            "DISTANCE_FT",
+            "SAME_PSA",
+            "PSA",
+            "LATITUDE",
+            "LONGITUDE",
+        ]
+    )
+    if rng is None:
+        return response
+    v = vicinity_summary(school, start=rng[0], end=rng[1])
+    for c in v.crimes:
+        reported = c.reported_at.astimezone(NEW_YORK).isoformat() if c.reported_at else c.reported_on.isoformat()
+        writer.writerow(
+            [
+                _cell(c.ccn),
+                reported,
+                _cell(c.offense),
+                _cell(c.method),
+                _cell(c.shift),
+                _cell(c.block),
+                f"{c.distance_ft:.0f}",
+                "yes" if c.same_psa else "no",
+                c.psa or "",
+                c.latitude,
+                c.longitude,
+            ]
+        )
+    return response
