@@ -9,10 +9,11 @@ class AdvisoriesConfig(AppConfig):
     def ready(self) -> None:
         from personnel.models import Role
         from personnel.scope import register_admin_perms, register_school_perms
+        from ssd.actions import RecordAction, register_action
         from ssd.waiting import Waiting, register_waiting
 
         from . import demo, notifications, panels, selectors  # noqa: F401  (demo registers the seed step)
-        from .permissions import SEND
+        from .permissions import SEND, may_send
 
         register_school_perms(
             app="advisories",
@@ -28,6 +29,9 @@ class AdvisoriesConfig(AppConfig):
         register_admin_perms({"advisories.advisory": ("view",)}, source="advisories")
         notifications.register()
         panels.register()
+        register_action(
+            RecordAction(key="advisories.advise", label="Advise SROs", allowed=may_send, url=panels.prefilled_url)
+        )
         register_waiting(
             Waiting(
                 key="advisories.waiting",

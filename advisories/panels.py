@@ -30,6 +30,14 @@ def _home_sent(request, subject):
     return {"rows": rows, "list_url": reverse("advisories:list") + "?box=sent&state=active"}
 
 
+def prefilled_url(prefill: dict) -> str:
+    """/advisories/new/ prefilled with facts another app hands over: title, watch_for, schools
+    (ids), source ("app_label.model:pk"). The form validates them like anything typed."""
+    params = [(k, prefill[k]) for k in ("source", "title", "watch_for") if prefill.get(k)]
+    params += [("schools", pk) for pk in prefill.get("schools", ())]
+    return reverse("advisories:new") + "?" + urlencode(params)
+
+
 def advise_url(incident) -> str:
     when = timezone.localtime(incident.occurred_at)
     school = incident.school

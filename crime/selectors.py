@@ -162,3 +162,35 @@ def schools_by_violent_nearby(
                         counts[i] += 1
     ranked = sorted(((s, n) for s, n in zip(schools, counts, strict=True) if n), key=lambda sn: (-sn[1], sn[0].name))
     return ranked[:limit]
+
+
+def schools_near_many(crimes, *, user) -> dict[int, list[tuple[School, float]]]:
+    """{crime id: [(school, feet)]}: the schools the user may see within 1,000 ft of each crime, in
+    one query for a whole page of crimes (the union of their bounding boxes), nearest first."""
+    from schools.selectors import school_list
+
+    placed = [c for c in crimes if c.latitude is not None and c.longitude is not None]
+    if not placed:
+        return {}
+    boxes = [bounding_box(float(c.latitude), float(c.longitude)) for c in placed]
+    candidates = list(
+        school_list(user=user).filter(
+            latitude__gte=min(b[0] for b in boxes),
+            latitude__lte=max(b[1] for b in boxes),
+            longitude__gte=min(b[2] for b in boxes),
+            longitude__lte=max(b[3] for b in boxes),
+        )
+    )
+    out: dict[int, list[tuple[School, float]]] = {}
+    for crime in placed:
+        near = []
+        for school in candidates:
+            if school.latitude is None or school.longitude is None:
+                continue
+            metres = haversine_m(
+                float(crime.latitude), float(crime.longitude), float(school.latitude), float(school.longitude)
+            )
+            if metres <= VICINITY_M:
+                near.append((school, metres * FEET_PER_M))
+        out[crime.pk] = sorted(near, key=lambda pair: pair[1])
+    return out

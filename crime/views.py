@@ -9,12 +9,13 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from schools.models import School
+from ssd.actions import get_action
 
 from .forms import VicinityRangeForm
 from .geo import VICINITY_M
 from .importer import NEW_YORK
 from .permissions import get_school_for_vicinity
-from .selectors import default_range, vicinity_summary
+from .selectors import default_range, schools_near_many, vicinity_summary
 
 LIST_PAGE = 50
 
@@ -38,10 +39,13 @@ def vicinity_context(request: HttpRequest, school: School) -> dict:
     }
     if form.is_valid() and form.range() is not None:
         start, end = form.range()
+        # "Advise SROs" on a crime, when the advisories app is installed and the user may send.
+        advise = get_action("advisories.advise", request.user)
         page = _page_number(request)
         v = vicinity_summary(school, start=start, end=end, offset=(page - 1) * LIST_PAGE, limit=LIST_PAGE)
         query = f"from={start:%Y-%m-%d}&to={end:%Y-%m-%d}"
         last_page = max(1, -(-v.total // LIST_PAGE))
+        near = schools_near_many(v.crimes, user=request.user) if advise is not None else {}
         context.update(
             vicinity=v,
             query=query,
@@ -49,6 +53,7 @@ def vicinity_context(request: HttpRequest, school: School) -> dict:
             first_shown=v.offset + 1,
             last_shown=v.offset + len(v.crimes),
             newer=page - 1 if page > 1 else None,
+            advise_column=advise is not None,
             older=page + 1 if page < last_page else None,
             rows=[
                 {
@@ -63,6 +68,7 @@ def vicinity_context(request: HttpRequest, school: School) -> dict:
                     "shift": c.shift.title(),
                     "feet": f"{c.distance_ft:,.0f}",
                     "violent": c.spillover,
+                    "advise_url": _advise_url(advise, c, near),
                 }
                 for c in v.crimes
             ],
@@ -78,6 +84,33 @@ def vicinity_context(request: HttpRequest, school: School) -> dict:
             },
         )
     return context
+
+
+def _advise_url(action, crime, near_by_crime) -> str | None:
+    """The advisory prefilled with the crime's facts (offense, block, time) and every school within
+    1,000 ft of it that the user may see, with the distance to each. Never a name: the public feed
+    has none."""
+    if action is None or crime.latitude is None:
+        return None
+    near = near_by_crime.get(crime.pk, [])
+    when = (
+        timezone.localtime(crime.reported_at).strftime("%m/%d/%Y %H:%M")
+        if crime.reported_at
+        else crime.reported_on.strftime("%m/%d/%Y")
+    )
+    lines = [
+        f"What: {crime.offense.title()}{f' ({crime.method.title()})' if crime.method else ''}, CCN {crime.ccn}.",
+        f"Where: {crime.block}. When: {when}.",
+        *(f"{school.name}: {feet:,.0f} ft away." for school, feet in near),
+        "Watch for: ",
+    ]
+    return action.url(
+        {
+            "title": f"{crime.offense.title()} near school, {crime.block}"[:150],
+            "watch_for": "\n".join(lines),
+            "schools": [school.pk for school, _ in near],
+        }
+    )
 
 
 @require_GET

@@ -1,0 +1,41 @@
+"""Actions one app offers on another app's records, without either importing the other.
+
+The advisories app registers "advise the SROs" here; the crime feed asks for the actions a user has
+on a nearby crime and renders them as links with the facts it prefills.
+
+    register_action(RecordAction(key="advisories.advise", label="Advise SROs",
+                                 allowed=lambda user: ..., url=lambda prefill: "..."))
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class RecordAction:
+    key: str
+    label: str
+    allowed: Callable[[object], bool] = field(compare=False)
+    url: Callable[[dict], str] = field(compare=False)
+
+
+_ACTIONS: dict[str, RecordAction] = {}
+
+
+def register_action(action: RecordAction) -> RecordAction:
+    _ACTIONS[action.key] = action
+    return action
+
+
+def unregister_action(key: str) -> None:
+    _ACTIONS.pop(key, None)
+
+
+def get_action(key: str, user) -> RecordAction | None:
+    """The action if it is registered and `user` may use it (one check per page, not per row)."""
+    action = _ACTIONS.get(key)
+    if action is None or user is None or not user.is_authenticated or not action.allowed(user):
+        return None
+    return action
