@@ -154,7 +154,11 @@ class SignificantIncident(NotificationKind):
                 ("When", when.strftime("%m/%d/%Y %H:%M")),
             ],
             # Shown in the inbox only to a recipient who may open the incident; never sent out.
-            "private_facts": [("Why significant", incident.significant_reason)] if incident.significant_reason else [],
+            # Only the rule's reason: an officer's reason is free text, and a district or watch
+            # commander may open the incident without student access (need-to-know, issue 11).
+            "private_facts": [("Why significant", incident.significant_reason)]
+            if incident.significant_reason and incident.significance_source == "rule"
+            else [],
             "open_label": f"Open incident {incident.pk}",
             "closed": "You do not have access to this incident's record: it is at a school outside your "
             "assignment. This warning gives the facts you need to watch for spillover at your school, "

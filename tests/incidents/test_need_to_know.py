@@ -276,3 +276,17 @@ def test_incident_view_is_one_entry(client, personas, record):
     entry = AuditEntry.objects.get(pk__gt=AuditEntry.objects.order_by("pk")[before - 1].pk)
     assert (entry.action, entry.object_id) == ("incident.view", str(record.pk))
     assert entry.disclosures.count() == 2  # the student and the free text
+
+
+def test_notification_never_carries_the_officer_reason(personas, record):
+    from incidents.notifications import SignificantIncident
+
+    class Shown:
+        subject = record
+        audience = "district_commander"
+
+        class event:
+            level = 0
+
+    rendered = SignificantIncident().render(Shown())
+    assert MARK not in repr(rendered)
