@@ -328,6 +328,25 @@ class FollowUpNoteForm(Form):
     text = forms.CharField(label="Note", widget=forms.Textarea(attrs={"rows": 2}), max_length=4000)
 
 
+class BreakGlassForm(Form):
+    id_prefix = "breakglass"
+
+    reason = forms.CharField(
+        label="Why you need the full record",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=1000,
+        help_text="Logged with your name, and your district's sergeants and the division admin are told.",
+    )
+
+    def clean_reason(self) -> str:
+        from .breakglass import REASON_MIN_LENGTH
+
+        reason = " ".join(self.cleaned_data["reason"].split())
+        if len(reason) < REASON_MIN_LENGTH:
+            raise forms.ValidationError(f"State the reason in at least {REASON_MIN_LENGTH} characters.")
+        return reason
+
+
 class SignificanceForm(Form):
     id_prefix = "significance"
 

@@ -158,7 +158,11 @@ class SignificantIncident(NotificationKind):
                 ("When", when.strftime("%m/%d/%Y %H:%M")),
             ],
             # Shown in the inbox only to a recipient who may open the incident; never sent out.
-            "private_facts": [("Why significant", incident.significant_reason)] if incident.significant_reason else [],
+            # Only the rule's reason: an officer's reason is free text, and a district or watch
+            # commander may open the incident without student access (need-to-know, issue 11).
+            "private_facts": [("Why significant", incident.significant_reason)]
+            if incident.significant_reason and incident.significance_source == "rule"
+            else [],
             "open_label": f"Open incident {incident.pk}",
             "closed": "You do not have access to this incident's record: it is at a school outside your "
             "assignment. This warning gives the facts you need to watch for spillover at your school, "
@@ -227,7 +231,64 @@ class IncidentApproved(_ReviewOutcome):
     tag = "Approved"
 
 
+class BreakGlassOpening(NotificationKind):
+    """Someone without student access at the school opened an incident's full record by stating a
+    reason. The district's sergeants and the division admin hear of it; the reason itself is read on
+    /audit/break-glass/, never in the message (it may quote the record)."""
+
+    key = "incidents.break_glass"
+    label = "Incident record opened (break the glass)"
+    audiences = {
+        "sergeant": "Sergeants of the school's district",
+        "division_admin": "Division admin",
+    }
+    default_routes = [
+        ("sergeant", "in_app"),
+        ("sergeant", "email"),
+        ("division_admin", "in_app"),
+        ("division_admin", "email"),
+    ]
+    after = ("incidents.significant",)
+
+    def recipients(self, event, audiences: set[str]) -> dict[str, list[int]]:
+        roles = {"sergeant": Role.SERGEANT, "division_admin": Role.DIVISION_ADMIN}
+        holders = post_holders_by_role([post_q(roles[a], school=event.school) for a in audiences])
+        return {a: sorted(holders.get(roles[a], ())) for a in audiences}
+
+    def load_subjects(self, model, ids) -> dict[int, Incident]:
+        return Incident.objects.select_related("school__psa__district", "category").in_bulk(list(ids))
+
+    def may_open(self, user, subject) -> bool:
+        return can_see(user, subject, school_perms(user, subject.school))
+
+    def url(self, subject) -> str:
+        return reverse("incidents:detail", args=[subject.pk])
+
+    def render(self, notification) -> dict:
+        incident = notification.subject
+        by = notification.event.by
+        who = (by.get_full_name() or by.get_username()) if by is not None else "Someone"
+        what = f"incident {incident.pk} ({incident.category.name} at {incident.school.name})"
+        headline = f"{who} opened the full record of {what} (break the glass)"
+        return {
+            "headline": headline,
+            "title": f"Break the glass: incident {incident.pk}",
+            "tag": "Break the glass",
+            "why": self.audiences.get(notification.audience, notification.audience),
+            "note": "The stated reason is in the break-the-glass review (Audit, Break the glass).",
+            "facts": [
+                ("Who", who),
+                ("Incident", f"{incident.pk}, {incident.category.name}"),
+                ("School", f"{incident.school.name} ({incident.school.psa})"),
+                ("When", timezone.localtime(notification.event.created_at).strftime("%m/%d/%Y %H:%M")),
+            ],
+            "open_label": f"Open incident {incident.pk}",
+            "sms": f"SSD: incident {incident.pk} record opened by break the glass.",
+        }
+
+
 def register() -> None:
     register_kind(SignificantIncident())
     register_kind(IncidentReturned())
     register_kind(IncidentApproved())
+    register_kind(BreakGlassOpening())

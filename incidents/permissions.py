@@ -104,21 +104,34 @@ def is_division_admin(user) -> bool:
 
 
 CAPABILITIES = (
-    "edit", "people", "attach", "approve", "return", "close", "reopen", "supplement", "followup_add",
-    "followup_assign_others", "tick", "mark_significant",
+    "free_text", "break_glass", "edit", "people", "attach", "approve", "return", "close", "reopen", "supplement",
+    "followup_add", "followup_assign_others", "tick", "mark_significant",
 )
 
 
-def capabilities(user, incident: Incident, perms=None) -> frozenset[str]:
-    """What `user` may do to `incident` (one of CAPABILITIES each); the services enforce the same."""
+def may_read_free_text(user, incident: Incident, perms, *, glass_broken: bool = False) -> bool:
+    """Need-to-know covers free text: the narrative, supplements, follow-up notes and outcomes, an
+    officer's significance reason, the people and the attachments can name a juvenile as surely as
+    the people table does. They go to holders of `view_school_students` on the school, to the
+    incident's author, and to a viewer who broke the glass for this session (`glass_broken`)."""
+    return STUDENTS in perms or incident.author_id == user.pk or glass_broken
+
+
+def capabilities(user, incident: Incident, perms=None, *, glass_broken: bool = False) -> frozenset[str]:
+    """What `user` may do to `incident` (one of CAPABILITIES each); the services enforce the same.
+    `glass_broken`: the user stated a reason to open this record in this session
+    (`incidents.breakglass.glass_broken`)."""
     perms = frozenset(school_perms(user, incident.school) if perms is None else perms)
     if not can_see(user, incident, perms):
         return frozenset()
+    free_text = may_read_free_text(user, incident, perms, glass_broken=glass_broken)
     author = incident.author_id == user.pk
     reviewer = may_review(user, incident, perms)
     contributor = may_contribute(user, incident, perms)
     status = incident.status
     can = {
+        "free_text": free_text,
+        "break_glass": not free_text,
         "edit": author and incident.is_editable,
         "people": author and incident.is_editable,
         "attach": contributor and (status != Status.DRAFT or author),

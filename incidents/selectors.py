@@ -63,7 +63,14 @@ def incident_list(*, user, filters: IncidentFilters | None = None) -> QuerySet[I
         qs = qs.filter(author=user)
     if f.q:
         text = f.q.strip()
-        qs = qs.filter(Q(narrative__icontains=text) | Q(ccn__startswith=text) | Q(category__name__icontains=text))
+        # Need-to-know: the narrative is searched only where the user may read it (student access
+        # on the school); the CCN and category everywhere. A significant-only viewer cannot find an
+        # incident by a name typed into its narrative.
+        qs = qs.filter(
+            Q(narrative__icontains=text, school_id__in=school_ids(user=user, perm=STUDENTS))
+            | Q(ccn__startswith=text)
+            | Q(category__name__icontains=text)
+        )
     qs = qs.annotate(people_count=Count("people", distinct=True))
     key = f.sort.lstrip("-")
     field = SORTS.get(key, SORTS["occurred"])
@@ -108,12 +115,6 @@ def incident_detail(*, incident: Incident) -> Incident:
     ticks = {tick.item_id: tick for tick in incident.checklist_ticks.all()}
     incident.checklist = [(item, ticks.get(item.pk)) for item in items]
     return incident
-
-
-def students_visible(incident: Incident) -> bool:
-    """Need-to-know: student and juvenile details go only to users holding `view_school_students`
-    on the incident's school (set on the incident by `get_incident_for_user`)."""
-    return STUDENTS in getattr(incident, "user_perms", frozenset())
 
 
 def followup_list(*, user, overdue_only: bool = False, mine_only: bool = False) -> QuerySet[FollowUp]:

@@ -15,9 +15,10 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from notifications.services import emit
 from personnel.models import Officer
 from schools.models import School
-from ssd.audit.services import audit_record, model_changes
+from ssd.audit.services import audit_record, break_glass_record, model_changes
 from ssd.errors import DomainError
 from ssd.uploads import StoredUpload, prepare_upload
 
@@ -47,6 +48,7 @@ from .permissions import (
     can_see,
     is_division_admin,
     may_contribute,
+    may_read_free_text,
     may_review,
     school_perms,
 )
@@ -430,6 +432,38 @@ def incident_reopen(*, incident: Incident, by, reason: str, expected_version: in
             disposition=old,
         )
         return incident
+
+
+def incident_break_glass(*, incident: Incident, by, reason: str) -> Any:
+    """`by`, who may see the incident's facts but not its free text, opens the full record for
+    `BREAK_GLASS_MINUTES` by stating `reason`: logged (ssd.audit BreakGlass, with its audit entry)
+    and the district's sergeants and the division admin are told, in the same transaction. The
+    caller grants the session (`incidents.breakglass.grant`) once this returns."""
+    from .breakglass import BREAK_GLASS_MINUTES, REASON_MIN_LENGTH
+
+    reason = " ".join((reason or "").split())
+    if len(reason) < REASON_MIN_LENGTH:
+        raise DomainError(f"State the reason in at least {REASON_MIN_LENGTH} characters.", field="reason")
+    perms = school_perms(by, incident.school)
+    if not can_see(by, incident, perms):
+        raise DomainError("You may not see this incident.")
+    if may_read_free_text(by, incident, perms):
+        raise DomainError("You already see this incident's full record.", field="reason")
+    with transaction.atomic():
+        opening = break_glass_record(
+            user=by,
+            incident=incident,
+            reason=reason,
+            expires_at=timezone.now() + dt.timedelta(minutes=BREAK_GLASS_MINUTES),
+        )
+        emit(
+            kind="incidents.break_glass",
+            subject=incident,
+            school=incident.school,
+            by=by,
+            dedupe_key=f"break-glass-{opening.pk}",
+        )
+    return opening
 
 
 def incident_mark_significant(*, incident: Incident, by, reason: str, expected_version: int | None = None) -> Incident:

@@ -13,6 +13,7 @@ urlpatterns = [
     path("<int:pk>/edit/", views.incident_edit, name="edit"),
     path("<int:pk>/print/", views.incident_print, name="print"),
     path("<int:pk>/review/", views.incident_review, name="review"),
+    path("<int:pk>/break-glass/", views.incident_break_glass, name="break_glass"),
     path("<int:pk>/significance/", views.incident_significance, name="significance"),
     path("<int:pk>/supplements/", views.supplement_add, name="supplement_add"),
     path("<int:pk>/attachments/", views.attachment_add, name="attachment_add"),

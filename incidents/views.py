@@ -25,8 +25,10 @@ from ssd.audit.services import audit_record, disclosure_record
 from ssd.errors import DomainError
 
 from . import services
+from .breakglass import glass_broken, grant
 from .forms import (
     AttachmentForm,
+    BreakGlassForm,
     FilterForm,
     FollowUpForm,
     FollowUpNoteForm,
@@ -43,6 +45,7 @@ from .permissions import (
     REPORT,
     REVIEW,
     SIGNIFICANT,
+    STUDENTS,
     VIEW,
     capabilities,
     deny_403,
@@ -50,7 +53,7 @@ from .permissions import (
     get_incident_for_user,
     require_incident_scope,
 )
-from .selectors import followup_list, incident_detail, incident_list, review_queue, students_visible
+from .selectors import followup_list, incident_detail, incident_list, review_queue
 
 PAGE_SIZE = 25
 
@@ -77,6 +80,7 @@ def incident_list_view(request: HttpRequest) -> HttpResponse:
     form = FilterForm(request.GET or None, schools=schools)
     filters, valid = form.filters() if request.GET else (FilterForm(schools=schools).filters()[0], True)
     page = Paginator(incident_list(user=user, filters=filters), PAGE_SIZE).get_page(request.GET.get("page"))
+    _audit_search(request, "incident.search")
     params = request.GET.copy()
     params.pop("page", None)
     sort_params = params.copy()
@@ -95,6 +99,13 @@ def incident_list_view(request: HttpRequest) -> HttpResponse:
     if request.htmx and not request.htmx.boosted and not request.htmx.history_restore_request:
         template += "#results"
     return render(request, template, context)
+
+
+def _audit_search(request, action: str) -> None:
+    """CJIS 5.4.1.1: every search of criminal justice information, with its query and filters, is an
+    entry (one insert per page)."""
+    query = request.GET.urlencode()
+    audit_record(action=action, user=request.user, detail=f"{request.path}?{query}" if query else request.path)
 
 
 def _sort_links(current: str) -> dict[str, dict[str, str]]:
@@ -219,8 +230,27 @@ def _update(request, incident, form: IncidentForm, *, submit: bool):
 
 def _capabilities(request, incident) -> dict[str, bool]:
     """The rule is `incidents.permissions.capabilities`; templates read `can.<name>`."""
-    held = capabilities(request.user, incident, incident.user_perms)
+    held = capabilities(request.user, incident, incident.user_perms, glass_broken=glass_broken(request, incident.pk))
     return {name: name in held for name in CAPABILITIES}
+
+
+def _disclose(request, incident, can, *, kind: str, action: str) -> tuple[list[dict], bool]:
+    """The people rows the page may show, and the one audit entry of the read: with the disclosure
+    rows (people shown, free text shown) hung on it. Without `free_text` nothing of either is shown."""
+    show_students = can["free_text"]
+    people, disclosed = _people(incident, show_students=show_students) if show_students else ([], [])
+    disclosure_record(
+        user=request.user,
+        incident=incident,
+        person_ids=disclosed,
+        kind=kind,
+        free_text=show_students,
+        action=action,
+        detail="under break the glass"
+        if show_students and STUDENTS not in incident.user_perms and glass_broken(request, incident.pk)
+        else "",
+    )
+    return people, show_students
 
 
 def _people(incident, *, show_students: bool) -> tuple[list[dict], list[int]]:
@@ -245,10 +275,7 @@ def _followup_officers(incident, user, can_assign_others: bool):
 def _render_detail(request, incident, *, status: int = 200, **forms) -> HttpResponse:
     incident = incident_detail(incident=incident)
     can = _capabilities(request, incident)
-    show_students = students_visible(incident)
-    people, disclosed = _people(incident, show_students=show_students)
-    if disclosed:
-        disclosure_record(user=request.user, incident=incident, person_ids=disclosed, kind="view")
+    people, show_students = _disclose(request, incident, can, kind="view", action="incident.view")
     context = {
         "incident": incident,
         "can": can,
@@ -256,6 +283,7 @@ def _render_detail(request, incident, *, status: int = 200, **forms) -> HttpResp
         "show_students": show_students,
         "review_form": forms.get("review_form") or ReviewForm(initial={"version": incident.version}),
         "supplement_form": forms.get("supplement_form") or SupplementForm(),
+        "break_glass_form": forms.get("break_glass_form") or BreakGlassForm(),
         "attachment_form": forms.get("attachment_form") or AttachmentForm(),
         "person_form": forms.get("person_form") or PersonForm(),
         "significance_form": forms.get("significance_form") or SignificanceForm(initial={"version": incident.version}),
@@ -283,16 +311,44 @@ def incident_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def incident_print(request: HttpRequest, pk: int) -> HttpResponse:
     incident = incident_detail(incident=get_incident_for_user(request.user, pk))
-    show_students = students_visible(incident)
-    people, disclosed = _people(incident, show_students=show_students)
-    if disclosed:
-        disclosure_record(user=request.user, incident=incident, person_ids=disclosed, kind="print")
-    audit_record(action="incident.print", user=request.user, obj=incident)
+    can = _capabilities(request, incident)
+    people, show_students = _disclose(request, incident, can, kind="print", action="incident.print")
     return render(
         request,
         "incidents/incident_print.html",
-        {"incident": incident, "people": people, "show_students": show_students, "printed_at": timezone.now()},
+        {
+            "incident": incident,
+            "can": can,
+            "people": people,
+            "show_students": show_students,
+            "printed_at": timezone.now(),
+        },
     )
+
+
+@require_POST
+def incident_break_glass(request: HttpRequest, pk: int) -> HttpResponse:
+    incident = get_incident_for_user(request.user, pk)
+    if _capabilities(request, incident)["free_text"]:
+        raise deny_403(request.user, incident, "break the glass (you already see the full record)")
+    form = BreakGlassForm(request.POST)
+    if form.is_valid():
+        try:
+            opening = services.incident_break_glass(
+                incident=incident, by=request.user, reason=form.cleaned_data["reason"]
+            )
+        except DomainError as exc:
+            _form_error(form, exc)
+        else:
+            grant(request, incident.pk, opening.expires_at)
+            until = timezone.localtime(opening.expires_at)
+            messages.warning(
+                request,
+                f"The full record is open to you in this session until {until:%H:%M}. "
+                "Your reason is logged and your district's sergeants and the division admin are told.",
+            )
+            return redirect(incident)
+    return _render_detail(request, incident, break_glass_form=form, status=400)
 
 
 # --- review ------------------------------------------------------------------------------------------
@@ -403,11 +459,22 @@ def attachment_download(request: HttpRequest, pk: int, attachment_pk: int) -> Ht
     attachment = Attachment.objects.filter(pk=attachment_pk, incident=incident).first()
     if attachment is None:
         raise deny_404(request.user, f"incidents.attachment {attachment_pk}")
+    if not _capabilities(request, incident)["free_text"]:
+        # A photo can show a juvenile as plainly as a name: need-to-know, or break the glass.
+        raise deny_403(request.user, incident, "open attachments (student access or break the glass)")
     try:
         handle = attachment.file.open("rb")
     except FileNotFoundError as exc:
         raise Http404("The file is missing from storage.") from exc
-    audit_record(action="attachment.download", user=request.user, obj=attachment, detail=f"incident {incident.pk}")
+    disclosure_record(
+        user=request.user,
+        incident=incident,
+        person_ids=[],
+        kind="view",
+        free_text=True,
+        action="attachment.download",
+        detail=f"attachment {attachment.pk}",
+    )
     response = FileResponse(
         handle,
         as_attachment=True,
@@ -535,6 +602,7 @@ def checklist_tick(request: HttpRequest, pk: int, item_pk: int) -> HttpResponse:
 def review_queue_view(request: HttpRequest) -> HttpResponse:
     require_incident_scope(request.user, perm=REVIEW)
     incidents = list(review_queue(user=request.user)[:200])
+    _audit_search(request, "incident.review_queue")
     return render(request, "incidents/review_queue.html", {"incidents": incidents, "now": timezone.now()})
 
 
@@ -546,6 +614,7 @@ def followup_list_view(request: HttpRequest) -> HttpResponse:
     page = Paginator(
         followup_list(user=request.user, overdue_only=overdue_only, mine_only=mine_only), PAGE_SIZE
     ).get_page(request.GET.get("page"))
+    _audit_search(request, "followup.search")
     return render(
         request,
         "incidents/followup_list.html",

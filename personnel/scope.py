@@ -27,7 +27,7 @@ from schools.models import (
     School,
     SchoolUserObjectPermission,
 )
-from ssd.models import END_USER_SESSIONS, RESET_TWO_FACTOR, VIEW_AUDIT_TRAIL
+from ssd.models import END_USER_SESSIONS, RESET_TWO_FACTOR, REVIEW_BREAK_GLASS, VIEW_AUDIT_TRAIL
 
 from .models import AREA_ROLES, DISTRICT_ROLES, DIVISION_ROLES, Assignment, Role
 
@@ -320,7 +320,7 @@ def _sync_groups(*, user_id: int, roles: set[str]) -> int:
 register_role_perms(
     {
         Role.COMMANDER: {VIEW_AUDIT_TRAIL},
-        Role.DIVISION_ADMIN: {VIEW_AUDIT_TRAIL, RESET_TWO_FACTOR, END_USER_SESSIONS},
+        Role.DIVISION_ADMIN: {VIEW_AUDIT_TRAIL, RESET_TWO_FACTOR, END_USER_SESSIONS, REVIEW_BREAK_GLASS},
     },
     source="ssd",
 )

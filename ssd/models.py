@@ -8,6 +8,7 @@ from django.db import models
 VIEW_AUDIT_TRAIL = "ssd.view_audit_trail"
 RESET_TWO_FACTOR = "ssd.reset_two_factor"
 END_USER_SESSIONS = "ssd.end_user_sessions"
+REVIEW_BREAK_GLASS = "ssd.review_break_glass"
 
 
 class CoreAccess(models.Model):
@@ -21,6 +22,7 @@ class CoreAccess(models.Model):
             ("view_audit_trail", "Can read the audit trail and the disclosure log"),
             ("reset_two_factor", "Can reset another user's two-factor sign-in"),
             ("end_user_sessions", "Can end all of another user's signed-in sessions"),
+            ("review_break_glass", "Can review break-the-glass openings of incident records"),
         ]
 
     def __str__(self) -> str:

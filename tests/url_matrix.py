@@ -187,6 +187,8 @@ MATRIX: dict[str, Url] = {
     "audit:log": url(only(ADMINS)),
     "audit:export": url(only(ADMINS)),
     "audit:disclosures": url(only(ADMINS)),
+    # The division admin reviews break-the-glass openings; the commander reads the audit trail but not this.
+    "audit:break_glass": url(only({"admin"})),
     # Home, schools, people
     "home": url(everyone(200)),
     "schools:list": url(everyone(200)),  # a scoped list: empty for nobody
@@ -243,6 +245,7 @@ MATRIX: dict[str, Url] = {
     # POST only.
     "incidents:review": url({"pk": 1}, everyone(405)),
     "incidents:significance": url({"pk": 1}, everyone(405)),
+    "incidents:break_glass": url({"pk": 1}, everyone(405)),
     "incidents:supplement_add": url({"pk": 1}, everyone(405)),
     "incidents:attachment_add": url({"pk": 1}, everyone(405)),
     "incidents:person_add": url({"pk": 1}, everyone(405)),

@@ -45,3 +45,10 @@ class DisclosureFilterForm(_DateRangeForm):
     kind = forms.ChoiceField(label="Kind", required=False, choices=[("", "Any"), *StudentDisclosure.Kind.choices])
 
     field_order = ["user", "incident", "person", "kind", "date_from", "date_to"]
+
+
+class BreakGlassFilterForm(_DateRangeForm):
+    user = forms.CharField(label="User", required=False, max_length=150, help_text="Username, exactly")
+    incident = forms.IntegerField(label="Incident id", required=False, min_value=1, max_value=2**62)
+
+    field_order = ["user", "incident", "date_from", "date_to"]

@@ -116,11 +116,35 @@ class StudentDisclosure(AppendOnlyModel):
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     kind = models.CharField(max_length=10, choices=Kind.choices)
     incident_id = models.BigIntegerField(db_index=True)
-    person_id = models.BigIntegerField(db_index=True)
+    # Empty: the record's free text (narrative, supplements, follow-up notes, attachments), which
+    # can name a juvenile as surely as the people table does.
+    person_id = models.BigIntegerField(db_index=True, null=True, blank=True)
 
     class Meta:
         ordering = ["-at", "-id"]
         base_manager_name = "objects"
 
     def __str__(self) -> str:
-        return f"{self.at:%Y-%m-%d %H:%M} {self.kind} incident {self.incident_id} person {self.person_id}"
+        what = f"person {self.person_id}" if self.person_id is not None else "free text"
+        return f"{self.at:%Y-%m-%d %H:%M} {self.kind} incident {self.incident_id} {what}"
+
+
+class BreakGlass(AppendOnlyModel):
+    """A user without student access at the school opened an incident's full record, stating why
+    ("break the glass"). Shown to them for one session until `expires_at`; reviewed by the division
+    admin at /audit/break-glass/."""
+
+    entry = models.ForeignKey(AuditEntry, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    incident_id = models.BigIntegerField(db_index=True)
+    reason = models.TextField()
+    expires_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        base_manager_name = "objects"
+        verbose_name_plural = "break-glass openings"
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} break-glass incident {self.incident_id}"

@@ -7,7 +7,7 @@ import datetime as dt
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from .models import AuditEntry, StudentDisclosure
+from .models import AuditEntry, BreakGlass, StudentDisclosure
 
 
 def _day_start(day: dt.date) -> dt.datetime:
@@ -48,4 +48,13 @@ def disclosures(data: dict) -> QuerySet[StudentDisclosure]:
         qs = qs.filter(person_id=data["person"])
     if data.get("kind"):
         qs = qs.filter(kind=data["kind"])
+    return _date_range(qs, data).order_by("-at", "-id")
+
+
+def break_glass_openings(data: dict) -> QuerySet[BreakGlass]:
+    qs = BreakGlass.objects.select_related("user")
+    if data.get("user"):
+        qs = qs.filter(user__username=data["user"])
+    if data.get("incident"):
+        qs = qs.filter(incident_id=data["incident"])
     return _date_range(qs, data).order_by("-at", "-id")

@@ -14,7 +14,7 @@ from django.utils import timezone
 from ssd.errors import DomainError
 
 from .context import client_info, note
-from .models import RETENTION_DAYS, AuditEntry, Outcome, StudentDisclosure, purge_allowed
+from .models import RETENTION_DAYS, AuditEntry, BreakGlass, Outcome, StudentDisclosure, purge_allowed
 
 
 def audit_record(
@@ -62,21 +62,42 @@ def model_changes(before: dict[str, Any], after: dict[str, Any]) -> dict[str, li
     }
 
 
-def disclosure_record(*, user, incident, person_ids: list[int], kind: str) -> AuditEntry | None:
+def disclosure_record(
+    *, user, incident, person_ids: list[int], kind: str, free_text: bool = False, action: str = "", detail: str = ""
+) -> AuditEntry | None:
     """Log that `user` was shown (or exported, or printed) the student/juvenile details of
-    `person_ids` on `incident`. Call it from the view that renders them."""
-    if not person_ids:
-        return None
+    `person_ids` on `incident`, and with `free_text` its narrative, supplements, follow-up notes and
+    attachments (a row with no person). Call it from the view that renders them.
+
+    `action` names the read itself (e.g. "incident.view"): the disclosure rows then hang on that one
+    audit entry, so a page that shows a record costs one entry, not two."""
+    if not person_ids and not free_text:
+        return audit_record(action=action, user=user, obj=incident, detail=detail) if action else None
+    what = [f"{len(person_ids)} student/juvenile record(s)"] if person_ids else []
+    if free_text:
+        what.append("free text")
     entry = audit_record(
-        action=f"students.{kind}", user=user, obj=incident, detail=f"{len(person_ids)} student/juvenile record(s)"
+        action=action or f"students.{kind}",
+        user=user,
+        obj=incident,
+        detail=f"{detail}{'; ' if detail else ''}disclosed: {', '.join(what)}",
     )
-    StudentDisclosure.objects.bulk_create(
-        [
-            StudentDisclosure(entry=entry, at=entry.at, user=user, kind=kind, incident_id=incident.pk, person_id=pid)
-            for pid in person_ids
-        ]
-    )
+    rows = [
+        StudentDisclosure(entry=entry, at=entry.at, user=user, kind=kind, incident_id=incident.pk, person_id=pid)
+        for pid in person_ids
+    ]
+    if free_text:
+        rows.append(StudentDisclosure(entry=entry, at=entry.at, user=user, kind=kind, incident_id=incident.pk))
+    StudentDisclosure.objects.bulk_create(rows)
     return entry
+
+
+def break_glass_record(*, user, incident, reason: str, expires_at) -> BreakGlass:
+    """The disclosure log's record of a break-the-glass opening: who, which incident, when, why."""
+    entry = audit_record(action="incident.break_glass", user=user, obj=incident, detail=_text(reason, 300))
+    return BreakGlass.objects.create(
+        entry=entry, at=entry.at, user=user, incident_id=incident.pk, reason=reason, expires_at=expires_at
+    )
 
 
 def audit_purge(*, older_than_days: int, by=None) -> tuple[int, int]:
@@ -95,6 +116,7 @@ def audit_purge(*, older_than_days: int, by=None) -> tuple[int, int]:
             with connection.cursor() as cursor:
                 cursor.execute("SET LOCAL ssd.audit_purge = 'on'")
         disclosures, _ = StudentDisclosure.objects.filter(at__lt=cutoff).delete()
+        BreakGlass.objects.filter(at__lt=cutoff).delete()
         # An entry whose disclosure rows are somehow younger than it stays (PROTECT would refuse it).
         entries, _ = AuditEntry.objects.filter(at__lt=cutoff).exclude(disclosures__at__gte=cutoff).delete()
         if connection.vendor == "postgresql":

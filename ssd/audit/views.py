@@ -13,24 +13,27 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from ssd.exports import csv_response
-from ssd.models import VIEW_AUDIT_TRAIL
+from ssd.models import REVIEW_BREAK_GLASS, VIEW_AUDIT_TRAIL
 
 from . import selectors
-from .forms import AuditFilterForm, DisclosureFilterForm
+from .forms import AuditFilterForm, BreakGlassFilterForm, DisclosureFilterForm
 from .models import Outcome
 from .services import audit_record
 
 PAGE_SIZE = 50
 
 
-def _require_viewer(request: HttpRequest) -> None:
-    # The core knows no roles: personnel.scope grants this to the commander and the division admin.
-    if not request.user.has_perm(VIEW_AUDIT_TRAIL):
+def _require_viewer(
+    request: HttpRequest, perm: str = VIEW_AUDIT_TRAIL, who: str = "commander or division admin"
+) -> None:
+    # The core knows no roles: personnel.scope grants these to roles (the audit trail to the
+    # commander and the division admin, the break-the-glass review to the division admin).
+    if not request.user.has_perm(perm):
         audit_record(
             action="access.denied",
             user=request.user,
             outcome=Outcome.DENIED,
-            detail=f"{request.path}: commander or division admin only",
+            detail=f"{request.path}: {who} only",
         )
         raise PermissionDenied
 
@@ -118,6 +121,25 @@ def disclosures(request: HttpRequest) -> HttpResponse:
     page = Paginator(selectors.disclosures(data), PAGE_SIZE).get_page(request.GET.get("page"))
     audit_record(action="audit.view_disclosures", user=request.user, detail=summary or "no filters")
     template = "audit/disclosures.html" + ("#results" if request.htmx else "")
+    return render(
+        request,
+        template,
+        {"form": form, "page": page, "invalid": invalid},
+        status=400 if invalid and not request.htmx else 200,
+    )
+
+
+@require_GET
+def break_glass(request: HttpRequest) -> HttpResponse:
+    """The division admin's review of break-the-glass openings: who opened which incident's full
+    record, when, until when, and the reason they gave."""
+    _require_viewer(request, REVIEW_BREAK_GLASS, "division admin")
+    form = BreakGlassFilterForm(request.GET or None)
+    data, summary = _filters(form)
+    invalid = form.is_bound and not form.is_valid()
+    page = Paginator(selectors.break_glass_openings(data), PAGE_SIZE).get_page(request.GET.get("page"))
+    audit_record(action="audit.view_break_glass", user=request.user, detail=summary or "no filters")
+    template = "audit/break_glass.html" + ("#results" if request.htmx else "")
     return render(
         request,
         template,

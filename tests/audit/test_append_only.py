@@ -223,3 +223,39 @@ def test_the_migration_installs_enabled_triggers_on_postgresql():
     assert triggers["audit_auditentry_append_only"] == "O"
     assert triggers["audit_studentdisclosure_append_only"] == "O"
     assert {"audit_auditentry_no_truncate", "audit_studentdisclosure_no_truncate"} <= set(triggers)
+
+
+def _opening(user):
+    from ssd.audit.models import BreakGlass
+
+    entry = audit_record(action="incident.break_glass")
+    return BreakGlass.objects.create(
+        entry=entry, at=entry.at, user=user, incident_id=1, reason="original", expires_at=timezone.now()
+    )
+
+
+def test_break_glass_openings_are_append_only(personas):
+    from ssd.audit.models import BreakGlass
+
+    row = _opening(personas.district_commander.user)
+    row.reason = "tampered"
+    with pytest.raises(AppendOnlyError):
+        row.save()
+    with pytest.raises(AppendOnlyError):
+        BreakGlass.objects.all().delete()
+    assert BreakGlass.objects.get(pk=row.pk).reason == "original"
+
+
+@pytest.mark.postgres
+def test_raw_sql_on_break_glass_fails_on_postgresql(personas):
+    from ssd.audit.models import BreakGlass
+
+    _need_postgres()
+    row = _opening(personas.district_commander.user)
+    for sql in (
+        "UPDATE audit_breakglass SET reason = 'tampered' WHERE id = %s",
+        "DELETE FROM audit_breakglass WHERE id = %s",
+    ):
+        with pytest.raises(DatabaseError, match="append-only"):
+            _raw(sql, [row.pk])
+    assert BreakGlass.objects.get(pk=row.pk).reason == "original"
