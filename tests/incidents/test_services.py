@@ -313,12 +313,12 @@ def test_review_workflow_return_resubmit_approve_close_reopen(personas):
     assert (incident.status, incident.disposition) == (Status.APPROVED, "")
     actions = list(StatusChange.objects.filter(incident=incident).values_list("action", "by__username"))
     assert actions == [
-        ("submit", "sro"),
-        ("return", "sgt"),
-        ("submit", "sro"),
-        ("approve", "sgt"),
-        ("close", "sgt"),
-        ("reopen", "sgt"),
+        ("submit", "t-sro"),
+        ("return", "t-sgt"),
+        ("submit", "t-sro"),
+        ("approve", "t-sgt"),
+        ("close", "t-sgt"),
+        ("reopen", "t-sgt"),
     ]
 
 
