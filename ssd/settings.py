@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "incidents",
     "contracts",
     "ssd.notifications",
+    "visits",
 ]
 
 MIDDLEWARE = [
@@ -268,6 +269,14 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     "notifications-sweep-outbox": {"task": "ssd.notifications.tasks.sweep_outbox", "schedule": 30},
     "notifications-escalate": {"task": "ssd.notifications.tasks.escalate_alerts", "schedule": 60},
 }
+
+# --- Site visits (visits; README "Site visits and liaison meetings") ---------------------------------
+# Every school should be visited at least this often; secondary schools with an SRO posted may have
+# an interval of their own (the SRO is there daily, so the lieutenant's visit can be rarer).
+SSD_VISIT_INTERVAL_DAYS = env.int("SSD_VISIT_INTERVAL_DAYS", default=30)
+SSD_VISIT_INTERVAL_SRO_SECONDARY_DAYS = env.int("SSD_VISIT_INTERVAL_SRO_SECONDARY_DAYS", default=30)
+if SSD_VISIT_INTERVAL_DAYS < 1 or SSD_VISIT_INTERVAL_SRO_SECONDARY_DAYS < 1:
+    raise ImproperlyConfigured("SSD_VISIT_INTERVAL_DAYS and SSD_VISIT_INTERVAL_SRO_SECONDARY_DAYS must be at least 1")
 
 # --- Notifications (ssd.notifications; README "Notifications") ----------------------------------------
 # No sergeant acknowledges a significant incident within this → the lieutenant; as long again → the commander.

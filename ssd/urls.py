@@ -22,6 +22,8 @@ urlpatterns = [
     path("incidents/", include("incidents.urls")),
     path("audit/", include("ssd.audit.urls")),
     path("notifications/", include("ssd.notifications.urls")),
+    path("visits/", include("visits.urls")),
+    path("meetings/", include("visits.meeting_urls")),
     # Before the admin site, whose own sign-in form would skip the notice and the second factor.
     path("admin/login/", views.admin_login, name="admin_login"),
     path("admin/", admin.site.urls),
