@@ -77,7 +77,7 @@ def distance_km(a: Candidate, b: Candidate) -> float:
     return 2 * EARTH_KM * math.asin(math.sqrt(h))
 
 
-def _why(c: Candidate, *, lookback_days: int, days_to_week: int) -> list[str]:
+def _why(c: Candidate, *, lookback_days: int, today: dt.date) -> list[str]:
     reasons = []
     if c.days_since is None:
         reasons.append("never visited")
@@ -87,20 +87,31 @@ def _why(c: Candidate, *, lookback_days: int, days_to_week: int) -> list[str]:
         plural = "s" if c.significant != 1 else ""
         reasons.append(f"{c.significant} significant incident{plural} in {lookback_days} days")
     if not reasons and c.days_since is not None:
-        reasons.append(f"due in {max(0, c.interval - c.days_since - days_to_week)} days of the week")
+        due = today + dt.timedelta(days=c.interval - c.days_since)
+        reasons.append(f"falls due {due:%m/%d}")
     return reasons
 
 
-def _nearest_order(schools: list[Candidate]) -> list[Candidate]:
-    if not schools:
-        return []
-    route = [schools[0]]
-    left = schools[1:]
-    while left:
-        here = route[-1]
-        nxt = min(left, key=lambda c: (round(distance_km(here, c), 6), c.name, c.school_id))
-        route.append(nxt)
-        left.remove(nxt)
+def _nearest(here: Candidate, left: list[Candidate]) -> Candidate:
+    return min(left, key=lambda c: (round(distance_km(here, c), 6), c.name, c.school_id))
+
+
+def _day_route(schools: list[Candidate]) -> list[Candidate]:
+    """PSA by PSA (in the order given), each PSA's schools by nearest neighbour, entering the next
+    PSA at its school nearest the last stop. The day starts at its most urgent school."""
+    groups: dict[int, list[Candidate]] = {}
+    for c in schools:
+        groups.setdefault(c.psa, []).append(c)
+    route: list[Candidate] = []
+    for members in groups.values():
+        left = list(members)
+        nxt = left[0] if not route else _nearest(route[-1], left)
+        while True:
+            route.append(nxt)
+            left.remove(nxt)
+            if not left:
+                break
+            nxt = _nearest(nxt, left)
     return route
 
 
@@ -142,7 +153,7 @@ def plan_week(
         opens = dt.datetime.combine(day, day_start, tzinfo=tz)
         closes = dt.datetime.combine(day, day_end, tzinfo=tz)
         todays = queue[:per_day]
-        route = _nearest_order(todays)
+        route = _day_route(todays)
         placed: list[Candidate] = []
         cursor = opens
         previous: Candidate | None = None
@@ -160,7 +171,7 @@ def plan_week(
                     end = start + dt.timedelta(minutes=visit_minutes)
             if end > closes:
                 continue
-            reasons = _why(c, lookback_days=lookback_days, days_to_week=days_to_week)
+            reasons = _why(c, lookback_days=lookback_days, today=today)
             if previous is not None:
                 reasons.append(f"{travel:.1f} km from {previous.name}")
             psa_mates = sum(1 for o in todays if o.psa == c.psa) - 1

@@ -18,7 +18,9 @@ def at(days: int, hour: int = 10, minute: int = 0) -> dt.datetime:
 
 def schedule(*, by, school, days: int = 1, hour: int = 10, **kwargs) -> Visit:
     start = at(days, hour)
-    return services.visit_schedule(by=by, school=school, starts_at=start, ends_at=start + dt.timedelta(hours=1), **kwargs)
+    return services.visit_schedule(
+        by=by, school=school, starts_at=start, ends_at=start + dt.timedelta(hours=1), **kwargs
+    )
 
 
 def done_visit(*, by, school, days_ago: int) -> Visit:

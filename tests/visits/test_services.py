@@ -61,8 +61,9 @@ def test_record_ticks_checklist_and_keeps_only_distance(personas):
     visit = done_visit(by=lt, school=personas.school, days_ago=1)
     school = personas.school
     near = (float(school.latitude) + 0.0003, float(school.longitude), 10.0)  # ~33 m north, 10 m accuracy
-    visit = services.visit_record(visit=visit, by=lt, checklist=["check_security", "check_sro"], findings=" Gate B propped. ",
-                                  position=near)
+    visit = services.visit_record(
+        visit=visit, by=lt, checklist=["check_security", "check_sro"], findings=" Gate B propped. ", position=near
+    )
     assert visit.check_security and visit.check_sro and not visit.check_guards
     assert visit.findings == "Gate B propped."
     assert visit.on_site_within_m == 50
@@ -134,7 +135,9 @@ def test_respond_links_the_subject_and_defaults_to_the_area_lieutenant(personas)
     assert visit.subject_type == ContentType.objects.get_for_model(School) and visit.subject_id == 4242
     assert services.visit_respond(subject=subject, by=personas.sergeant.user) == visit  # once per subject
     with pytest.raises(DomainError, match="significant"):
-        services.visit_respond(subject=FakeIncident(4243, personas.school, significant=False), by=personas.lieutenant.user)
+        services.visit_respond(
+            subject=FakeIncident(4243, personas.school, significant=False), by=personas.lieutenant.user
+        )
 
 
 def test_plan_accept_is_all_or_nothing(personas):
@@ -148,18 +151,33 @@ def test_plan_accept_is_all_or_nothing(personas):
 
 def test_meeting_and_action_items(personas):
     lt = personas.lieutenant.user
-    meeting = services.meeting_create(by=lt, kind=Meeting.Kind.PSA, title="PSA 404 monthly", starts_at=at(-2, 18),
-                                      ends_at=at(-2, 19), psa=personas.school.psa, attendees=[lt],
-                                      other_attendees="ANC commissioner", shared="Robberies near the Metro.")
+    meeting = services.meeting_create(
+        by=lt,
+        kind=Meeting.Kind.PSA,
+        title="PSA 404 monthly",
+        starts_at=at(-2, 18),
+        ends_at=at(-2, 19),
+        psa=personas.school.psa,
+        attendees=[lt],
+        other_attendees="ANC commissioner",
+        shared="Robberies near the Metro.",
+    )
     due = timezone.localdate() + dt.timedelta(days=5)
     with pytest.raises(DomainError, match="owner"):
         services.meeting_action_add(meeting=meeting, by=lt, description="x", owner=personas.other_sro.user, due_on=due)
-    action = services.meeting_action_add(meeting=meeting, by=lt, description="Extra patrol at dismissal",
-                                         owner=personas.sergeant.user, due_on=due)
+    action = services.meeting_action_add(
+        meeting=meeting, by=lt, description="Extra patrol at dismissal", owner=personas.sergeant.user, due_on=due
+    )
     assert action.meeting == meeting
     with pytest.raises(DomainError, match="outside your scope"):
-        services.meeting_create(by=lt, kind=Meeting.Kind.PTSA, title="PTSA", starts_at=at(1, 18), ends_at=at(1, 19),
-                                schools=[personas.other_school])
+        services.meeting_create(
+            by=lt,
+            kind=Meeting.Kind.PTSA,
+            title="PTSA",
+            starts_at=at(1, 18),
+            ends_at=at(1, 19),
+            schools=[personas.other_school],
+        )
 
 
 def test_calendar_token_is_stored_hashed_and_revocable(personas):
