@@ -2,7 +2,7 @@
 incident pages, its notification kinds, and its seed step. Imported from `VisitsConfig.ready()`
 once the layers (the `notifications` app, `ssd.panels`, `ssd.seed`) are in place."""
 
-from __future__ import annotations
+from __future__ import annotations  # noqa: I001 (until the layers add the notifications/ package)
 
 from django.urls import reverse
 from django.utils import timezone
