@@ -15,7 +15,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST, require_safe
 
 from schools.models import School
 from ssd.audit.services import deny_not_found
@@ -303,7 +303,10 @@ def visit_respond(request: HttpRequest) -> HttpResponse:
             request.user, f"visits respond {label[:40]} {object_id[:20]}", message="Nothing to respond to."
         )
     app_label, model = label.split(".")
-    model_class = ContentType.objects.get_by_natural_key(app_label, model).model_class()
+    content_type = ContentType.objects.filter(app_label=app_label, model=model).first()
+    model_class = content_type.model_class() if content_type is not None else None
+    if model_class is None:  # the app is not installed here
+        raise deny_not_found(request.user, f"visits respond {label}", message="Nothing to respond to.")
     subject = model_class.objects.select_related("school__psa__district").filter(pk=int(object_id)).first()
     if subject is None or not school_in_scope(request.user, subject.school):
         raise deny_not_found(request.user, f"{label} {object_id}", message="Nothing to respond to.")
@@ -455,7 +458,7 @@ def feed_revoke(request: HttpRequest) -> HttpResponse:
 
 @login_not_required
 @never_cache
-@require_GET
+@require_safe
 def feed(request: HttpRequest, token: str) -> HttpResponse:
     """The feed, for calendar apps that carry no session: the token is the whole credential. An
     unknown or revoked token is a plain 404 (no audit entry per poll: calendar apps poll often)."""
