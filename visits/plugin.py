@@ -2,7 +2,7 @@
 incident pages, its notification kinds, and its seed step. Imported from `VisitsConfig.ready()`
 once the layers (the `notifications` app, `ssd.panels`, `ssd.seed`) are in place."""
 
-from __future__ import annotations  # noqa: I001 (until the layers add the notifications/ package)
+from __future__ import annotations
 
 from django.urls import reverse
 from django.utils import timezone
@@ -60,38 +60,6 @@ def home_panel(request, subject=None) -> dict | None:
         "overdue_count": len(overdue),
         "today": timezone.localdate(),
     }
-
-
-register_panel(
-    Panel(
-        key="visits.respond",
-        slot="incident",
-        title="Site visits",
-        template="visits/panels/incident.html",
-        context=incident_panel,
-        order=40,
-    )
-)
-register_panel(
-    Panel(
-        key="visits.school",
-        slot="school",
-        title="Site visits and meetings",
-        template="visits/panels/school.html",
-        context=school_panel,
-        order=40,
-    )
-)
-register_panel(
-    Panel(
-        key="visits.home",
-        slot="home",
-        title="Visits: overdue schools and open action items",
-        template="visits/panels/home.html",
-        context=home_panel,
-        order=30,
-    )
-)
 
 
 # --- Notification kinds ----------------------------------------------------------------------------
@@ -160,10 +128,40 @@ class SchoolOverdue(NotificationKind):
         return reverse("visits:index")
 
 
-register_kind(VisitTomorrow())
-register_kind(SchoolOverdue())
+# --- Registration (from VisitsConfig.ready()) -----------------------------------------------------
 
 
-# --- Seed ------------------------------------------------------------------------------------------
-
-register_seed_step("visits.demo", after=("personnel.assignments", "incidents.demo"))(seed_visits)
+def register() -> None:
+    register_panel(
+        Panel(
+            key="visits.respond",
+            slot="incident",
+            title="Site visits",
+            template="visits/panels/incident.html",
+            context=incident_panel,
+            order=40,
+        )
+    )
+    register_panel(
+        Panel(
+            key="visits.school",
+            slot="school",
+            title="Site visits and meetings",
+            template="visits/panels/school.html",
+            context=school_panel,
+            order=40,
+        )
+    )
+    register_panel(
+        Panel(
+            key="visits.home",
+            slot="home",
+            title="Visits: overdue schools and open action items",
+            template="visits/panels/home.html",
+            context=home_panel,
+            order=30,
+        )
+    )
+    register_kind(VisitTomorrow())
+    register_kind(SchoolOverdue())
+    register_seed_step("visits.demo", after=("personnel.assignments", "incidents.demo"))(seed_visits)

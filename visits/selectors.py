@@ -122,20 +122,22 @@ def overdue_by_area(rows: list[Coverage]) -> list[tuple[str, list[Coverage]]]:
     return sorted(areas.items())
 
 
+# The notification kind incidents emit when an incident becomes significant: named by its key (data
+# in the outbox), so this app reads it without importing the incidents app.
+SIGNIFICANT_KIND = "incidents.significant"
+
+
 def significant_counts(*, school_ids, since: dt.datetime) -> dict[int, int]:
     """Significant incidents per school since `since`, as the notification outbox recorded them
-    (one event per incident that became significant): read through the notifications layer, never
-    the incidents app."""
-    from ssd.notifications.models import OutboxEvent
+    (one level-0 event per incident that became significant)."""
+    from notifications.models import OutboxEvent
 
     rows = (
-        OutboxEvent.objects.filter(
-            kind=OutboxEvent.Kind.SIGNIFICANT, created_at__gte=since, incident__school_id__in=school_ids
-        )
-        .values("incident__school_id")
+        OutboxEvent.objects.filter(kind=SIGNIFICANT_KIND, level=0, created_at__gte=since, school_id__in=school_ids)
+        .values("school_id")
         .annotate(n=Count("id"))
     )
-    return {row["incident__school_id"]: row["n"] for row in rows}
+    return {row["school_id"]: row["n"] for row in rows}
 
 
 # --- Actions ---------------------------------------------------------------------------------------
