@@ -39,7 +39,7 @@ def test_lieutenant_plans_the_week_and_records_a_visit_on_a_phone(personas, new_
         permissions=["geolocation"],
         geolocation={"latitude": float(school.latitude) + 0.0002, "longitude": float(school.longitude), "accuracy": 15},
     )
-    sign_in(page, "lt", PASSWORD)
+    sign_in(page, lt.username, PASSWORD)
     page.wait_for_url("**/")
     page.goto("/visits/")
     before = overdue_count(page)
@@ -94,7 +94,7 @@ def test_lieutenant_plans_the_week_and_records_a_visit_on_a_phone(personas, new_
     screenshot(page, "visits-index-after-phone")
 
     desk = new_page(viewport=DESKTOP)
-    sign_in(desk, "lt", PASSWORD)
+    sign_in(desk, lt.username, PASSWORD)
     desk.wait_for_url("**/")
     desk.goto("/visits/?view=month")
     screenshot(desk, "visits-month-desktop")
