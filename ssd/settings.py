@@ -141,6 +141,7 @@ INSTALLED_APPS = [
     "notifications",
     "advisories",
     "crime",
+    "visits",
     "dashboard",
 ]
 if "pytest" in sys.modules:
@@ -354,7 +355,16 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     "ssd-sweep-uploads": {"task": "ssd.tasks.sweep_uploads", "schedule": 60 * 60},
     "notifications-sweep-outbox": {"task": "notifications.tasks.sweep_outbox", "schedule": 30},
     "notifications-escalate": {"task": "notifications.tasks.escalate_alerts", "schedule": 60},
+    "visits-reminders": {"task": "visits.tasks.send_reminders", "schedule": 60 * 60},
 }
+
+# --- Site visits (visits; README "Site visits and liaison meetings") ---------------------------------
+# Every school should be visited at least this often; secondary schools with an SRO posted may have
+# an interval of their own (the SRO is there daily, so the lieutenant's visit can be rarer).
+SSD_VISIT_INTERVAL_DAYS = env_int("SSD_VISIT_INTERVAL_DAYS", default=30, minimum=1, maximum=365)
+SSD_VISIT_INTERVAL_SRO_SECONDARY_DAYS = env_int(
+    "SSD_VISIT_INTERVAL_SRO_SECONDARY_DAYS", default=30, minimum=1, maximum=365
+)
 
 # --- Notifications (notifications/; README "Notifications") ----------------------------------------
 # No sergeant acknowledges a significant incident within this → the lieutenant; as long again → the commander.

@@ -25,6 +25,8 @@ urlpatterns = [
     path("audit/", include("ssd.audit.urls")),
     path("notifications/", include("notifications.urls")),
     path("advisories/", include("advisories.urls")),
+    path("visits/", include("visits.urls")),
+    path("meetings/", include("visits.meeting_urls")),
     # Before the admin site, whose own sign-in form would skip the notice and the second factor.
     path("admin/login/", views.admin_login, name="admin_login"),
     path("admin/", admin.site.urls),

@@ -143,6 +143,35 @@ def _advisory(p) -> int:
             school_ids=[p.school.pk],
         ).pk
     return p._advisory_pk
+def _visit(p) -> int:
+    """A visit the personas' lieutenant booked at Roosevelt HS for tomorrow."""
+    if getattr(p, "_visit_pk", None) is None:
+        from tests.visits.factories import schedule
+
+        p._visit_pk = schedule(by=p.lieutenant.user, school=p.school).pk
+    return p._visit_pk
+
+
+def _meeting(p) -> int:
+    """A PSA 404 meeting the personas' lieutenant recorded."""
+    if getattr(p, "_meeting_pk", None) is None:
+        from tests.visits.factories import at
+        from visits.services import meeting_create
+
+        p._meeting_pk = meeting_create(
+            by=p.lieutenant.user, kind="psa", title="PSA 404", starts_at=at(-1, 18), ends_at=at(-1, 19),
+            psa=p.school.psa,
+        ).pk
+    return p._meeting_pk
+
+
+def _revoked_feed_token(p) -> str:
+    """The lieutenant's calendar-feed token, revoked: the feed must answer 404 to everyone."""
+    from visits.services import calendar_token_issue, calendar_token_revoke
+
+    token = calendar_token_issue(user=p.lieutenant.user)
+    calendar_token_revoke(user=p.lieutenant.user)
+    return token
 
 
 OBJECTS: dict[str, Callable] = {
@@ -154,12 +183,19 @@ OBJECTS: dict[str, Callable] = {
     "incident": _incident,
     "incident_attachment": _incident_attachment,
     "advisory": _advisory,
+    "visit": _visit,
+    "meeting": _meeting,
+    "revoked_feed_token": _revoked_feed_token,
 }
 
 ADMINS = {"commander", "admin"}
 NO_INCIDENTS = {"cotr": 404, "compliance_monitor": 404, "contract_unit": 404, "nobody": 404}
 ADVISORY_SENDERS = {"commander", "lieutenant", "sergeant", "district_commander", "watch_commander"}
 INCIDENT_BOOK = {"commander", "admin", "lieutenant", "sroc", "sergeant", "sro"}
+# Site visits and meetings are the supervisors' calendars: other roles get 403, decided before any
+# lookup (so a visit's existence is not leaked); scheduling and recording is for WORK only.
+VISIT_SEE = {"commander", "admin", "lieutenant", "sroc", "sergeant"}
+VISIT_WORK = {"commander", "lieutenant", "sergeant"}
 
 # --- The matrix ---------------------------------------------------------------------------------------
 
@@ -254,4 +290,27 @@ MATRIX: dict[str, Url] = {
     "incidents:followup_update": url({"pk": 1, "followup_pk": 1}, everyone(405)),
     "incidents:followup_note_add": url({"pk": 1, "followup_pk": 1}, everyone(405)),
     "incidents:checklist_tick": url({"pk": 1, "item_pk": 1}, everyone(405)),
+    # Site visits (a visit at Roosevelt HS, in every supervisor persona's scope).
+    "visits:index": url(only(VISIT_SEE)),
+    "visits:new": url(only(VISIT_WORK)),
+    "visits:plan": url(only(VISIT_WORK)),
+    "visits:detail": url({"pk": "visit"}, only(VISIT_SEE)),
+    "visits:respond": url(everyone(405)),
+    "visits:record": url({"pk": 1}, everyone(405)),
+    "visits:move": url({"pk": 1}, everyone(405)),
+    "visits:cancel": url({"pk": 1}, everyone(405)),
+    "visits:action_add": url({"pk": 1}, everyone(405)),
+    "visits:action_done": url({"pk": 1}, everyone(405)),
+    "visits:feed_issue": url(everyone(405)),
+    "visits:feed_revoke": url(everyone(405)),
+    # The token is the whole credential: no sign-in (calendar apps carry no cookie); unknown → 404.
+    "visits:feed": url({"token": "revoked_feed_token"}, everyone(404, anonymous=404)),
+    # Liaison meetings.
+    "meetings:index": url(only(VISIT_SEE)),
+    "meetings:new": url(only(VISIT_WORK)),
+    "meetings:detail": url({"pk": "meeting"}, only(VISIT_SEE)),
+    "meetings:psa": url({"number": 404}, only(VISIT_SEE)),
+    "meetings:action_add": url({"pk": 1}, everyone(405)),
+    "meetings:action_done": url({"pk": 1}, everyone(405)),
+    "meetings:cancel": url({"pk": 1}, everyone(405)),
 }

@@ -1,0 +1,246 @@
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+from icalendar import Calendar
+
+from tests.conftest import login
+from visits import services
+from visits.models import Meeting, Visit, VisitAction
+from visits.selectors import overdue_list
+
+from .factories import at, done_visit, schedule
+
+pytestmark = pytest.mark.django_db
+
+
+def day(days: int) -> str:
+    return (timezone.localdate() + dt.timedelta(days=days)).isoformat()
+
+
+def test_index_week_month_list_and_overdue(client, personas):
+    lt = personas.lieutenant.user
+    schedule(by=lt, school=personas.school, days=1)
+    login(client, personas.lieutenant)
+    for view in ("week", "month", "list"):
+        response = client.get(reverse("visits:index"), {"view": view, "date": day(0)})
+        assert response.status_code == 200
+        html = response.content.decode()
+        assert "Roosevelt High School" in html and "overdue" in html
+    # A bad date is ignored (this week), never a 500.
+    assert client.get(reverse("visits:index"), {"view": "year", "date": "2026-13-45"}).status_code == 200
+    # htmx: the calendar alone.
+    fragment = client.get(reverse("visits:index"), {"view": "week"}, headers={"HX-Request": "true"})
+    assert b'id="calendar"' in fragment.content and b"Coverage" not in fragment.content
+
+
+def test_schedule_form_refuses_the_past_and_other_areas(client, personas):
+    login(client, personas.lieutenant)
+    url = reverse("visits:new")
+    data = {
+        "school": personas.school.pk,
+        "date": day(-1),
+        "start_time": "09:00",
+        "end_time": "10:00",
+        "kind": "regular",
+    }
+    response = client.post(url, data)
+    assert response.status_code == 400 and b"cannot be scheduled in the past" in response.content
+    response = client.post(url, {**data, "date": day(2), "end_time": "08:00"})
+    assert response.status_code == 400 and b"end must be after the start" in response.content
+    response = client.post(url, {**data, "date": day(2), "school": personas.other_school.pk})
+    assert response.status_code == 400
+    assert not Visit.objects.exists()
+    response = client.post(url, {**data, "date": day(2)})
+    visit = Visit.objects.get()
+    assert response.status_code == 302 and response.url == visit.get_absolute_url()
+
+
+def test_detail_scope(client, personas):
+    visit = schedule(by=personas.lieutenant.user, school=personas.school)
+    url = visit.get_absolute_url()
+    assert login(client, personas.sergeant).get(url).status_code == 200
+    assert login(client, personas.other_lieutenant).get(url).status_code == 404
+    assert login(client, personas.other_sergeant).get(url).status_code == 404
+    assert login(client, personas.sro).get(url).status_code == 403
+    assert login(client, personas.sroc).post(reverse("visits:record", args=[visit.pk]), {}).status_code == 403
+    assert login(client, personas.lieutenant).get(reverse("visits:record", args=[visit.pk])).status_code == 405
+
+
+def test_record_on_the_phone_with_a_finding_and_an_action(client, personas):
+    lt = personas.lieutenant.user
+    visit = done_visit(by=lt, school=personas.school, days_ago=1)
+    login(client, personas.lieutenant)
+    school = personas.school
+    response = client.post(
+        reverse("visits:record", args=[visit.pk]),
+        {
+            "checklist": ["check_security", "check_principal"],
+            "findings": "Side door alarm off.",
+            "latitude": float(school.latitude) + 0.0002,
+            "longitude": float(school.longitude),
+            "accuracy": 20,
+            "done": "1",
+        },
+    )
+    assert response.status_code == 302
+    visit.refresh_from_db()
+    assert visit.status == Visit.Status.DONE and visit.check_principal and visit.on_site_within_m == 50
+    bad = client.post(
+        reverse("visits:action_add", args=[visit.pk]),
+        {"description": "Fix alarm", "owner": personas.other_sro.user.pk, "due_on": day(7)},
+    )
+    assert bad.status_code == 400 and not VisitAction.objects.exists()
+    ok = client.post(
+        reverse("visits:action_add", args=[visit.pk]),
+        {"description": "Fix alarm", "owner": personas.sro.user.pk, "due_on": day(7)},
+    )
+    assert ok.status_code == 302 and VisitAction.objects.get().owner == personas.sro.user
+    # Out of range coordinates are a form error, not a 500, and change nothing.
+    response = client.post(reverse("visits:record", args=[visit.pk]), {"latitude": "999", "longitude": "0"})
+    assert response.status_code == 400
+
+
+def test_cancelled_visit_cannot_be_ticked(client, personas):
+    lt = personas.lieutenant.user
+    visit = services.visit_cancel(visit=schedule(by=lt, school=personas.school), by=lt)
+    login(client, personas.lieutenant)
+    response = client.post(reverse("visits:record", args=[visit.pk]), {"checklist": ["check_security"]})
+    assert response.status_code == 403  # a cancelled visit offers no recording at all
+    visit.refresh_from_db()
+    assert not visit.check_security
+
+
+def test_planner_proposes_explains_and_accepts(client, personas):
+    login(client, personas.lieutenant)
+    response = client.get(reverse("visits:plan"))
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "never visited" in html
+    count = response.context["rows"].__len__()
+    assert count == 20  # 5 days x 4, the North area has more overdue schools than that
+    first = response.context["rows"][0]
+    data = {"count": 2}
+    for i, row in enumerate(response.context["rows"][:2]):
+        data.update(
+            {
+                f"{i}-school": row["p"].school_id,
+                f"{i}-date": row["date"],
+                f"{i}-start_time": row["time"],
+                f"{i}-minutes": row["minutes"],
+                f"{i}-why": row["p"].reasons[0],
+            }
+        )
+    data["0-accept"] = "on"  # the second is dropped
+    before = len(overdue_list(user=personas.lieutenant.user))
+    response = client.post(reverse("visits:plan"), data)
+    assert response.status_code == 302
+    visit = Visit.objects.get()
+    assert visit.school_id == first["p"].school_id and visit.planned and visit.purpose == "never visited"
+    # Booked is not visited: the school stays overdue until the visit is recorded.
+    assert len(overdue_list(user=personas.lieutenant.user)) == before
+    # A forged proposal outside the area books nothing.
+    data.update({"0-school": personas.other_school.pk})
+    response = client.post(reverse("visits:plan"), data)
+    assert response.status_code == 400 and Visit.objects.count() == 1
+
+
+def test_ical_feed_shown_once_parsed_back_updated_and_revoked(client, personas):
+    lt = personas.lieutenant.user
+    visit = schedule(by=lt, school=personas.school, days=3)
+    services.meeting_create(
+        by=lt,
+        kind=Meeting.Kind.PSA,
+        title="PSA 404",
+        starts_at=at(4, 18),
+        ends_at=at(4, 19),
+        psa=personas.school.psa,
+        attendees=[lt],
+    )
+    login(client, personas.lieutenant)
+    response = client.post(reverse("visits:feed_issue"))
+    assert response.status_code == 200 and response["Cache-Control"] == "no-store"
+    url = response.context["feed_url"]
+    assert ".ics" in url
+    assert url not in client.get(reverse("visits:index")).content.decode()  # shown once
+
+    anonymous = Client()
+    feed = anonymous.get(url)
+    assert feed.status_code == 200 and feed["Content-Type"].startswith("text/calendar")
+    assert "sessionid" not in feed.cookies
+    cal = Calendar.from_ical(feed.content)
+    events = {str(e["UID"]): e for e in cal.walk("VEVENT")}
+    uid = f"visit-{visit.uid}@ssd-operations"
+    assert len(events) == 2 and int(events[uid]["SEQUENCE"]) == 0
+    assert events[uid].decoded("DTSTART") == visit.starts_at
+
+    services.visit_move(visit=visit, by=lt, starts_at=at(5, 9), ends_at=at(5, 10))
+    services.visit_cancel(visit=visit, by=lt)
+    cal = Calendar.from_ical(anonymous.get(url).content)
+    event = {str(e["UID"]): e for e in cal.walk("VEVENT")}[uid]
+    assert int(event["SEQUENCE"]) == 2 and str(event["STATUS"]) == "CANCELLED"
+
+    other_token = services.calendar_token_issue(user=personas.sergeant.user)
+    other = Calendar.from_ical(anonymous.get(reverse("visits:feed", args=[other_token])).content)
+    assert not other.walk("VEVENT")  # the sergeant's own feed: none of the lieutenant's events
+    client.post(reverse("visits:feed_revoke"))
+    assert anonymous.get(url).status_code == 404
+    assert anonymous.get(reverse("visits:feed", args=["not-a-token"])).status_code == 404
+
+
+def test_respond_to_a_significant_incident(client, personas):
+    from tests.incidents.factories import ensure_taxonomy, make_incident
+
+    ensure_taxonomy()
+    incident = make_incident(
+        by=personas.sro.user, school=personas.school, code="13A", narrative="Assault near the gym."
+    )
+    assert incident.significant
+    login(client, personas.sergeant)
+    data = {"subject_type": "incidents.incident", "subject_id": incident.pk}
+    response = client.post(reverse("visits:respond"), data)
+    visit = Visit.objects.get()
+    assert response.status_code == 302 and visit.subject == incident and visit.kind == Visit.Kind.INCIDENT
+    assert visit.assigned_to == personas.lieutenant.user
+    assert login(client, personas.other_sergeant).post(reverse("visits:respond"), data).status_code == 404
+    assert (
+        login(client, personas.sergeant)
+        .post(reverse("visits:respond"), {**data, "subject_type": "auth.user"})
+        .status_code
+        == 404
+    )
+    assert Visit.objects.count() == 1
+
+
+def test_meetings_log_search_psa_and_school(client, personas):
+    login(client, personas.lieutenant)
+    response = client.post(
+        reverse("meetings:new"),
+        {
+            "kind": "crime_briefing",
+            "title": "4D crime briefing",
+            "date": day(-1),
+            "start_time": "09:00",
+            "end_time": "10:00",
+            "psa": personas.school.psa.pk,
+            "attendees": [personas.lieutenant.user.pk],
+            "other_attendees": "DCPS safety officer",
+            "shared": "Car break-ins on Georgia Ave.",
+        },
+    )
+    meeting = Meeting.objects.get()
+    assert response.status_code == 302
+    assert b"4D crime briefing" in client.get(reverse("meetings:index"), {"q": "georgia"}).content
+    assert b"4D crime briefing" not in client.get(reverse("meetings:index"), {"q": "zebra"}).content
+    assert b"4D crime briefing" in client.get(reverse("meetings:psa", args=[personas.school.psa.number])).content
+    assert login(client, personas.other_lieutenant).get(meeting.get_absolute_url()).status_code == 404
+    assert client.get(reverse("meetings:psa", args=[personas.school.psa.number])).status_code == 404
+    bad = login(client, personas.lieutenant).post(
+        reverse("meetings:new"),
+        {"kind": "ptsa", "title": "x", "date": day(1), "start_time": "10:00", "end_time": "09:00"},
+    )
+    assert bad.status_code == 400 and Meeting.objects.count() == 1

@@ -1,0 +1,173 @@
+"""Reads of visits and meetings, scope-filtered, with their joins already on."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db.models import Count, Exists, Max, Min, OuterRef, Q, QuerySet
+from django.utils import timezone
+
+from personnel.models import Assignment, Role
+from schools.models import School
+
+from .models import ActionStatus, Meeting, MeetingAction, Visit, VisitAction
+from .permissions import meeting_visible_q, scope_school_ids, visible_q
+
+
+def local_day_bounds(first: dt.date, last: dt.date) -> tuple[dt.datetime, dt.datetime]:
+    tz = timezone.get_current_timezone()
+    start = dt.datetime.combine(first, dt.time.min, tzinfo=tz)
+    end = dt.datetime.combine(last + dt.timedelta(days=1), dt.time.min, tzinfo=tz)
+    return start, end
+
+
+def visit_list(*, user) -> QuerySet[Visit]:
+    return (
+        Visit.objects.filter(visible_q(user))
+        .select_related("school__psa__district", "assigned_to__officer")
+        .order_by("starts_at", "id")
+    )
+
+
+def visits_between(*, user, first: dt.date, last: dt.date) -> QuerySet[Visit]:
+    start, end = local_day_bounds(first, last)
+    return visit_list(user=user).filter(starts_at__gte=start, starts_at__lt=end)
+
+
+def meeting_list(*, user, q: str = "", kind: str = "") -> QuerySet[Meeting]:
+    meetings = Meeting.objects.filter(pk__in=Meeting.objects.filter(meeting_visible_q(user)).values("pk"))
+    q = q.strip()
+    if q:
+        meetings = meetings.filter(
+            Q(title__icontains=q) | Q(shared__icontains=q) | Q(other_attendees__icontains=q) | Q(location__icontains=q)
+        )
+    if kind:
+        meetings = meetings.filter(kind=kind)
+    return meetings.select_related("psa").annotate(open_actions=Count("actions", filter=Q(actions__status="open")))
+
+
+def meetings_between(*, user, first: dt.date, last: dt.date) -> QuerySet[Meeting]:
+    start, end = local_day_bounds(first, last)
+    return (
+        meeting_list(user=user).filter(starts_at__gte=start, starts_at__lt=end, cancelled=False).order_by("starts_at")
+    )
+
+
+# --- Coverage --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Coverage:
+    school: School
+    last_visit: dt.date | None
+    next_visit: dt.date | None
+    interval: int
+    days_since: int | None
+    overdue_by: int  # days past due; 0 = not overdue
+
+    @property
+    def overdue(self) -> bool:
+        return self.overdue_by > 0
+
+
+def interval_for(*, secondary_with_sro: bool) -> int:
+    if secondary_with_sro:
+        return settings.SSD_VISIT_INTERVAL_SRO_SECONDARY_DAYS
+    return settings.SSD_VISIT_INTERVAL_DAYS
+
+
+def coverage_rows(schools: QuerySet[School], *, today: dt.date | None = None) -> list[Coverage]:
+    """Each school with its last done visit, next booked one and how far past due it is: one query.
+    A school never visited is overdue."""
+    today = today or timezone.localdate()
+    now = timezone.now()
+    sro = Assignment.objects.active(today).filter(role=Role.SRO, school=OuterRef("pk"))
+    rows = (
+        schools.filter(active=True)
+        .annotate(
+            last_done=Max("visits__starts_at", filter=Q(visits__status=Visit.Status.DONE)),
+            next_booked=Min(
+                "visits__starts_at", filter=Q(visits__status=Visit.Status.SCHEDULED, visits__starts_at__gte=now)
+            ),
+            has_sro=Exists(sro),
+        )
+        .select_related("psa__district__area")
+    )
+    out = []
+    for school in rows:
+        interval = interval_for(secondary_with_sro=school.is_secondary and school.has_sro)
+        last = timezone.localtime(school.last_done).date() if school.last_done else None
+        nxt = timezone.localtime(school.next_booked).date() if school.next_booked else None
+        days_since = (today - last).days if last else None
+        # Never visited: overdue by a whole interval (what the planner counts it as, too).
+        overdue_by = max(0, days_since - interval) if days_since is not None else interval
+        out.append(Coverage(school, last, nxt, interval, days_since, overdue_by))
+    return out
+
+
+def overdue_list(*, user, today: dt.date | None = None) -> list[Coverage]:
+    """The user's overdue schools, most overdue first (never visited at the top), then by name."""
+    rows = coverage_rows(School.objects.filter(pk__in=scope_school_ids(user)), today=today)
+    overdue = [r for r in rows if r.overdue]
+    return sorted(overdue, key=lambda r: (r.last_visit is not None, -r.overdue_by, r.school.name))
+
+
+def overdue_by_area(rows: list[Coverage]) -> list[tuple[str, list[Coverage]]]:
+    areas: dict[str, list[Coverage]] = {}
+    for row in rows:
+        area = row.school.psa.district.area
+        areas.setdefault(str(area) if area else "No area", []).append(row)
+    return sorted(areas.items())
+
+
+# The notification kind incidents emit when an incident becomes significant: named by its key (data
+# in the outbox), so this app reads it without importing the incidents app.
+SIGNIFICANT_KIND = "incidents.significant"
+
+
+def significant_counts(*, school_ids, since: dt.datetime) -> dict[int, int]:
+    """Significant incidents per school since `since`, as the notification outbox recorded them
+    (one level-0 event per incident that became significant)."""
+    from notifications.models import OutboxEvent
+
+    rows = (
+        OutboxEvent.objects.filter(kind=SIGNIFICANT_KIND, level=0, created_at__gte=since, school_id__in=school_ids)
+        .values("school_id")
+        .annotate(n=Count("id"))
+    )
+    return {row["school_id"]: row["n"] for row in rows}
+
+
+# --- Actions ---------------------------------------------------------------------------------------
+
+
+def open_actions_for(*, user) -> tuple[list[VisitAction], list[MeetingAction]]:
+    visit_actions = list(
+        VisitAction.objects.filter(owner=user, status=ActionStatus.OPEN)
+        .select_related("visit__school")
+        .order_by("due_on", "id")[:50]
+    )
+    meeting_actions = list(
+        MeetingAction.objects.filter(owner=user, status=ActionStatus.OPEN)
+        .select_related("meeting")
+        .order_by("due_on", "id")[:50]
+    )
+    return visit_actions, meeting_actions
+
+
+def visits_for_subject(*, user, subject) -> QuerySet[Visit]:
+    from django.contrib.contenttypes.models import ContentType
+
+    ct = ContentType.objects.get_for_model(subject)
+    return visit_list(user=user).filter(subject_type=ct, subject_id=subject.pk)
+
+
+def school_visits(*, user, school: School) -> QuerySet[Visit]:
+    return visit_list(user=user).filter(school=school).order_by("-starts_at", "-id")
+
+
+def school_meetings(*, user, school: School) -> QuerySet[Meeting]:
+    about = Meeting.objects.filter(Q(schools=school) | Q(psa=school.psa_id)).values("pk")
+    return meeting_list(user=user).filter(pk__in=about).order_by("-starts_at", "-id")
