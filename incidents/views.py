@@ -67,8 +67,8 @@ def incident_list_view(request: HttpRequest) -> HttpResponse:
         School.objects.filter(
             Q(pk__in=school_ids(user=user, perm=VIEW)) | Q(pk__in=school_ids(user=user, perm=SIGNIFICANT))
         )
-        .only("pk", "name")
         .order_by("name")
+        .values_list("pk", "name")
     )
     form = FilterForm(request.GET or None, schools=schools)
     # Unbound (no GET), the form gives the default filters without a second form (and its queries).

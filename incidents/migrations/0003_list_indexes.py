@@ -2,14 +2,15 @@
 
 B-tree indexes matching the list's order (occurred_at DESC, id DESC), alone and after each equality
 filter (school, category, significant), and the follow-ups' (status, due_on, id). On PostgreSQL, the
-pg_trgm extension and trigram GIN indexes on the narrative and CCN, so `ILIKE '%fight%'` is an index
-scan; SQLite has no trigram index and keeps scanning (fine at its sizes)."""
+pg_trgm extension and trigram GIN indexes on the narrative and CCN, so a search for "fight" is an
+index scan; SQLite has no trigram index and keeps scanning (fine at its sizes)."""
 
 from django.db import migrations, models
 
 TRIGRAM_SQL = [
     "CREATE EXTENSION IF NOT EXISTS pg_trgm",
-    "CREATE INDEX IF NOT EXISTS incident_narrative_trgm ON incidents_incident USING gin (narrative gin_trgm_ops)",
+    # On UPPER(narrative): Django's `icontains` on PostgreSQL is `UPPER(col) LIKE UPPER(%s)`.
+    "CREATE INDEX IF NOT EXISTS incident_narrative_trgm ON incidents_incident USING gin (UPPER(narrative) gin_trgm_ops)",
     "CREATE INDEX IF NOT EXISTS incident_ccn_trgm ON incidents_incident USING gin (ccn gin_trgm_ops)",
 ]
 TRIGRAM_REVERSE_SQL = [
