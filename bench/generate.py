@@ -192,10 +192,14 @@ def generate(*, schools: int, incidents: int, seed: int, password: str, extensio
         _children(cur, summary=summary)
         # One sort per index over the finished table is far cheaper than a million inserts into each.
         cur.execute("SET LOCAL maintenance_work_mem = '256MB'")
+        # The foreign keys are deferred: their checks fire now (PostgreSQL refuses CREATE INDEX on a
+        # table with pending trigger events), as they would have at commit.
+        cur.execute("SET CONSTRAINTS ALL IMMEDIATE")
         progress = Progress("indexes", len(dropped))
         for definition in dropped:
             cur.execute(definition)
             progress.advance(1)
+        cur.execute("SET CONSTRAINTS ALL DEFERRED")
 
     if extensions:
         for name, fn in _extensions():
