@@ -36,7 +36,7 @@ from .models import (
     Status,
     StatusChange,
 )
-from .permissions import REVIEW, SIGNIFICANT, STUDENTS, VIEW
+from .permissions import REVIEW, SIGNIFICANT, STUDENTS, VIEW, visible_q
 
 SORTS = {
     "occurred": "occurred_at",
@@ -49,15 +49,8 @@ DEFAULT_SORT = "-occurred"
 
 
 def visible_incidents(*, user) -> QuerySet[Incident]:
-    """Every incident the user may see: the whole book of schools where they hold
-    `view_school_incidents`, significant ones where they hold `view_school_significant`; other
-    people's drafts never."""
-    if not user.is_authenticated:
-        return Incident.objects.none()
-    return Incident.objects.filter(
-        Q(school_id__in=school_ids(user=user, perm=VIEW))
-        | Q(significant=True, school_id__in=school_ids(user=user, perm=SIGNIFICANT))
-    ).exclude(Q(status=Status.DRAFT) & ~Q(author=user))
+    """Every incident the user may see (the rule is `incidents.permissions.visible_q`)."""
+    return Incident.objects.filter(visible_q(user))
 
 
 @dataclass(frozen=True)
@@ -104,7 +97,7 @@ ForeignKey.register_lookup(AnyOf)
 
 
 def _visible_by_ids(user, prefix: str = "") -> Q:
-    """`visible_incidents` with the user's schools read first (one query) and given as literal ids:
+    """`permissions.visible_q` (the same rule) with the user's schools read first (one query), as ids:
     the planner then knows how many incidents a scope covers (and picks a walk down the
     (occurred_at, id) index for a wide scope, the (school, occurred_at, id) one for a narrow one)
     instead of guessing for a subquery."""
@@ -305,6 +298,7 @@ def incident_detail(*, incident: Incident) -> Incident:
         Prefetch("supplements", queryset=incident.supplements.model.objects.select_related("author")),
         Prefetch("status_changes", queryset=StatusChange.objects.select_related("by")),
         Prefetch("followups", queryset=FollowUp.objects.select_related("assigned_to__user")),
+        "followups__later_notes__by",
         Prefetch("checklist_ticks", queryset=ChecklistTick.objects.select_related("by")),
     )
     items = list(
