@@ -161,13 +161,7 @@ def generate(*, schools: int, incidents: int, seed: int, password: str, extensio
     with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
         personnel_demo.seed_demo(
             password=f"bench-{seed}-Xx9-throwaway",
-            steps=[
-                personnel_demo.step_courses,
-                personnel_demo.step_officers,
-                personnel_demo.step_passwords,
-                personnel_demo.step_training,
-                personnel_demo.step_assignments,
-            ],
+            steps=_personnel_steps(),
         )
     print(f"geography and demo chain of command: {time.monotonic() - t:.1f}s", file=sys.stderr)
 
@@ -223,6 +217,18 @@ def generate(*, schools: int, incidents: int, seed: int, password: str, extensio
     summary["seed"] = seed
     summary["seconds"] = f"{time.monotonic() - started:.0f}"
     return summary
+
+
+def _personnel_steps():
+    """seed_demo's personnel steps only (not the demo incidents, notifications, ...), in order."""
+    from personnel import demo as personnel_demo
+    from ssd.seed import SeedStep
+
+    steps, previous = [], ()
+    for name in ("courses", "officers", "passwords", "training", "assignments"):
+        steps.append(SeedStep(name=f"personnel.{name}", run=getattr(personnel_demo, f"step_{name}"), after=previous))
+        previous = (f"personnel.{name}",)
+    return steps
 
 
 def _random_function(cur, seed: int) -> None:
