@@ -348,9 +348,18 @@ def _sros(cur, *, seed: int, summary: dict) -> None:
         ORDER BY b.n
         """
     )
-    from personnel.scope import ROLE_SCHOOL_PERMS
+    from personnel.scope import _group_roles, role_group, role_school_perms
 
-    perms = sorted(ROLE_SCHOOL_PERMS["sro"])
+    perms = sorted(role_school_perms("sro"))
+    if "sro" in _group_roles():
+        # The role's group (its declared permissions), as personnel.scope._sync_groups would.
+        cur.execute(
+            """
+            INSERT INTO auth_user_groups (user_id, group_id)
+            SELECT u.id, %s FROM bench_new_sro b JOIN auth_user u USING (username) ORDER BY b.n
+            """,
+            [role_group("sro").pk],
+        )
     cur.execute(
         """
         INSERT INTO schools_schooluserobjectpermission (content_object_id, permission_id, user_id)
