@@ -177,7 +177,13 @@ class Incident(models.Model):
         indexes = [
             models.Index(fields=["school", "status", "occurred_at"]),
             models.Index(fields=["status", "submitted_at"]),
-            models.Index(fields=["significant", "occurred_at"]),
+            # The list's order after each equality filter it has (issue 15); see migration 0003.
+            models.Index(fields=["-occurred_at", "-id"], name="incident_occurred_id"),
+            models.Index(fields=["school", "-occurred_at", "-id"], name="incident_school_occurred_id"),
+            models.Index(fields=["category", "-occurred_at", "-id"], name="incident_category_occurred_id"),
+            models.Index(fields=["significant", "-occurred_at", "-id"], name="incident_sig_occurred_id"),
+            models.Index(fields=["-reported_at", "-id"], name="incident_reported_id"),
+            models.Index(fields=["status", "id"], name="incident_status_id"),
         ]
 
     def __str__(self) -> str:
@@ -375,7 +381,10 @@ class FollowUp(models.Model):
             ),
             models.CheckConstraint(condition=~Q(task=""), name="followup_has_task"),
         ]
-        indexes = [models.Index(fields=["status", "due_on"])]
+        indexes = [
+            models.Index(fields=["status", "due_on", "id"], name="followup_status_due_id"),
+            models.Index(fields=["due_on", "id"], name="followup_due_id"),
+        ]
 
     def __str__(self) -> str:
         return f"Follow-up: {self.task}"

@@ -9,7 +9,6 @@ from __future__ import annotations
 import datetime as dt
 
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import Q
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
@@ -53,7 +52,7 @@ from .permissions import (
     get_incident_for_user,
     require_incident_scope,
 )
-from .selectors import followup_list, incident_detail, incident_list, review_queue
+from .selectors import followup_page, incident_detail, incident_page, review_queue
 
 PAGE_SIZE = 25
 
@@ -74,15 +73,23 @@ def incident_list_view(request: HttpRequest) -> HttpResponse:
         School.objects.filter(
             Q(pk__in=school_ids(user=user, perm=VIEW)) | Q(pk__in=school_ids(user=user, perm=SIGNIFICANT))
         )
-        .only("pk", "name")
         .order_by("name")
+        .values_list("pk", "name")
     )
     form = FilterForm(request.GET or None, schools=schools)
-    filters, valid = form.filters() if request.GET else (FilterForm(schools=schools).filters()[0], True)
-    page = Paginator(incident_list(user=user, filters=filters), PAGE_SIZE).get_page(request.GET.get("page"))
+    # Unbound (no GET), the form gives the default filters without a second form (and its queries).
+    filters, valid = form.filters()
+    page = incident_page(
+        user=user,
+        filters=filters,
+        older=request.GET.get("older", "")[:200],
+        newer=request.GET.get("newer", "")[:200],
+        size=PAGE_SIZE,
+    )
     _audit_search(request, "incident.search")
     params = request.GET.copy()
-    params.pop("page", None)
+    for key in ("page", "older", "newer"):
+        params.pop(key, None)
     sort_params = params.copy()
     sort_params.pop("sort", None)
     context = {
@@ -611,12 +618,27 @@ def followup_list_view(request: HttpRequest) -> HttpResponse:
     require_incident_scope(request.user)
     overdue_only = request.GET.get("overdue") == "1"
     mine_only = request.GET.get("mine") == "1"
-    page = Paginator(
-        followup_list(user=request.user, overdue_only=overdue_only, mine_only=mine_only), PAGE_SIZE
-    ).get_page(request.GET.get("page"))
+    show_all = request.GET.get("all") == "1" and not overdue_only
+    page = followup_page(
+        user=request.user,
+        overdue_only=overdue_only,
+        mine_only=mine_only,
+        open_only=not show_all,
+        after=request.GET.get("after", "")[:100],
+        size=PAGE_SIZE,
+    )
     _audit_search(request, "followup.search")
+    params = request.GET.copy()
+    params.pop("after", None)
     return render(
         request,
         "incidents/followup_list.html",
-        {"page": page, "overdue_only": overdue_only, "mine_only": mine_only, "today": timezone.localdate()},
+        {
+            "page": page,
+            "overdue_only": overdue_only,
+            "mine_only": mine_only,
+            "show_all": show_all,
+            "query": params.urlencode(),
+            "today": timezone.localdate(),
+        },
     )

@@ -36,6 +36,14 @@ def production_settings_check(app_configs, **kwargs) -> list[Error]:
         )
     if not settings.ALLOWED_HOSTS:
         errors.append(Error("ALLOWED_HOSTS is empty.", hint="Set ALLOWED_HOSTS.", id="ssd.E005"))
+    if getattr(settings, "SSD_BENCH_QUERY_HEADER", False):
+        errors.append(
+            Error(
+                "SSD_BENCH_QUERY_HEADER is on in production: it tells every client how many queries a page made.",
+                hint="Unset SSD_BENCH_QUERY_HEADER (it is for bench/load.py only).",
+                id="ssd.E006",
+            )
+        )
     return errors
 
 

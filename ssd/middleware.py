@@ -116,3 +116,32 @@ class NoStoreMiddleware:
         if user is not None and user.is_authenticated and "no-store" not in response.get("Cache-Control", ""):
             response["Cache-Control"] = "no-store, private"
         return response
+
+
+class QueryCountMiddleware:
+    """Bench only (`SSD_BENCH_QUERY_HEADER=1`, refused in production by `ssd.checks`): answers with
+    `X-SSD-Queries` (database queries the request made) and `X-SSD-DB-ms` (time spent in them), so
+    `bench/load.py` reports queries per request without DEBUG's query log. Installed first in
+    MIDDLEWARE, so it counts the whole stack (sessions, auth, audit) as well as the view."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        from django.db import connection
+
+        tally = {"n": 0, "seconds": 0.0}
+
+        def count(execute, sql, params, many, context):
+            started = time.perf_counter()
+            try:
+                return execute(sql, params, many, context)
+            finally:
+                tally["n"] += 1
+                tally["seconds"] += time.perf_counter() - started
+
+        with connection.execute_wrapper(count):
+            response = self.get_response(request)
+        response["X-SSD-Queries"] = str(tally["n"])
+        response["X-SSD-DB-ms"] = f"{tally['seconds'] * 1000:.1f}"
+        return response

@@ -174,6 +174,11 @@ MIDDLEWARE = [
     "axes.middleware.AxesMiddleware",
 ]
 
+# Bench only: a query count on every response (bench/load.py). ssd.checks refuses it in production.
+SSD_BENCH_QUERY_HEADER = env.bool("SSD_BENCH_QUERY_HEADER", default=False)
+if SSD_BENCH_QUERY_HEADER:
+    MIDDLEWARE.insert(0, "ssd.middleware.QueryCountMiddleware")
+
 ROOT_URLCONF = "ssd.urls"
 
 TEMPLATES = [

@@ -69,6 +69,7 @@ def test_secret_key_file_is_read(tmp_path):
         ({"DATABASE_URL": "sqlite:////tmp/ssd-prod-check.sqlite3"}, "ssd.E003"),
         ({"REDIS_URL": ""}, "ssd.E004"),
         ({"ALLOWED_HOSTS": ""}, "ssd.E005"),
+        ({"SSD_BENCH_QUERY_HEADER": "1"}, "ssd.E006"),
     ],
 )
 def test_production_refuses_unsafe_settings(overrides, error_id):
@@ -77,7 +78,7 @@ def test_production_refuses_unsafe_settings(overrides, error_id):
     assert result.returncode != 0
     output = result.stdout + result.stderr
     assert error_id in output
-    others = {f"ssd.E00{i}" for i in range(1, 6)} - {error_id}
+    others = {f"ssd.E00{i}" for i in range(1, 7)} - {error_id}
     assert not any(other in output for other in others), output
 
 

@@ -1,0 +1,357 @@
+"""The list at scale (issue 15): keyset pagination at its edges, the search against a plain filter,
+scope on a small generated division (PostgreSQL), and the pages' query counts."""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib.util
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from incidents.models import Incident, IncidentCategory, Status
+from incidents.selectors import IncidentFilters, decode_cursor, incident_list, incident_page
+from tests.conftest import login
+
+from .factories import category, make_incident
+
+pytestmark = pytest.mark.django_db
+
+MOMENT = timezone.make_aware(dt.datetime(2025, 3, 4, 10, 30))
+
+
+def bulk(personas, n: int, *, at=None, school=None, narrative="Students argued in the hallway.", **fields):
+    """Submitted incidents written in one statement: fixed data for the list (the services are
+    tested elsewhere; here only the reading matters)."""
+    cat = fields.pop("cat", None) or category("SCH-DISORDER")
+    rows = []
+    for i in range(n):
+        occurred = (at(i) if callable(at) else at) or MOMENT - dt.timedelta(minutes=i)
+        rows.append(_incident(personas, i, occurred, school, narrative, cat, fields))
+    return Incident.objects.bulk_create(rows)
+
+
+def _incident(personas, i, occurred, school, narrative, cat, fields) -> Incident:
+    return Incident(
+        school=school or personas.school,
+        occurred_at=occurred,
+        reported_at=occurred + dt.timedelta(hours=1),
+        location="hallway",
+        category=cat,
+        narrative=narrative(i) if callable(narrative) else narrative,
+        status=Status.SUBMITTED,
+        submitted_at=occurred + dt.timedelta(hours=1),
+        author=personas.sro.user,
+        **fields,
+    )
+
+
+def walk(user, filters=None, size=7) -> tuple[list[int], list[str]]:
+    """Every id, following the "older" links from the first page; and the cursors used."""
+    ids, cursors, cursor = [], [], ""
+    for _ in range(1000):
+        page = incident_page(user=user, filters=filters, older=cursor, size=size)
+        ids += [i.pk for i in page.rows]
+        if not page.older:
+            return ids, cursors
+        cursor = page.older
+        cursors.append(cursor)
+    raise AssertionError("the walk did not end")
+
+
+def expected(user, filters=None) -> list[int]:
+    return list(incident_list(user=user, filters=filters).values_list("pk", flat=True))
+
+
+# --- keyset pagination ----------------------------------------------------------------------------
+
+
+def test_ties_on_occurred_at_neither_skipped_nor_repeated(personas):
+    bulk(personas, 23, at=MOMENT)  # all at the same minute: only the id orders them
+    bulk(personas, 5)
+    user = personas.sergeant.user
+    ids, _ = walk(user)
+    assert len(ids) == len(set(ids)) == 28
+    assert ids == expected(user)
+
+
+@pytest.mark.parametrize("sort", ["-occurred", "occurred", "-reported", "status", "-status", "school", "category"])
+def test_every_sort_walks_the_whole_list_in_order(personas, sort):
+    bulk(personas, 10, at=MOMENT)
+    bulk(personas, 9, school=personas.other_school)
+    f = IncidentFilters(sort=sort)
+    ids, _ = walk(personas.commander.user, f, size=4)
+    assert ids == expected(personas.commander.user, f)
+    assert len(ids) == 19
+
+
+def test_newer_goes_back_page_by_page(personas):
+    bulk(personas, 10, at=MOMENT)
+    bulk(personas, 12)
+    user = personas.sergeant.user
+    pages = []
+    cursor = ""
+    while True:
+        page = incident_page(user=user, older=cursor, size=5)
+        pages.append([i.pk for i in page.rows])
+        if not page.older:
+            break
+        cursor = page.older
+    # From the last page back to the first through the "newer" links: the same pages, reversed.
+    back = []
+    page = incident_page(user=user, older=cursor, size=5)
+    while page.newer:
+        page = incident_page(user=user, newer=page.newer, size=5)
+        back.append([i.pk for i in page.rows])
+    assert back == list(reversed(pages[:-1]))
+    first = incident_page(user=user, newer=incident_page(user=user, older=pages and cursor, size=5).newer, size=5)
+    assert first.rows  # a page before the last one
+    assert not incident_page(user=user, size=5).newer  # the first page has no newer link
+
+
+def test_last_page_and_exact_multiple(personas):
+    bulk(personas, 10)
+    user = personas.sergeant.user
+    first = incident_page(user=user, size=5)
+    assert first.older and not first.newer and len(first.rows) == 5
+    last = incident_page(user=user, older=first.older, size=5)
+    assert len(last.rows) == 5
+    assert not last.older  # exactly two pages: no empty third page offered
+    assert last.newer
+
+
+def test_incident_added_while_paging(personas):
+    bulk(personas, 12)
+    user = personas.sergeant.user
+    first = incident_page(user=user, size=5)
+    seen = [i.pk for i in first.rows]
+    # A new, newest incident arrives between two clicks on "older" ...
+    (new,) = bulk(personas, 1, at=timezone.now() - dt.timedelta(minutes=1))
+    second = incident_page(user=user, older=first.older, size=5)
+    # ... the next page continues where the reader was: nothing repeated, nothing skipped.
+    assert [i.pk for i in second.rows] == expected(user)[6:11]
+    assert not set(seen) & {i.pk for i in second.rows}
+    # Going back to the newest shows it.
+    assert incident_page(user=user, size=5).rows[0].pk == new.pk
+
+
+def test_people_counted_for_the_page_rows(personas):
+    from incidents.models import PersonInvolved
+
+    rows = bulk(personas, 3)
+    for n, incident in enumerate(rows):
+        PersonInvolved.objects.bulk_create(
+            PersonInvolved(
+                incident=incident, role="witness", person_type="staff", name=f"P{k}", added_by=incident.author
+            )
+            for k in range(n)
+        )
+    page = incident_page(user=personas.sergeant.user, size=10)
+    assert {i.pk: i.people_count for i in page.rows} == {r.pk: n for n, r in enumerate(rows)}
+
+
+@pytest.mark.parametrize(
+    "cursor", ["garbage", "eyJ4IjoxfQ", "WzEsMl0", "WyIyMDI1LTAxLTAxIiwxXQ", "WyJ4IiwidHJ1ZSJd", "%00"]
+)
+def test_bad_cursor_is_the_first_page(client, personas, cursor):
+    bulk(personas, 3)
+    assert decode_cursor(cursor, "occurred_at") is None
+    login(client, personas.sergeant)
+    for key in ("older", "newer"):
+        response = client.get(reverse("incidents:list"), {key: cursor})
+        assert response.status_code in (200, 400)
+        if response.status_code == 200:
+            assert len(response.context["page"].rows) == 3
+
+
+def test_count_stops_at_the_cap(personas, monkeypatch):
+    from incidents import selectors
+
+    monkeypatch.setattr(selectors, "COUNT_CAP", 6)
+    bulk(personas, 9)
+    page = incident_page(user=personas.sergeant.user, size=5)
+    assert page.count_capped and page.count == 6
+    page = incident_page(user=personas.sergeant.user, filters=IncidentFilters(q="nothing like it"), size=5)
+    assert not page.count_capped and page.count == 0
+
+
+def test_list_page_links_keep_filters(client, personas):
+    bulk(personas, 30)
+    login(client, personas.sergeant)
+    html = client.get(reverse("incidents:list"), {"significant": "no"}).content.decode()
+    assert "significant=no&amp;older=" in html
+    assert "More than" not in html and "30 incidents" in html
+
+
+# --- search against a plain filter ----------------------------------------------------------------
+
+
+NARRATIVES = [
+    "Two students got into a FIGHT near the gym.",
+    "A phone was stolen from a locker.",
+    "Fighting words exchanged at dismissal; no contact.",
+    "Vape pen found in the restroom (100% confirmed).",
+    "Student reported a threat on social media.",
+    "A bike was taken from the rack; CCN pending.",
+]
+
+
+@pytest.mark.parametrize("text", ["fight", "FIGHT", "phone", "100%", "social media", "2503", "theft", "_", "zzz"])
+def test_search_matches_a_plain_filter(personas, text):
+    rows = bulk(personas, 30, narrative=lambda i: NARRATIVES[i % len(NARRATIVES)] + f" Ref {i}.")
+    for i, row in enumerate(rows[:10]):
+        row.ccn = f"25{i:02d}{i:04d}"
+    Incident.objects.bulk_update(rows[:10], ["ccn"])
+    theft = IncidentCategory.objects.filter(name__icontains="theft").first()
+    bulk(personas, 3, narrative="Nothing of note.", cat=theft)
+    user = personas.commander.user
+    got = set(incident_list(user=user, filters=IncidentFilters(q=text)).values_list("pk", flat=True))
+    needle = text.lower()
+    want = {
+        i.pk
+        for i in Incident.objects.select_related("category")
+        if needle in i.narrative.lower() or i.ccn.startswith(text) or needle in i.category.name.lower()
+    }
+    assert got == want
+
+
+# --- query counts, pinned -------------------------------------------------------------------------
+
+
+LIST_QUERIES = {"sergeant": 17, "district_commander": 17, "commander": 16, "sro": 16}
+
+
+def queries(client, url, params=None) -> int:
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(url, params or {})
+    assert response.status_code == 200
+    return len(ctx.captured_queries)
+
+
+@pytest.mark.parametrize("persona", sorted(LIST_QUERIES))
+def test_list_query_count_pinned_at_any_depth(client, personas, persona):
+    bulk(personas, 60, significant=True, significance_source="rule", significant_reason="")
+    login(client, getattr(personas, persona))
+    url = reverse("incidents:list")
+    client.get(url)
+    first = client.get(url).context["page"]
+    n = LIST_QUERIES[persona]
+    assert n <= 20
+    assert queries(client, url) == n
+    assert queries(client, url, {"older": first.older}) == n
+    assert queries(client, url, {"newer": first.older}) == n
+    # Search adds one query (the categories whose name matches), whatever the data.
+    filtered = {"q": "argued", "occurred_from": "2025-01-01", "category": category("SCH-DISORDER").pk}
+    assert queries(client, url, filtered) == n + 1
+
+
+FOLLOWUP_QUERIES = 13
+
+
+def test_followups_query_count_pinned(client, personas):
+    from incidents import services
+
+    login(client, personas.sergeant)
+    url = reverse("incidents:followups")
+    client.get(url)
+    base = queries(client, url)
+    incidents = [make_incident(by=personas.sro.user, school=personas.school) for _ in range(3)]
+    for i in range(30):
+        incident = incidents[i % 3]
+        services.followup_create(
+            incident=incident,
+            by=personas.sergeant.user,
+            assigned_to=personas.sro,
+            due_on=timezone.localdate() + dt.timedelta(days=i % 5),
+            task=f"Task {i}",
+        )
+    assert queries(client, url) == base == FOLLOWUP_QUERIES
+    page = client.get(url).context["page"]
+    assert len(page.rows) == 25 and page.after
+    assert queries(client, url, {"after": page.after}) == FOLLOWUP_QUERIES
+    later = client.get(url, {"after": page.after}).context["page"]
+    assert len(later.rows) == 5 and not later.after
+    assert {f.pk for f in page.rows}.isdisjoint({f.pk for f in later.rows})
+
+
+# --- scope on a small generated division (PostgreSQL) ---------------------------------------------
+
+
+def _generate_module():
+    path = Path(settings.BASE_DIR) / "bench" / "generate.py"
+    spec = importlib.util.spec_from_file_location("bench_generate", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="bench/generate.py writes PostgreSQL SQL")
+def test_generated_division_every_role_sees_exactly_its_scope(client):
+    from django.contrib.auth import get_user_model
+
+    from personnel.models import Assignment, Role
+
+    gen = _generate_module()
+    summary = gen.generate(schools=320, incidents=4000, seed=11, password="bench-Test-Passw0rd!", extensions=False)
+    assert summary["incidents"] == 4000 and summary["schools"] == 320
+    assert Incident.objects.filter(status=Status.DRAFT).exists()
+    assert Incident.objects.values("school__psa__district").distinct().count() == 7
+    users = (
+        get_user_model().objects.filter(
+            username__in=[
+                "commander",
+                "divadmin",
+                "lt.east",
+                "lt.north",
+                "sroc.central",
+                "sgt.7d",
+                "sgt.1d",
+                "dc.7d",
+                "wc.3d",
+                "sro.anacostia-hs",
+                "cotr",
+            ]
+        )
+        | get_user_model().objects.filter(username__startswith="sro.bench-")[:3]
+    )
+    checked = 0
+    for user in users:
+        a = Assignment.objects.filter(officer__user=user, ends_on__isnull=True).select_related().first()
+        qs = Incident.objects.exclude(status=Status.DRAFT, author__isnull=False).exclude(status=Status.DRAFT)
+        mine_drafts = Incident.objects.filter(status=Status.DRAFT, author=user)
+        if a.role in (Role.COMMANDER, Role.DIVISION_ADMIN):
+            rule = qs
+        elif a.role in (Role.LIEUTENANT, Role.SROC):
+            rule = qs.filter(school__psa__district__area=a.area_id)
+        elif a.role == Role.SERGEANT:
+            rule = qs.filter(school__psa__district=a.district_id)
+        elif a.role in (Role.DISTRICT_COMMANDER, Role.WATCH_COMMANDER):
+            rule = qs.filter(school__psa__district=a.district_id, significant=True)
+        elif a.role == Role.SRO:
+            rule = qs.filter(school=a.school_id)
+            mine_drafts = mine_drafts.filter(school=a.school_id)
+        else:
+            rule = Incident.objects.none()
+            mine_drafts = Incident.objects.none()
+        want = set(rule.values_list("pk", flat=True)) | set(mine_drafts.values_list("pk", flat=True))
+        got = set(incident_list(user=user).values_list("pk", flat=True))
+        assert got == want, user.username
+        checked += bool(want)
+    assert checked >= 10
+    # Through the page, signed in with the generated password: an SRO's whole list, page by page.
+    sro = get_user_model().objects.get(username="sro.anacostia-hs")
+    assert sro.check_password("bench-Test-Passw0rd!")
+    client.force_login(sro)
+    seen, params = [], {}
+    while True:
+        page = client.get(reverse("incidents:list"), params).context["page"]
+        seen += [i.pk for i in page.rows]
+        if not page.older:
+            break
+        params = {"older": page.older}
+    assert seen == list(incident_list(user=sro).values_list("pk", flat=True))
