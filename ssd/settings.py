@@ -7,6 +7,7 @@ Every secret can also be read from a file: `SECRET_KEY_FILE`, `DATABASE_URL_FILE
 
 from __future__ import annotations
 
+import datetime as _dt
 from datetime import timedelta
 from pathlib import Path
 
@@ -68,6 +69,7 @@ INSTALLED_APPS = [
     "incidents",
     "contracts",
     "ssd.notifications",
+    "safetyplans",
 ]
 
 MIDDLEWARE = [
@@ -334,6 +336,14 @@ LOGGING = {
 }
 
 SSD_DATA_DIR = BASE_DIR / "schools" / "data"
+
+# Safety plans are due each year on this day (MM-DD) of the year their school year starts in.
+SSD_SAFETY_PLAN_DUE = env.str("SSD_SAFETY_PLAN_DUE", default="08-15")
+try:
+    _due_month, _due_day = (int(part) for part in SSD_SAFETY_PLAN_DUE.split("-"))
+    _dt.date(2001, _due_month, _due_day)  # a day every year has (no 29 February)
+except ValueError as _exc:
+    raise ImproperlyConfigured(f"SSD_SAFETY_PLAN_DUE must be MM-DD, e.g. 08-15, not {SSD_SAFETY_PLAN_DUE!r}") from _exc
 
 # axes.W006 asks to lock out by IP address too. CJIS asks for account lockout, and a district
 # station's officers share one NAT address: five typos there would lock out the whole station.

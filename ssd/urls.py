@@ -17,6 +17,8 @@ urlpatterns = [
         name="password_change_done",
     ),
     path("healthz", views.healthz, name="healthz"),
+    # Safety plans (/schools/<id>/safety-plan/...) and programs, before the schools include.
+    path("", include("safetyplans.urls")),
     path("schools/", include("schools.urls")),
     path("people/", include("personnel.urls")),
     path("incidents/", include("incidents.urls")),
