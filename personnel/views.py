@@ -30,6 +30,7 @@ from .permissions import can_manage_people, get_officer_for_user, require_manage
 from .selectors import (
     active_assignments_for,
     chain_of_command,
+    lapsed_sro_ids,
     officer_assignments,
     officer_directory,
     officer_training,
@@ -89,6 +90,7 @@ def directory(request: HttpRequest) -> HttpResponse:
             "form": form,
             "viewable": viewable_officer_ids(user=request.user, roles=roles),
             "can_manage_people": can_manage_people(roles),
+            "lapsed": lapsed_sro_ids(officer_ids=[o.pk for o in page.object_list], today=timezone.localdate()),
         },
     )
 
@@ -107,6 +109,7 @@ def officer_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "can_manage_people": manage,
         "end_form": AssignmentEndForm() if manage else None,
         "today": timezone.localdate(),
+        "training_lapsed": bool(lapsed_sro_ids(officer_ids=[officer.pk], today=timezone.localdate())),
     }
     return render(request, "personnel/officer_detail.html", context)
 

@@ -21,6 +21,7 @@ urlpatterns = [
     path("", include("safetyplans.urls")),
     path("schools/", include("schools.urls")),
     path("people/", include("personnel.urls")),
+    path("training/", include("personnel.training_urls")),
     path("incidents/", include("incidents.urls")),
     path("audit/", include("ssd.audit.urls")),
     path("notifications/", include("ssd.notifications.urls")),
