@@ -269,6 +269,8 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     "personnel-sync-scopes": {"task": "personnel.tasks.sync_all_scopes", "schedule": 15 * 60},
     "notifications-sweep-outbox": {"task": "ssd.notifications.tasks.sweep_outbox", "schedule": 30},
     "notifications-escalate": {"task": "ssd.notifications.tasks.escalate_alerts", "schedule": 60},
+    # Plans due or overdue and SRO training expiring: once a day is enough (every notice is deduplicated).
+    "safetyplans-reminders": {"task": "safetyplans.tasks.send_reminders", "schedule": 24 * 60 * 60},
 }
 
 # --- Notifications (ssd.notifications; README "Notifications") ----------------------------------------
