@@ -62,6 +62,7 @@ def _render_plan(request: HttpRequest, plan: SafetyPlan, *, status: int = 200, *
         "attachment_form": forms.get("attachment_form") or AttachmentForm(),
         "next_year": plan.school_year + 1,
         "can_start_next": "drill" in caps
+        and plan.status == "approved"
         and plan.school_year + 1 <= plan_year(today) + 1
         and plan.school_year + 1 not in selectors.plan_years(school=plan.school),
         "start_next_form": StartPlanForm(initial={"school_year": plan.school_year + 1}),
