@@ -203,18 +203,21 @@ def sro_training_alerts(*, school_ids_q, today) -> list[dict]:
     return out
 
 
+def sro_training_lapsed(today):
+    """An annotation for Officer querysets: serving as SRO today without a current qualifying
+    completion (no extra query: two EXISTS subqueries in the list's own query)."""
+    from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef
+
+    serving = Assignment.objects.active(today).filter(officer=OuterRef("pk"), role=Role.SRO)
+    current = TrainingCompletion.objects.current(today).filter(officer=OuterRef("pk"), course__qualifies_sro=True)
+    return ExpressionWrapper(Q(Exists(serving)) & ~Q(Exists(current)), output_field=BooleanField())
+
+
 def lapsed_sro_ids(*, officer_ids, today) -> set[int]:
-    """Of `officer_ids`, those serving as SRO today without a current qualifying completion."""
-    sros = set(
-        Assignment.objects.active(today)
-        .filter(role=Role.SRO, officer_id__in=officer_ids)
-        .values_list("officer_id", flat=True)
+    """Of `officer_ids`, those serving as SRO today without a current qualifying completion (one query)."""
+    return set(
+        Officer.objects.filter(pk__in=officer_ids)
+        .annotate(lapsed=sro_training_lapsed(today))
+        .filter(lapsed=True)
+        .values_list("pk", flat=True)
     )
-    if not sros:
-        return set()
-    current = set(
-        TrainingCompletion.objects.current(today)
-        .filter(officer_id__in=sros, course__qualifies_sro=True)
-        .values_list("officer_id", flat=True)
-    )
-    return sros - current

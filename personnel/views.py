@@ -34,6 +34,7 @@ from .selectors import (
     officer_assignments,
     officer_directory,
     officer_training,
+    sro_training_lapsed,
     user_roles,
 )
 from .services import assignment_create, assignment_end, officer_create, training_record
@@ -76,7 +77,9 @@ def directory(request: HttpRequest) -> HttpResponse:
     officer pages appear only where the viewer may open them."""
     form = DirectoryFilterForm(request.GET)
     filters = form.cleaned_data if form.is_valid() else {"q": "", "role": ""}
-    officers = officer_directory(q=filters["q"].strip(), role=filters["role"])
+    officers = officer_directory(q=filters["q"].strip(), role=filters["role"]).annotate(
+        training_lapsed=sro_training_lapsed(timezone.localdate())
+    )
     page = Paginator(officers, 50).get_page(request.GET.get("page"))
     roles = user_roles(request)
     template = "personnel/directory.html"
@@ -90,7 +93,6 @@ def directory(request: HttpRequest) -> HttpResponse:
             "form": form,
             "viewable": viewable_officer_ids(user=request.user, roles=roles),
             "can_manage_people": can_manage_people(roles),
-            "lapsed": lapsed_sro_ids(officer_ids=[o.pk for o in page.object_list], today=timezone.localdate()),
         },
     )
 
