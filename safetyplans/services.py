@@ -7,7 +7,6 @@ refusal as the page. A refusal is a DomainError with a message a person can read
 from __future__ import annotations
 
 import datetime as dt
-import uuid
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -298,38 +297,37 @@ def drill_record(
 
 def plan_attachment_add(*, plan: SafetyPlan, by, upload: UploadedFile, description: str = "") -> PlanAttachment:
     """Attach a floor plan, map or photo (JPEG, PNG, HEIC or PDF, by content). The same file twice
-    is one attachment. The file is written before the row; if the row fails, the file goes."""
+    is one attachment. The file is checked and written (content-addressed) before the transaction."""
     _require(by, plan.school, P.WRITE, "attach files to the safety plan")
-    content_type, sha256 = uploads.check_upload(upload)
+    stored = uploads.prepare(upload)
     with transaction.atomic():
         plan = _lock(plan)
-        existing = plan.attachments.filter(sha256=sha256).first()
+        existing = plan.attachments.filter(sha256=stored.sha256).first()
         if existing is not None:
             existing.replayed = True
             return existing
         attachment = PlanAttachment(
             plan=plan,
-            original_name=(upload.name or "upload").rsplit("/", 1)[-1][:200],
-            content_type=content_type,
-            size=upload.size,
-            sha256=sha256,
+            file=stored.name,
+            original_name=stored.original_name,
+            content_type=stored.content_type,
+            size=stored.size,
+            sha256=stored.sha256,
             description=(description or "").replace("\x00", "").strip()[:200],
             uploaded_by=by,
         )
-        attachment.file.save(uuid.uuid4().hex, upload, save=False)
-        stored = attachment.file.name
-        try:
-            _full_clean(attachment, exclude=["plan", "uploaded_by", "file"])
-            attachment.save()
-            audit_record(
-                action="record.create",
-                user=by,
-                obj=attachment,
-                changes={"plan": [None, str(plan.pk)], "content_type": [None, content_type], "sha256": [None, sha256]},
-            )
-        except Exception:
-            attachment.file.storage.delete(stored)
-            raise
+        _full_clean(attachment, exclude=["plan", "uploaded_by", "file"])
+        attachment.save()
+        audit_record(
+            action="record.create",
+            user=by,
+            obj=attachment,
+            changes={
+                "plan": [None, str(plan.pk)],
+                "content_type": [None, stored.content_type],
+                "sha256": [None, stored.sha256],
+            },
+        )
         attachment.replayed = False
         return attachment
 

@@ -38,10 +38,25 @@ def use_core_upload_check(monkeypatch) -> None:
     try:
         import ssd.uploads  # noqa: F401
     except ImportError:
-        # Before the layers: the core's check is still incidents' (the same code, moving to ssd.uploads).
+        # Before the layers: the core's check is still incidents' (the same code, moving to
+        # ssd.uploads), and the file is written under its content address as ssd.uploads will.
+        from types import SimpleNamespace
+
+        from django.core.files.storage import default_storage
+
         from incidents.services import check_upload
 
-        monkeypatch.setattr("safetyplans.uploads.check_upload", check_upload)
+        def prepare(upload):
+            content_type, sha256 = check_upload(upload)
+            name = f"safetyplans/sha256/{sha256[:2]}/{sha256}"
+            if not default_storage.exists(name):
+                upload.seek(0)
+                default_storage.save(name, upload)
+            return SimpleNamespace(
+                name=name, content_type=content_type, sha256=sha256, size=upload.size, original_name=upload.name
+            )
+
+        monkeypatch.setattr("safetyplans.uploads.prepare", prepare)
 
 
 def make_plan(p, *, year: int, status: str = "draft", sections=None, principal=True) -> SafetyPlan:
