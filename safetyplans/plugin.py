@@ -44,7 +44,7 @@ class _PlanKind(NotificationKind):
     def _facts(self, notification) -> tuple[str, list[tuple[str, str]]]:
         event = notification.event
         school = event.school
-        subject = event.subject
+        subject = notification.subject  # loaded by the engine (notifications.selectors.attach_subjects)
         year = subject.school_year if isinstance(subject, SafetyPlan) else plan_year(event.created_at.date())
         status = subject.get_status_display() if isinstance(subject, SafetyPlan) else "Not started"
         facts = [
@@ -107,9 +107,9 @@ class TrainingExpiring(NotificationKind):
 
     def recipients(self, event, audiences: set[str]) -> dict[str, list[int]]:
         out: dict[str, list[int]] = {}
-        officer = event.subject
-        if "sro" in audiences and isinstance(officer, Officer):
-            out["sro"] = [officer.user_id]
+        if "sro" in audiences:
+            officer = Officer.objects.filter(pk=event.subject_id).values_list("user_id", flat=True).first()
+            out["sro"] = [officer] if officer else []
         if "sergeant" in audiences and event.school is not None:
             out["sergeant"] = list(post_holders("sergeant", school=event.school))
         return out
