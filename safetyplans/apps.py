@@ -7,7 +7,7 @@ class SafetyPlansConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        # The registrations (school permissions, notification kinds, panels, seed step) live in
-        # safetyplans/plugin.py, written against docs/plugins.md; they are imported here once the
-        # layers refactor (notifications.registry, personnel.scope.register_school_perms) is merged.
-        pass
+        # School permissions and grants, notification kinds, panels and the seed step (docs/plugins.md).
+        from . import plugin
+
+        plugin.register()

@@ -199,6 +199,10 @@ MATRIX: dict[str, Url] = {
     "mfa:disable": url(everyone(405)),
     "mfa:users": url(only({"admin"})),
     "mfa:reset": url({"user_id": "sro_user"}, only({"admin"})),
+    "usersessions:list": url(everyone(200)),
+    "usersessions:end": url({"pk": 1}, everyone(405)),
+    "usersessions:end_others": url(everyone(405)),
+    "usersessions:end_all": url({"user_id": "sro_user"}, everyone(405)),
     # Audit
     "audit:log": url(only(ADMINS)),
     "audit:export": url(only(ADMINS)),
@@ -248,6 +252,7 @@ MATRIX: dict[str, Url] = {
     "incidents:person_remove": url({"pk": 1, "person_pk": 1}, everyone(405)),
     "incidents:followup_add": url({"pk": 1}, everyone(405)),
     "incidents:followup_update": url({"pk": 1, "followup_pk": 1}, everyone(405)),
+    "incidents:followup_note_add": url({"pk": 1, "followup_pk": 1}, everyone(405)),
     "incidents:checklist_tick": url({"pk": 1, "item_pk": 1}, everyone(405)),
     # Safety plans at Roosevelt HS (a draft by its SRO); POST-only views answer 405 before any lookup.
     "safetyplans:current": url({"school_id": "school"}, only(PLAN_CHAIN, others=404)),
