@@ -53,3 +53,30 @@ def test_expiring_training_is_announced_once_per_expiry(personas, settings, emit
     assert [(c["subject"], c["school"], c["dedupe_key"]) for c in training] == [
         (personas.sro, personas.school, f"training-expiring-{personas.sro.pk}-{expires}")
     ]
+
+
+def test_reminders_reach_the_outbox_once(personas, settings, django_capture_on_commit_callbacks, client):
+    from notifications.models import Notification, OutboxEvent
+    from notifications.services import event_process
+
+    settings.SSD_SAFETY_PLAN_DUE = f"{today() - dt.timedelta(days=1):%m-%d}"
+    with django_capture_on_commit_callbacks(execute=False):
+        reminders.send_reminders(today=today())
+        reminders.send_reminders(today=today())  # a second run the same day adds nothing
+    events = OutboxEvent.objects.filter(kind__startswith="safetyplans.")
+    assert sorted(events.values_list("kind", flat=True)) == sorted(
+        [reminders.PLAN_DUE] * 2 + [reminders.PLAN_OVERDUE] * 2
+    )
+    for event in events:
+        event_process(event_id=event.pk)
+    overdue = Notification.objects.filter(event__kind=reminders.PLAN_OVERDUE, event__school=personas.school)
+    assert set(overdue.values_list("recipient", flat=True)) == {personas.sergeant.user_id}
+    due = Notification.objects.filter(event__kind=reminders.PLAN_DUE, event__school=personas.school)
+    assert set(due.values_list("recipient", flat=True)) == {personas.sro.user_id}
+    from django.urls import reverse
+
+    from tests.conftest import login
+
+    body = login(client, personas.sergeant).get(reverse("notifications:inbox")).content.decode()
+    assert "Safety plan overdue: Roosevelt High School" in body
+    assert f"/schools/{personas.school.pk}/safety-plan/" in body
