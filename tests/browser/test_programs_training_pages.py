@@ -36,7 +36,7 @@ def test_programs_and_training_pages(personas, new_page):
     )
 
     sro = new_page(viewport=PHONE)
-    sign_in(sro, "sro", PASSWORD)
+    sign_in(sro, personas.sro.user.username, PASSWORD)
     sro.wait_for_url("**/")
     sro.goto(f"/programs/{program.pk}/")
     sro.get_by_text("Record a session").click()
@@ -56,7 +56,7 @@ def test_programs_and_training_pages(personas, new_page):
     screenshot(sro, "programs-phone")
 
     lt = new_page(viewport=DESKTOP)
-    sign_in(lt, "lt", PASSWORD)
+    sign_in(lt, personas.lieutenant.user.username, PASSWORD)
     lt.wait_for_url("**/")
     lt.goto("/programs/")
     expect(lt.get_by_role("link", name="Peer mediation")).to_be_visible()
@@ -66,7 +66,7 @@ def test_programs_and_training_pages(personas, new_page):
     assert_accessible(lt, context="training (desktop)")
     screenshot(lt, "training-desktop")
     phone = new_page(viewport=PHONE)
-    sign_in(phone, "lt", PASSWORD)
+    sign_in(phone, personas.lieutenant.user.username, PASSWORD)
     phone.wait_for_url("**/")
     phone.goto("/training/")
     screenshot(phone, "training-phone")

@@ -44,15 +44,15 @@ def test_safety_plan_journey(personas, new_page):
 
     # --- The sergeant's page marks Roosevelt HS: no plan, past the due date -------------------------
     sgt = new_page(viewport=DESKTOP)
-    sign_in(sgt, "sgt", PASSWORD)
+    sign_in(sgt, personas.sergeant.user.username, PASSWORD)
     sgt.wait_for_url("**/")
     sgt.goto(sergeants_page(sgt))
-    expect(roosevelt_marker(sgt)).to_have_count(1)
     screenshot(sgt, "safety-plan-sergeant-overdue-desktop")
+    expect(roosevelt_marker(sgt)).to_have_count(1)
 
     # --- The SRO drafts and submits on a phone --------------------------------------------------------
     sro = new_page(viewport=PHONE)
-    sign_in(sro, "sro", PASSWORD)
+    sign_in(sro, personas.sro.user.username, PASSWORD)
     sro.wait_for_url("**/")
     sro.goto(plan_url)
     assert_accessible(sro, context="safety plan empty state (phone)")
@@ -101,7 +101,7 @@ def test_safety_plan_journey(personas, new_page):
 
     # --- The lieutenant approves ----------------------------------------------------------------------
     lt = new_page(viewport=DESKTOP)
-    sign_in(lt, "lt", PASSWORD)
+    sign_in(lt, personas.lieutenant.user.username, PASSWORD)
     lt.wait_for_url("**/")
     lt.goto(plan_url)
     lt.get_by_role("button", name="Approve the plan").click()
