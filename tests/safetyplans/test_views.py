@@ -184,6 +184,7 @@ def test_board_queries_do_not_grow_with_rows(client, personas):
             assert client.get(reverse("safetyplans:board")).status_code == 200
         return len(ctx.captured_queries)
 
+    count()  # the first request of a session does its own bookkeeping
     before = count()
     make_plan(personas, year=YEAR, status="submitted")
     plan_start(school=personas.other_school, school_year=YEAR, by=personas.other_sro.user)
