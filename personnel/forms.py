@@ -124,9 +124,53 @@ class TrainingForm(forms.Form):
         completed_on = self.cleaned_data["completed_on"]
         if completed_on > timezone.localdate():
             raise forms.ValidationError("A completion date cannot be in the future.")
+        if completed_on.year < 1970:
+            raise forms.ValidationError("That completion date is implausibly early: check the year.")
         return completed_on
+
+    def clean(self):
+        data = super().clean()
+        completed_on, expires_on = data.get("completed_on"), data.get("expires_on")
+        if completed_on and expires_on and expires_on < completed_on:
+            self.add_error("expires_on", "The expiry date is before the completion date.")
+        return data
 
 
 class DirectoryFilterForm(forms.Form):
     q = forms.CharField(required=False, label="Search by name or badge")
     role = forms.ChoiceField(choices=[("", "Any role")] + Role.choices, required=False)
+
+
+def _officer_label(officer: Officer) -> str:
+    return f"{officer}" + (f" ({officer.badge_number})" if officer.badge_number else "")
+
+
+class TrainingBulkForm(TrainingForm):
+    """One class: one course, one date, many officers."""
+
+    officers = forms.ModelMultipleChoiceField(
+        queryset=Officer.objects.none(),
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Tick everyone who completed the class.",
+    )
+
+    def __init__(self, *args, officers=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["officers"].queryset = (
+            officers if officers is not None else Officer.objects.select_related("user").filter(user__is_active=True)
+        )
+        self.fields["officers"].label_from_instance = _officer_label
+
+
+class TrainingFilterForm(forms.Form):
+    q = forms.CharField(required=False, max_length=100, label="Name or badge")
+    course = forms.ModelChoiceField(queryset=TrainingCourse.objects.all(), required=False, empty_label="Any course")
+    state = forms.ChoiceField(
+        required=False,
+        choices=[
+            ("", "Any state"),
+            ("current", "Current"),
+            ("expiring", "Expires within 60 days"),
+            ("lapsed", "Lapsed"),
+        ],
+    )

@@ -227,3 +227,125 @@ def post_holders_by_role(posts: list[Q | None], *, on=None) -> dict[str, set[int
     for role, user_id in rows.values_list("role", "officer__user_id"):
         out.setdefault(role, set()).add(user_id)
     return out
+
+
+# --- training: the /training/ page, expiry flags --------------------------------------------------
+
+EXPIRY_WARNING_DAYS = 60
+
+
+class TrainingState:
+    CURRENT = "current"
+    EXPIRING = "expiring"
+    LAPSED = "lapsed"
+    LABELS = {CURRENT: "Current", EXPIRING: "Expires within 60 days", LAPSED: "Lapsed"}
+
+
+def training_state(expires_on, *, today) -> str:
+    import datetime as dt
+
+    if expires_on is None:
+        return TrainingState.CURRENT
+    if expires_on < today:
+        return TrainingState.LAPSED
+    if expires_on <= today + dt.timedelta(days=EXPIRY_WARNING_DAYS):
+        return TrainingState.EXPIRING
+    return TrainingState.CURRENT
+
+
+def training_rows(
+    *, officer_ids: set[int] | None, today, q: str = "", course=None, state: str = ""
+) -> QuerySet[TrainingCompletion]:
+    """The latest completion of each course by each officer (`officer_ids` None = everyone), with
+    whether the officer serves as an SRO today, filtered. Older completions are history, not rows."""
+    import datetime as dt
+
+    from django.db.models import Exists, OuterRef, Subquery
+
+    latest = TrainingCompletion.objects.filter(officer=OuterRef("officer"), course=OuterRef("course")).order_by(
+        "-completed_on", "-id"
+    )
+    rows = (
+        TrainingCompletion.objects.filter(pk=Subquery(latest.values("pk")[:1]))
+        .select_related("officer__user", "course", "recorded_by")
+        .annotate(
+            serves_as_sro=Exists(
+                Assignment.objects.active(today).filter(officer=OuterRef("officer"), role=Role.SRO)
+            )
+        )
+        .order_by("officer__user__last_name", "officer__user__first_name", "officer_id", "course__name")
+    )
+    if officer_ids is not None:
+        rows = rows.filter(officer_id__in=officer_ids)
+    if q:
+        rows = rows.filter(
+            Q(officer__user__first_name__icontains=q)
+            | Q(officer__user__last_name__icontains=q)
+            | Q(officer__badge_number__icontains=q)
+        )
+    if course is not None:
+        rows = rows.filter(course=course)
+    warn = today + dt.timedelta(days=EXPIRY_WARNING_DAYS)
+    if state == TrainingState.LAPSED:
+        rows = rows.filter(expires_on__lt=today)
+    elif state == TrainingState.EXPIRING:
+        rows = rows.filter(expires_on__gte=today, expires_on__lte=warn)
+    elif state == TrainingState.CURRENT:
+        rows = rows.filter(Q(expires_on__isnull=True) | Q(expires_on__gt=warn))
+    return rows
+
+
+def sro_training_alerts(*, school_ids_q, today) -> list[dict]:
+    """SROs serving today at the given schools (a subquery of school ids) whose qualifying training
+    expires within 60 days or has lapsed: [{officer, school, expires_on, state}], lapsed first.
+    Three queries whatever the number of SROs."""
+    import datetime as dt
+
+    from django.db.models import Exists, Max, OuterRef
+
+    qualifying = TrainingCompletion.objects.filter(officer=OuterRef("pk"), course__qualifies_sro=True)
+    assignments = list(
+        Assignment.objects.active(today)
+        .filter(role=Role.SRO, school__in=school_ids_q)
+        .select_related("school", "officer__user")
+        .order_by("school__name")
+    )
+    officer_ids = {a.officer_id for a in assignments}
+    officers = {
+        o.pk: o
+        for o in Officer.objects.filter(pk__in=officer_ids).annotate(
+            best=Max("training_completions__expires_on", filter=Q(training_completions__course__qualifies_sro=True,
+                                                                   training_completions__completed_on__lte=today)),
+            never_expires=Exists(qualifying.filter(expires_on__isnull=True, completed_on__lte=today)),
+        )
+    }
+    warn = today + dt.timedelta(days=EXPIRY_WARNING_DAYS)
+    out = []
+    for a in assignments:
+        o = officers[a.officer_id]
+        if o.never_expires or (o.best is not None and o.best > warn):
+            continue
+        state = TrainingState.LAPSED if o.best is None or o.best < today else TrainingState.EXPIRING
+        out.append({"officer": a.officer, "school": a.school, "expires_on": o.best, "state": state})
+    out.sort(key=lambda r: (r["state"] != TrainingState.LAPSED, r["expires_on"] or today, r["school"].name))
+    return out
+
+
+def sro_training_lapsed(today):
+    """An annotation for Officer querysets: serving as SRO today without a current qualifying
+    completion (no extra query: two EXISTS subqueries in the list's own query)."""
+    from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef
+
+    serving = Assignment.objects.active(today).filter(officer=OuterRef("pk"), role=Role.SRO)
+    current = TrainingCompletion.objects.current(today).filter(officer=OuterRef("pk"), course__qualifies_sro=True)
+    return ExpressionWrapper(Q(Exists(serving)) & ~Q(Exists(current)), output_field=BooleanField())
+
+
+def lapsed_sro_ids(*, officer_ids, today) -> set[int]:
+    """Of `officer_ids`, those serving as SRO today without a current qualifying completion (one query)."""
+    return set(
+        Officer.objects.filter(pk__in=officer_ids)
+        .annotate(lapsed=sro_training_lapsed(today))
+        .filter(lapsed=True)
+        .values_list("pk", flat=True)
+    )

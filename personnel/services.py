@@ -98,10 +98,23 @@ def has_current_sro_training(officer: Officer, *, on: dt.date) -> bool:
 
 
 def sro_training_refusal(officer: Officer, *, on: dt.date) -> str:
-    return (
-        f"{officer.full_name} has no current School Safety Division training on "
-        f"{on:%m/%d/%Y}: record a completion before assigning them as an SRO."
-    )
+    """Why the officer cannot be assigned as an SRO on `on`: lapsed (and when), trained only after
+    that day, or never trained."""
+    head = f"{officer.full_name} has no current School Safety Division training on {on:%m/%d/%Y}"
+    qualifying = TrainingCompletion.objects.filter(officer=officer, course__qualifies_sro=True)
+    last = qualifying.filter(completed_on__lte=on).order_by("-expires_on", "-completed_on").first()
+    if last is not None and last.expires_on is not None and last.expires_on < on:
+        return (
+            f"{head}: it lapsed on {last.expires_on:%m/%d/%Y} ({last.course.name}, completed "
+            f"{last.completed_on:%m/%d/%Y}). Record a new completion before assigning them as an SRO."
+        )
+    later = qualifying.filter(completed_on__gt=on).order_by("completed_on").first()
+    if later is not None:
+        return (
+            f"{head}: they completed it on {later.completed_on:%m/%d/%Y}, after the assignment would start. "
+            "Start the assignment on or after that day."
+        )
+    return f"{head}: they have never completed it. Record a completion before assigning them as an SRO."
 
 
 def overlapping_assignments(
@@ -285,3 +298,33 @@ def geography_import(*, data_dir) -> ImportReport:
         if report.changed:
             scope_sync_all()
     return report
+
+
+def training_record_bulk(
+    *,
+    officers: list[Officer],
+    course: TrainingCourse,
+    completed_on: dt.date,
+    expires_on: dt.date | None = None,
+    by,
+) -> list[TrainingCompletion]:
+    """One class: one course, one date, many officers. All or nothing: if any officer already has
+    this completion, or any date is refused, nothing is recorded and the message names them."""
+    if not officers:
+        raise DomainError("Choose at least one officer.", field="officers")
+    with transaction.atomic():
+        already = list(
+            TrainingCompletion.objects.filter(officer__in=officers, course=course, completed_on=completed_on)
+            .select_related("officer__user")
+            .order_by("officer__user__last_name")
+        )
+        if already:
+            names = ", ".join(c.officer.full_name for c in already)
+            raise DomainError(
+                f"Already recorded for {completed_on:%m/%d/%Y}: {names}. Untick them and record the others.",
+                field="officers",
+            )
+        return [
+            training_record(officer=o, course=course, completed_on=completed_on, expires_on=expires_on, by=by)
+            for o in officers
+        ]

@@ -25,9 +25,11 @@ from .forms import (
 )
 from .permissions import can_manage_people, get_officer_for_user, require_manage_people, viewable_officer_ids
 from .selectors import (
+    lapsed_sro_ids,
     officer_assignments,
     officer_directory,
     officer_training,
+    sro_training_lapsed,
     user_roles,
 )
 from .services import assignment_create, assignment_end, officer_create, training_record
@@ -39,7 +41,9 @@ def directory(request: HttpRequest) -> HttpResponse:
     officer pages appear only where the viewer may open them."""
     form = DirectoryFilterForm(request.GET)
     filters = form.cleaned_data if form.is_valid() else {"q": "", "role": ""}
-    officers = officer_directory(q=filters["q"].strip(), role=filters["role"])
+    officers = officer_directory(q=filters["q"].strip(), role=filters["role"]).annotate(
+        training_lapsed=sro_training_lapsed(timezone.localdate())
+    )
     page = Paginator(officers, 50).get_page(request.GET.get("page"))
     roles = user_roles(request)
     template = "personnel/directory.html"
@@ -71,6 +75,7 @@ def officer_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "can_manage_people": manage,
         "end_form": AssignmentEndForm() if manage else None,
         "today": timezone.localdate(),
+        "training_lapsed": bool(lapsed_sro_ids(officer_ids=[officer.pk], today=timezone.localdate())),
     }
     return render(request, "personnel/officer_detail.html", context)
 

@@ -7,6 +7,7 @@ Every secret can also be read from a file: `SECRET_KEY_FILE`, `DATABASE_URL_FILE
 
 from __future__ import annotations
 
+import datetime as _dt
 import os
 import sys
 from datetime import timedelta
@@ -138,6 +139,7 @@ INSTALLED_APPS = [
     "personnel",
     "incidents",
     "contracts",
+    "safetyplans",
     "notifications",
     "advisories",
     "crime",
@@ -361,6 +363,8 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     "notifications-sweep-outbox": {"task": "notifications.tasks.sweep_outbox", "schedule": 30},
     "notifications-escalate": {"task": "notifications.tasks.escalate_alerts", "schedule": 60},
     "visits-reminders": {"task": "visits.tasks.send_reminders", "schedule": 60 * 60},
+    # Plans due or overdue and SRO training expiring: once a day is enough (every notice is deduplicated).
+    "safetyplans-reminders": {"task": "safetyplans.tasks.send_reminders", "schedule": 24 * 60 * 60},
 }
 
 # --- Site visits (visits; README "Site visits and liaison meetings") ---------------------------------
@@ -465,6 +469,14 @@ LOGGING = {
 }
 
 SSD_DATA_DIR = BASE_DIR / "schools" / "data"
+
+# Safety plans are due each year on this day (MM-DD) of the year their school year starts in.
+SSD_SAFETY_PLAN_DUE = env_str("SSD_SAFETY_PLAN_DUE", default="08-15")
+try:
+    _due_month, _due_day = (int(part) for part in SSD_SAFETY_PLAN_DUE.split("-"))
+    _dt.date(2001, _due_month, _due_day)  # a day every year has (no 29 February)
+except ValueError as _exc:
+    raise ImproperlyConfigured(f"SSD_SAFETY_PLAN_DUE must be MM-DD, e.g. 08-15, not {SSD_SAFETY_PLAN_DUE!r}") from _exc
 
 # axes.W006 asks to lock out by IP address too. CJIS asks for account lockout, and a district
 # station's officers share one NAT address: five typos there would lock out the whole station.

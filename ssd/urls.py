@@ -19,8 +19,11 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     # Before the schools app: /schools/<id>/vicinity/ is the crime app's (the schools app knows nothing of it).
     path("schools/", include("crime.urls")),
+    # Safety plans (/schools/<id>/safety-plan/...) and programs, before the schools include.
+    path("", include("safetyplans.urls")),
     path("schools/", include("schools.urls")),
     path("people/", include("personnel.urls")),
+    path("training/", include("personnel.training_urls")),
     path("incidents/", include("incidents.urls")),
     path("audit/", include("ssd.audit.urls")),
     path("notifications/", include("notifications.urls")),

@@ -172,6 +172,39 @@ def _revoked_feed_token(p) -> str:
     token = calendar_token_issue(user=p.lieutenant.user)
     calendar_token_revoke(user=p.lieutenant.user)
     return token
+def _safety_plan_year(p) -> int:
+    """A draft safety plan of the current plan year at Roosevelt HS, by its SRO (made once per test)."""
+    if getattr(p, "_plan_year", None) is None:
+        from safetyplans.deadlines import plan_year
+        from safetyplans.services import plan_start, plan_update
+        from tests.conftest import today
+
+        plan = plan_start(school=p.school, school_year=plan_year(today()), by=p.sro.user)
+        plan_update(plan=plan, by=p.sro.user, other="Meet at the gym.")
+        p._plan_year = plan.school_year
+    return p._plan_year
+
+
+def _safety_plan_attachment(p) -> int:
+    if getattr(p, "_plan_attachment_pk", None) is None:
+        from safetyplans.models import SafetyPlan
+        from safetyplans.services import plan_attachment_add
+        from tests.incidents.factories import png_bytes, upload
+
+        plan = SafetyPlan.objects.get(school=p.school, school_year=_safety_plan_year(p))
+        p._plan_attachment_pk = plan_attachment_add(plan=plan, by=p.sro.user, upload=upload("f.png", png_bytes())).pk
+    return p._plan_attachment_pk
+
+
+def _program(p) -> int:
+    if getattr(p, "_program_pk", None) is None:
+        from safetyplans.services import program_create
+        from tests.conftest import today
+
+        p._program_pk = program_create(
+            school=p.school, by=p.sro.user, name="Peer mediation", kind="conflict", starts_on=today()
+        ).pk
+    return p._program_pk
 
 
 OBJECTS: dict[str, Callable] = {
@@ -186,6 +219,9 @@ OBJECTS: dict[str, Callable] = {
     "visit": _visit,
     "meeting": _meeting,
     "revoked_feed_token": _revoked_feed_token,
+    "safety_plan_year": _safety_plan_year,
+    "safety_plan_attachment": _safety_plan_attachment,
+    "program": _program,
 }
 
 ADMINS = {"commander", "admin"}
@@ -196,6 +232,11 @@ INCIDENT_BOOK = {"commander", "admin", "lieutenant", "sroc", "sergeant", "sro"}
 # lookup (so a visit's existence is not leaked); scheduling and recording is for WORK only.
 VISIT_SEE = {"commander", "admin", "lieutenant", "sroc", "sergeant"}
 VISIT_WORK = {"commander", "lieutenant", "sergeant"}
+# A safety plan is the school's chain of command's alone (not the division admin's, not district or
+# watch commanders', never contract roles'); programs also the division admin's.
+PLAN_CHAIN = {"commander", "lieutenant", "sroc", "sergeant", "sro"}
+PROGRAM_SCOPE = PLAN_CHAIN | {"admin"}
+PLAN = {"school_id": "school", "year": "safety_plan_year"}
 
 # --- The matrix ---------------------------------------------------------------------------------------
 
@@ -313,4 +354,31 @@ MATRIX: dict[str, Url] = {
     "meetings:action_add": url({"pk": 1}, everyone(405)),
     "meetings:action_done": url({"pk": 1}, everyone(405)),
     "meetings:cancel": url({"pk": 1}, everyone(405)),
+    # Safety plans at Roosevelt HS (a draft by its SRO); POST-only views answer 405 before any lookup.
+    "safetyplans:current": url({"school_id": "school"}, only(PLAN_CHAIN, others=404)),
+    "safetyplans:plan": url(PLAN, only(PLAN_CHAIN, others=404)),
+    "safetyplans:edit": url(PLAN, only(PLAN_CHAIN - {"sro"}, 403, others=404, sro=200)),
+    "safetyplans:print": url(PLAN, only(PLAN_CHAIN, others=404)),
+    "safetyplans:pdf": url(PLAN, only(PLAN_CHAIN, others=404)),
+    "safetyplans:diff": url(PLAN, only(PLAN_CHAIN, others=404)),
+    "safetyplans:attachment": url(
+        {**PLAN, "attachment_pk": "safety_plan_attachment"}, only(PLAN_CHAIN, others=404)
+    ),
+    "safetyplans:start": url({"school_id": 1}, everyone(405)),
+    "safetyplans:submit": url({"school_id": 1, "year": 2026}, everyone(405)),
+    "safetyplans:review": url({"school_id": 1, "year": 2026}, everyone(405)),
+    "safetyplans:approve": url({"school_id": 1, "year": 2026}, everyone(405)),
+    "safetyplans:drill_add": url({"school_id": 1, "year": 2026}, everyone(405)),
+    "safetyplans:attachment_add": url({"school_id": 1, "year": 2026}, everyone(405)),
+    "safetyplans:board": url(only(PLAN_CHAIN, others=404)),
+    # Programs: counts only; the school's SRO runs them.
+    "safetyplans:programs": url(only(PROGRAM_SCOPE, others=404)),
+    "safetyplans:program_new": url(only(PROGRAM_SCOPE - {"sro"}, 403, others=404, sro=200)),
+    "safetyplans:program": url({"pk": "program"}, only(PROGRAM_SCOPE, others=404)),
+    "safetyplans:program_edit": url({"pk": "program"}, only(PROGRAM_SCOPE - {"sro"}, 403, others=404, sro=200)),
+    "safetyplans:session_add": url({"pk": 1}, everyone(405)),
+    # Training: the division admin and the chain of command (an SRO sees their own); bulk entry is the admin's.
+    "training:list": url(only(ADMINS | {"lieutenant", "sroc", "sergeant", "sro"})),
+    "training:export": url(only(ADMINS | {"lieutenant", "sroc", "sergeant", "sro"})),
+    "training:bulk": url(only({"admin"})),
 }

@@ -1,0 +1,178 @@
+"""Reads for safety plans and programs: scope-filtered, with their joins and counts on."""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+from dataclasses import dataclass
+
+from django.db.models import Count, Max, Prefetch, QuerySet, Sum
+
+from personnel.models import Assignment, Role
+from schools.models import School
+from schools.selectors import school_list
+
+from . import permissions as P
+from .deadlines import LABELS, Deadline, deadline_state, due_date, plan_year
+from .models import SECTIONS, PlanEvent, Program, ProgramSession, SafetyPlan
+
+
+def schools_with_sro(schools: QuerySet[School], *, on: dt.date | None = None) -> QuerySet[School]:
+    """The schools among `schools` that have an SRO today: the schools that write safety plans."""
+    return schools.filter(pk__in=Assignment.objects.active(on).filter(role=Role.SRO).values("school_id"))
+
+
+@dataclass(frozen=True)
+class PlanRow:
+    school: School
+    plan: SafetyPlan | None
+    school_year: int
+    state: Deadline
+    due_on: dt.date
+
+    @property
+    def state_label(self) -> str:
+        return LABELS[self.state]
+
+    @property
+    def needs_attention(self) -> bool:
+        return self.state in (Deadline.DUE_SOON, Deadline.OVERDUE, Deadline.MISSING)
+
+
+def plan_board(*, user, today: dt.date, school_year: int | None = None) -> list[PlanRow]:
+    """One row per school with an SRO in the user's plan scope: its plan for the year (the plan year
+    of `today` unless given) and where it stands against the due date. Two queries."""
+    year = plan_year(today) if school_year is None else school_year
+    schools = list(schools_with_sro(school_list(user=user, perm=P.VIEW), on=today).order_by("name"))
+    plans = {
+        p.school_id: p
+        for p in SafetyPlan.objects.filter(school__in=[s.pk for s in schools], school_year=year).only(
+            "id", "school_id", "school_year", "status", "version", "submitted_at", "approved_at"
+        )
+    }
+    due = due_date(year)
+    rows = []
+    for school in schools:
+        plan = plans.get(school.pk)
+        state = deadline_state(status=plan.status if plan else None, school_year=year, today=today)
+        rows.append(PlanRow(school=school, plan=plan, school_year=year, state=state, due_on=due))
+    return rows
+
+
+def plan_alerts(*, user, today: dt.date) -> list[PlanRow]:
+    """The user's schools whose plan is due within 30 days, overdue or missing (most urgent first)."""
+    order = {Deadline.MISSING: 0, Deadline.OVERDUE: 1, Deadline.DUE_SOON: 2}
+    rows = [row for row in plan_board(user=user, today=today) if row.needs_attention]
+    return sorted(rows, key=lambda r: (order[r.state], r.school.name))
+
+
+def current_plan(*, school: School, school_year: int) -> SafetyPlan | None:
+    return (
+        SafetyPlan.objects.select_related("school__psa__district__area", "created_by", "approved_by", "previous")
+        .filter(school=school, school_year=school_year)
+        .first()
+    )
+
+
+def plan_detail(*, plan: SafetyPlan) -> SafetyPlan:
+    """The plan with its events (and who did them), drills and attachments, prefetched."""
+    from django.db.models import prefetch_related_objects
+
+    prefetch_related_objects(
+        [plan],
+        Prefetch("events", queryset=PlanEvent.objects.select_related("by").order_by("at", "id")),
+        Prefetch("drills", queryset=plan.drills.model.objects.select_related("recorded_by").order_by("-held_on")),
+        Prefetch("attachments", queryset=plan.attachments.model.objects.select_related("uploaded_by")),
+    )
+    return plan
+
+
+def plan_years(*, school: School) -> list[int]:
+    return list(SafetyPlan.objects.filter(school=school).order_by("-school_year").values_list("school_year", flat=True))
+
+
+def last_return(plan: SafetyPlan) -> PlanEvent | None:
+    """The sergeant's comments, while the plan is returned."""
+    if plan.status != "returned":
+        return None
+    returns = [e for e in plan.events.all() if e.action == PlanEvent.Action.RETURN]
+    return returns[-1] if returns else None
+
+
+# --- diffs ----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SectionDiff:
+    name: str
+    heading: str
+    changed: bool
+    lines: list[tuple[str, str]]  # (" " | "+" | "-", text); text is escaped by the template
+
+
+def section_diffs(old: dict[str, str], new: dict[str, str]) -> list[SectionDiff]:
+    """Line diffs of each section (difflib). The texts stay plain strings: the template escapes them,
+    so a section containing markup shows it as text."""
+    out = []
+    for name, heading in SECTIONS:
+        a = (old.get(name) or "").splitlines()
+        b = (new.get(name) or "").splitlines()
+        lines: list[tuple[str, str]] = []
+        for line in difflib.ndiff(a, b):
+            tag, text = line[:1], line[2:]
+            if tag == "?":
+                continue  # ndiff's intraline hints: noise in a rendered diff
+            lines.append((tag, text))
+        out.append(SectionDiff(name=name, heading=heading, changed=a != b, lines=lines))
+    return out
+
+
+def submissions(plan: SafetyPlan) -> list[PlanEvent]:
+    return [e for e in plan.events.all() if e.action == PlanEvent.Action.SUBMIT]
+
+
+# --- programs -------------------------------------------------------------------------------------
+
+
+def program_list(*, user, school: School | None = None, kind: str = "", active_only: bool = False, today=None):
+    programs = (
+        Program.objects.filter(P.programs_visible_q(user))
+        .select_related("school")
+        .annotate(
+            session_count=Count("sessions"),
+            total_attendance=Sum("sessions__attendance"),
+            last_session=Max("sessions__held_on"),
+        )
+        .order_by("school__name", "name")
+    )
+    if school is not None:
+        programs = programs.filter(school=school)
+    if kind:
+        programs = programs.filter(kind=kind)
+    if active_only:
+        programs = programs.active(today)
+    return programs
+
+
+def schools_without_programs(*, user, today: dt.date) -> QuerySet[School]:
+    """Schools with an SRO in the user's program scope that run no active program."""
+    active = Program.objects.active(today).values("school_id")
+    return (
+        schools_with_sro(school_list(user=user, perm=P.PROGRAMS_VIEW), on=today)
+        .exclude(pk__in=active)
+        .order_by("name")
+    )
+
+
+def program_sessions(*, program: Program) -> QuerySet[ProgramSession]:
+    return program.sessions.select_related("recorded_by").order_by("-held_on", "-id")
+
+
+def active_programs_at(*, school: School, today: dt.date) -> QuerySet[Program]:
+    return (
+        Program.objects.active(today)
+        .filter(school=school)
+        .annotate(session_count=Count("sessions"), total_attendance=Sum("sessions__attendance"))
+        .order_by("name")
+    )
+
