@@ -5,8 +5,8 @@ notification kinds, its page panels and its demo seed step. Imported once from
 from __future__ import annotations
 
 from django.urls import reverse
-from notifications.registry import NotificationKind, register_kind
 
+from notifications.registry import NotificationKind, register_kind
 from personnel.models import Officer
 from personnel.scope import register_school_perms
 from personnel.selectors import post_holders
