@@ -222,13 +222,8 @@ def generate(*, schools: int, incidents: int, seed: int, password: str, extensio
 def _personnel_steps():
     """seed_demo's personnel steps only (not the demo incidents, notifications, ...), in order."""
     from personnel import demo as personnel_demo
-    from ssd.seed import SeedStep
 
-    steps, previous = [], ()
-    for name in ("courses", "officers", "passwords", "training", "assignments"):
-        steps.append(SeedStep(name=f"personnel.{name}", run=getattr(personnel_demo, f"step_{name}"), after=previous))
-        previous = (f"personnel.{name}",)
-    return steps
+    return personnel_demo.personnel_steps()
 
 
 def _random_function(cur, seed: int) -> None:

@@ -100,13 +100,7 @@ def main(argv: list[str] | None = None) -> int:
     with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
         personnel_demo.seed_demo(
             password=uuid.uuid4().hex + "-Aa1",  # nobody signs in to the benchmark database
-            steps=[
-                personnel_demo.step_courses,
-                personnel_demo.step_officers,
-                personnel_demo.step_passwords,
-                personnel_demo.step_training,
-                personnel_demo.step_assignments,
-            ],
+            steps=personnel_demo.personnel_steps(),
         )
     print(f"geography and demo division ready in {time.monotonic() - t:.0f}s")
 

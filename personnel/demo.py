@@ -290,6 +290,12 @@ def ensure_geography() -> bool:
     return True
 
 
+def personnel_steps() -> list[SeedStep]:
+    """The division itself (courses, officers, passwords, training, assignments), without the other
+    apps' demo data: what the benchmarks build their own records on."""
+    return [step for step in ordered_steps() if step.name.startswith("personnel.")]
+
+
 def seed_demo(*, password: str | None = None, steps: Iterable[SeedStep] | None = None) -> SeedResult:
     """Run the seed steps (every registered one, or `steps`) in their declared order, in one
     transaction: a failure leaves nothing half-seeded."""
