@@ -135,3 +135,10 @@ def main(argv: list[str] | None = None) -> int:
 
 if __name__ == "__main__":
     sys.exit(main())
+
+
+def generate(conn, *, schools: list[int], seed: int, scale: float = 1.0) -> dict[str, int]:
+    """bench/generate.py's hook: a million crimes around the schools at scale 1.0 (the public feed's
+    order of magnitude for a decade of a large city), fewer at a smaller scale."""
+    n = max(1_000, int(1_000_000 * scale))
+    return {"crimes": generate_crimes(n, log=lambda line: print(line, file=sys.stderr))}

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+import sys
 import uuid
 
 from django.db import transaction
@@ -184,3 +185,9 @@ if __name__ == "__main__":
 
     django.setup()
     generate_visits(years=int(sys.argv[1]) if len(sys.argv) > 1 else 10)
+
+
+def generate(conn, *, schools: list[int], seed: int, scale: float = 1.0) -> dict[str, int]:
+    """bench/generate.py's hook: ten years of visits and meetings for every school (the volume does
+    not follow the incident count: a school is visited about monthly whatever happens there)."""
+    return generate_visits(years=10, seed=seed, log=lambda line: print(line, file=sys.stderr))
