@@ -33,9 +33,10 @@ from .models import AREA_ROLES, CONTRACT_ROLES, DISTRICT_ROLES, DIVISION_ROLES, 
 # What each role may do at the schools its assignment covers.
 FULL_VIEW = frozenset({"view_school", "view_school_incidents", "view_school_students"})
 ROLE_SCHOOL_PERMS: dict[str, frozenset[str]] = {
-    Role.SRO: FULL_VIEW | {"report_school_incidents"},
-    Role.SERGEANT: FULL_VIEW | {"review_school_incidents"},
-    Role.LIEUTENANT: FULL_VIEW,
+    # SROs, sergeants and lieutenants monitor the guard contract at the schools they cover (issue 12).
+    Role.SRO: FULL_VIEW | {"report_school_incidents", "monitor_school_contract"},
+    Role.SERGEANT: FULL_VIEW | {"review_school_incidents", "monitor_school_contract"},
+    Role.LIEUTENANT: FULL_VIEW | {"monitor_school_contract"},
     Role.SROC: FULL_VIEW,
     Role.COMMANDER: FULL_VIEW,
     Role.DIVISION_ADMIN: FULL_VIEW,

@@ -26,7 +26,13 @@ from .forms import (
     add_domain_error,
 )
 from .models import Role
-from .permissions import can_manage_people, get_officer_for_user, require_manage_people, viewable_officer_ids
+from .permissions import (
+    can_manage_people,
+    get_officer_for_user,
+    require_division_member,
+    require_manage_people,
+    viewable_officer_ids,
+)
 from .selectors import (
     active_assignments_for,
     chain_of_command,
@@ -73,6 +79,7 @@ def home(request: HttpRequest) -> HttpResponse:
 def directory(request: HttpRequest) -> HttpResponse:
     """Every signed-in division member may use the directory (names, posts, phones); links to
     officer pages appear only where the viewer may open them."""
+    require_division_member(request.user)
     form = DirectoryFilterForm(request.GET)
     filters = form.cleaned_data if form.is_valid() else {"q": "", "role": ""}
     officers = officer_directory(q=filters["q"].strip(), role=filters["role"])

@@ -338,3 +338,16 @@ SSD_DATA_DIR = BASE_DIR / "schools" / "data"
 # axes.W006 asks to lock out by IP address too. CJIS asks for account lockout, and a district
 # station's officers share one NAT address: five typos there would lock out the whole station.
 SILENCED_SYSTEM_CHECKS = ["axes.W006"]
+
+# --- Guard contract (contracts/; README "Guard contract") -----------------------------------------
+# Days a discrepancy has to be remedied, by severity: past its due date it stands out and escalates.
+SSD_CONTRACT_DUE_DAYS = {
+    "high": env.int("SSD_CONTRACT_DUE_DAYS_HIGH", default=1),
+    "medium": env.int("SSD_CONTRACT_DUE_DAYS_MEDIUM", default=5),
+    "low": env.int("SSD_CONTRACT_DUE_DAYS_LOW", default=10),
+}
+# A post with nobody signed in this long after its start is unfilled (and notified).
+SSD_CONTRACT_UNFILLED_GRACE_MINUTES = env.int("SSD_CONTRACT_UNFILLED_GRACE_MINUTES", default=30)
+for _severity, _days in SSD_CONTRACT_DUE_DAYS.items():
+    if _days < 0:
+        raise ImproperlyConfigured(f"SSD_CONTRACT_DUE_DAYS_{_severity.upper()} must be 0 or more, not {_days}")

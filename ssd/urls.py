@@ -20,6 +20,7 @@ urlpatterns = [
     path("schools/", include("schools.urls")),
     path("people/", include("personnel.urls")),
     path("incidents/", include("incidents.urls")),
+    path("contracts/", include("contracts.urls")),
     path("audit/", include("ssd.audit.urls")),
     path("notifications/", include("ssd.notifications.urls")),
     # Before the admin site, whose own sign-in form would skip the notice and the second factor.

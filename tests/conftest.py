@@ -114,6 +114,8 @@ class Personas:
     compliance_monitor: Officer
     contract_unit: Officer
     nobody: Officer
+    # A contractor's Cluster Supervisor (a ContractorAccount, not an Officer): Roosevelt HS's cluster.
+    cluster_supervisor: object = None
 
 
 @pytest.fixture
@@ -143,7 +145,17 @@ def personas(geography) -> Personas:
         compliance_monitor=make_person("ccm", Rank.CIVILIAN, Role.COMPLIANCE_MONITOR),
         contract_unit=make_person("cmu", Rank.CIVILIAN, Role.CONTRACT_MONITORING),
         nobody=OfficerFactory(user=UserFactory(username="nobody")),
+        cluster_supervisor=_cluster_supervisor(school),
     )
+
+
+def _cluster_supervisor(school: School):
+    from tests.contracts.factories import make_cluster, make_contract, make_supervisor
+
+    contract = make_contract()
+    account = make_supervisor("cs", contract)
+    make_cluster(contract, "North", [school], account)
+    return account
 
 
 def login(client, officer: Officer):
