@@ -732,3 +732,27 @@ def cluster_set_supervisor(*, cluster: Cluster, account: ContractorAccount | Non
             changes={"supervisor": [before, account.pk if account else None]},
         )
     return cluster
+
+
+@transaction.atomic
+def unfilled_posts_notify(*, now: dt.datetime | None = None) -> list[int]:
+    """Posts staffed today with nobody signed in `SSD_CONTRACT_UNFILLED_GRACE_MINUTES` after their
+    start: one notice per post and day (the outbox's dedupe key makes a second run a no-op)."""
+    from .selectors import coverage_on
+
+    now = timezone.localtime(now or timezone.now())
+    day = now.date()
+    posts = list(
+        Post.objects.filter(starts_on__lte=day)
+        .filter(Q(ends_on__isnull=True) | Q(ends_on__gte=day))
+        .filter(weekdays__contains=str(day.weekday()))
+        .select_related("school", "contract")
+    )
+    unfilled = [
+        c.post
+        for c in coverage_on(posts=posts, day=day, now=now, grace_minutes=settings.SSD_CONTRACT_UNFILLED_GRACE_MINUTES)
+        if c.status == "unfilled" and c.post.contract.covers(day)
+    ]
+    for post in unfilled:
+        events.post_unfilled(post=post, day=day)
+    return [p.pk for p in unfilled]

@@ -267,6 +267,9 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     "personnel-sync-scopes": {"task": "personnel.tasks.sync_all_scopes", "schedule": 15 * 60},
     "notifications-sweep-outbox": {"task": "ssd.notifications.tasks.sweep_outbox", "schedule": 30},
     "notifications-escalate": {"task": "ssd.notifications.tasks.escalate_alerts", "schedule": 60},
+    # Guard contract: past-due discrepancies escalate; unfilled posts are noticed the same morning.
+    "contracts-escalate-overdue": {"task": "contracts.tasks.escalate_overdue_discrepancies", "schedule": 15 * 60},
+    "contracts-unfilled-posts": {"task": "contracts.tasks.notify_unfilled_posts", "schedule": 5 * 60},
 }
 
 # --- Notifications (ssd.notifications; README "Notifications") ----------------------------------------
