@@ -83,11 +83,11 @@ def generate(conn, *, schools: list[int], seed: int = 1, scale: float = 1.0) -> 
         )
         counts["guard clusters"] = 3
         cur.execute(
-            f"""INSERT INTO contracts_post (contract_id, school_id, name, weekdays, starts_at, ends_at, guards_required,
-                   starts_on, ends_on)
-               SELECT %s, s, 'Main entrance screening', '01234', '07:00', '16:00',
-                      CASE WHEN {_r("s", 1, seed)} < 0.33 THEN 2 ELSE 1 END, %s, NULL
-               FROM unnest(%s::bigint[]) s""",  # noqa: S608 (our own SQL fragments only)
+            f"""INSERT INTO contracts_post (contract_id, school_id, name, weekdays, starts_at, ends_at,
+                   guards_required, required_minutes_per_day, starts_on, ends_on)
+               SELECT %s, s, 'Main entrance screening', '01234', '07:00', '16:00', g, 540 * g, %s, NULL
+               FROM (SELECT s, CASE WHEN {_r("s", 1, seed)} < 0.33 THEN 2 ELSE 1 END AS g
+                     FROM unnest(%s::bigint[]) s) x""",  # noqa: S608 (our own SQL fragments only)
             [contract, starts, schools],
         )
         counts["guard posts"] = cur.rowcount

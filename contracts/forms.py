@@ -127,19 +127,21 @@ class DiscrepancyFilterForm(forms.Form):
         return data
 
 
-class MonthField(forms.CharField):
+class MonthField(forms.Field):
+    """'YYYY-MM' → the first day of that month."""
+
     def to_python(self, value):
-        value = super().to_python(value)
+        value = (value or "").strip() if isinstance(value, str) else ""
         if not value:
             return None
-        month = parse_month(value)
+        month = parse_month(value[:8])
         if month is None:
             raise forms.ValidationError("A month is written YYYY-MM, e.g. 2026-09.")
         return month
 
 
 class ReportForm(forms.Form):
-    month = MonthField(required=False, max_length=7)
+    month = MonthField(required=False)
     contract = forms.TypedChoiceField(required=False, coerce=int, empty_value=None)
 
     def __init__(self, *args, contracts=(), **kwargs):
@@ -148,6 +150,6 @@ class ReportForm(forms.Form):
 
 
 class CertifyForm(forms.Form):
-    month = MonthField(max_length=7)
+    month = MonthField()
     contract = forms.IntegerField(min_value=1, max_value=2**31 - 1)
     comment = forms.CharField(required=False, max_length=2000)

@@ -190,6 +190,9 @@ class Post(models.Model):
     starts_at = models.TimeField()
     ends_at = models.TimeField()
     guards_required = models.PositiveSmallIntegerField(default=1)
+    # Hours × guards, kept with the row (set on every save) so the monthly report compares each
+    # day's delivered minutes with it in SQL.
+    required_minutes_per_day = models.PositiveIntegerField(default=0, editable=False)
     starts_on = models.DateField()
     ends_on = models.DateField(null=True, blank=True)
 
@@ -204,6 +207,14 @@ class Post(models.Model):
 
     def __str__(self) -> str:
         return f"{self.school}: {self.name}"
+
+    def save(self, *args, **kwargs):
+        # A derived column, not a rule: the times and guards are validated by contracts.services.
+        self.required_minutes_per_day = self.shift_minutes * self.guards_required
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and {"starts_at", "ends_at", "guards_required"} & set(update_fields):
+            kwargs["update_fields"] = {*update_fields, "required_minutes_per_day"}
+        super().save(*args, **kwargs)
 
     def get_absolute_url(self) -> str:
         return reverse("contracts:school", args=[self.school_id])

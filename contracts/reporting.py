@@ -21,6 +21,7 @@ A certified month is rendered from its certification (the figures as they were c
 
 from __future__ import annotations
 
+import bisect
 import calendar
 import datetime as dt
 from collections import defaultdict
@@ -29,7 +30,9 @@ from decimal import ROUND_HALF_UP, Decimal
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db.models import Count, Q, Sum
+from django.db import connection
+from django.db.models import Count, F, Q, Sum
+from django.db.models.functions import ExtractWeekDay
 
 from .models import (
     Contract,
@@ -144,20 +147,71 @@ class MonthReport:
         }
 
 
-def _required(posts: list[Post], first: dt.date, last: dt.date, contract_end: dt.date, contract_start: dt.date):
-    """{post id: {day: required minutes}} for the staffed days of the month."""
-    days = [first + dt.timedelta(days=i) for i in range((last - first).days + 1)]
-    days = [d for d in days if contract_start <= d <= contract_end]
-    out = {}
-    for post in posts:
-        daily = post.shift_minutes * post.guards_required
-        weekdays = {int(c) for c in post.weekdays}
-        out[post.pk] = {
-            d: daily
-            for d in days
-            if d.weekday() in weekdays and post.starts_on <= d and (post.ends_on is None or d <= post.ends_on)
-        }
-    return out
+def _hours(report: MonthReport, *, contract: Contract, first: dt.date, last: dt.date) -> None:
+    """Required, delivered and short post-hours. The database sums each post's shifts per day and
+    compares them with the post's daily requirement; Python only counts each post's staffed days
+    (a handful of rows per post, whatever the number of shifts)."""
+    report.delivered_minutes = (
+        Shift.objects.filter(post__contract=contract, date__gte=first, date__lte=last).aggregate(m=Sum("minutes"))["m"]
+        or 0
+    )
+    start, end = max(first, contract.starts_on), min(last, contract.period_ends_on())
+    if end < start:
+        return
+    posts = {
+        p.pk: p
+        for p in Post.objects.filter(contract=contract).only(
+            "pk", "weekdays", "required_minutes_per_day", "starts_on", "ends_on"
+        )
+    }
+    # Days of the month by weekday (0 = Monday), to count a post's staffed days without a loop per day.
+    by_weekday: dict[int, list[dt.date]] = defaultdict(list)
+    for i in range((end - start).days + 1):
+        day = start + dt.timedelta(days=i)
+        by_weekday[day.weekday()].append(day)
+    staffed: dict[int, int] = {}
+    for post in posts.values():
+        lo, hi = max(start, post.starts_on), min(end, post.ends_on or end)
+        n = 0
+        if lo <= hi:
+            for c in post.weekdays:
+                days = by_weekday.get(int(c), [])
+                n += bisect.bisect_right(days, hi) - bisect.bisect_left(days, lo)
+        staffed[post.pk] = n
+        report.required_minutes += n * post.required_minutes_per_day
+    # Shifts per post and day, inside the post's own period; grouped again per post and weekday with
+    # the comparison against the daily requirement done in the database.
+    per_day = (
+        Shift.objects.filter(post__contract=contract, date__gte=start, date__lte=end)
+        .filter(date__gte=F("post__starts_on"))
+        .filter(Q(post__ends_on__isnull=True) | Q(date__lte=F("post__ends_on")))
+        .values("post_id", "date")
+        .annotate(m=Sum("minutes"), wd=ExtractWeekDay("date"))
+        .order_by()
+    )
+    inner, params = per_day.query.sql_with_params()
+    sql = (
+        "SELECT g.post_id, g.wd, COUNT(*),"  # noqa: S608 (the inner query is the ORM's, values as parameters)
+        " SUM(CASE WHEN g.m <= 0 THEN 1 ELSE 0 END),"
+        " SUM(CASE WHEN g.m > 0 AND g.m < p.required_minutes_per_day THEN 1 ELSE 0 END),"
+        " SUM(CASE WHEN g.m < p.required_minutes_per_day THEN p.required_minutes_per_day - g.m ELSE 0 END)"
+        f" FROM ({inner}) g JOIN contracts_post p ON p.id = g.post_id GROUP BY g.post_id, g.wd"
+    )
+    with_shifts: dict[int, int] = defaultdict(int)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        for post_id, wd, n, zero, short, shortfall in cursor.fetchall():
+            post = posts[post_id]
+            if str((wd + 5) % 7) not in post.weekdays:  # ExtractWeekDay: 1 = Sunday ... 7 = Saturday
+                continue  # a shift on a day the post is not staffed: delivered, but nothing required
+            with_shifts[post_id] += n
+            report.post_days_unfilled += zero
+            report.post_days_short += short
+            report.shortfall_minutes += shortfall
+    for post_id, n in staffed.items():
+        missing = n - with_shifts[post_id]
+        report.post_days_unfilled += missing
+        report.shortfall_minutes += missing * posts[post_id].required_minutes_per_day
 
 
 def contract_month_report(*, contract: Contract, month: dt.date, use_certification: bool = False) -> MonthReport:
@@ -172,32 +226,7 @@ def contract_month_report(*, contract: Contract, month: dt.date, use_certificati
                 "figures": cert.figures,
                 "comment": cert.comment,
             }
-    posts = list(
-        Post.objects.filter(contract=contract).only(
-            "pk", "weekdays", "starts_at", "ends_at", "guards_required", "starts_on", "ends_on"
-        )
-    )
-    required = _required(posts, first, last, contract.period_ends_on(), contract.starts_on)
-    delivered = defaultdict(int)
-    for post_id, day, minutes in (
-        Shift.objects.filter(post__contract=contract, date__gte=first, date__lte=last)
-        .values_list("post_id", "date")
-        .annotate(m=Sum("minutes"))
-        .values_list("post_id", "date", "m")
-        .order_by()
-    ):
-        delivered[(post_id, day)] = minutes or 0
-    report.delivered_minutes = sum(delivered.values())
-    for post_id, days in required.items():
-        for day, need in days.items():
-            report.required_minutes += need
-            got = delivered.get((post_id, day), 0)
-            if got < need:
-                report.shortfall_minutes += need - got
-                if got == 0:
-                    report.post_days_unfilled += 1
-                else:
-                    report.post_days_short += 1
+    _hours(report, contract=contract, first=first, last=last)
 
     for adj in HoursAdjustment.objects.filter(contract=contract, applies_to=first).select_related("post__school"):
         report.adjustment_minutes += adj.minutes_delta
