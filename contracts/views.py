@@ -346,7 +346,7 @@ def discrepancy_act(request: HttpRequest, pk: int) -> HttpResponse:
 
             raise deny_forbidden(actor.user, f"needs {action}", obj=d, message="You may not take that step here.")
         try:
-            services.discrepancy_transition(
+            d = services.discrepancy_transition(
                 discrepancy=d,
                 action=action,
                 by=actor,
@@ -356,7 +356,7 @@ def discrepancy_act(request: HttpRequest, pk: int) -> HttpResponse:
         except DomainError as exc:
             _form_error(form, exc)
         else:
-            messages.success(request, f"Discrepancy {d.number}: done.")
+            messages.success(request, f"Discrepancy {d.number}: {d.get_status_display().lower()}.")
             return redirect(d)
     d = get_discrepancy_for_user(actor, pk)
     return _detail(request, d, form=form, status=400)

@@ -79,7 +79,7 @@ def home(request: HttpRequest) -> HttpResponse:
 def directory(request: HttpRequest) -> HttpResponse:
     """Every signed-in division member may use the directory (names, posts, phones); links to
     officer pages appear only where the viewer may open them."""
-    require_division_member(request.user)
+    require_division_member(request.user, user_roles(request))
     form = DirectoryFilterForm(request.GET)
     filters = form.cleaned_data if form.is_valid() else {"q": "", "role": ""}
     officers = officer_directory(q=filters["q"].strip(), role=filters["role"])

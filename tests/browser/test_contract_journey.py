@@ -90,5 +90,5 @@ def test_contract_journey(personas, new_page):
     expect(report.locator("dt:has-text('Discrepancies opened') + dd")).to_have_text("1")
     expect(report.locator("dt:has-text('Closed') + dd").first).to_have_text("1")
     expect(report.locator("dt:has-text('Inspections') + dd").first).to_have_text("1")
-    expect(report.locator("tbody")).to_contain_text("uniform")
+    expect(report.locator("tbody").first).to_contain_text("uniform")
     screenshot(ccm, "contracts-report-desktop")
