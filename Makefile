@@ -8,7 +8,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 DEMO_PASSWORD ?= ssd-demo-Passw0rd
 
-.PHONY: run test install setup lint audit lock clean worker bench
+.PHONY: run test test-full install setup lint audit lock clean worker bench
 
 $(STAMP): requirements.lock pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed")'
@@ -33,12 +33,19 @@ else
 	PORT=$(PORT) HOST=$(HOST) $(BIN)/honcho -f ssd/Procfile -d . start
 endif
 
-test: install
-	$(BIN)/ruff check .
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+# `make test` runs Hypothesis's derandomised `ci` profile (10 examples a property); `make test-full`
+# runs the same tests with the `full` profile (30 fresh random examples a property). See README "Tests".
+test: lint
+	HYPOTHESIS_PROFILE=$${HYPOTHESIS_PROFILE:-ci} $(BIN)/python -m pytest $(PYTEST_ARGS)
 
+test-full: lint
+	HYPOTHESIS_PROFILE=full $(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# ruff, then the import layers (pyproject's [tool.importlinter]: core <- schools <- personnel <-
+# notifications <- domain apps <- dashboard, and no import cycles inside any package).
 lint: install
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
 
 # pip-audit looks every pinned version up in PyPI's per-release JSON API (which carries the known
 # vulnerabilities). When that API cannot be reached, the target says so and fails, unless

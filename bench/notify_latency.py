@@ -112,8 +112,8 @@ def main(argv: list[str] | None = None) -> int:
 
     from incidents import services as incident_services
     from incidents.models import Incident, IncidentCategory, Location
+    from notifications.models import Channel, Notification
     from personnel.models import Assignment, Role
-    from ssd.notifications.models import Channel, Notification
     from tests.notifications.worker import Worker
 
     sro_posts = list(
@@ -190,8 +190,8 @@ def main(argv: list[str] | None = None) -> int:
     deadline = time.monotonic() + 300
     while time.monotonic() < deadline:
         done = (
-            Notification.objects.filter(channel=Channel.IN_APP, audience="sergeant")
-            .values("incident_id")
+            Notification.objects.filter(channel=Channel.IN_APP, audience="sergeant", event__level=0)
+            .values("event__subject_id")
             .distinct()
             .count()
         )
@@ -209,9 +209,9 @@ def main(argv: list[str] | None = None) -> int:
     forget_queues(queue, f"{queue}-deliveries")
 
     rows = dict(
-        Notification.objects.filter(channel=Channel.IN_APP, audience="sergeant")
-        .order_by("incident_id", "created_at")
-        .values_list("incident_id", "created_at")
+        Notification.objects.filter(channel=Channel.IN_APP, audience="sergeant", event__level=0)
+        .order_by("event__subject_id", "created_at")
+        .values_list("event__subject_id", "created_at")
     )
     latencies = [rows[pk].timestamp() - at for pk, at in committed_at.items() if pk in rows]
     from_submitted = [

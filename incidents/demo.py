@@ -16,8 +16,9 @@ import uuid
 from django.db.models import F
 from django.utils import timezone
 
-from personnel.demo import FIRST_NAMES, LAST_NAMES, SeedContext, register_seed_step, school_year_start
+from personnel.demo import FIRST_NAMES, LAST_NAMES, school_year_start
 from personnel.models import Role
+from ssd.seed import SeedContext, register_seed_step
 
 from . import services
 from .models import (
@@ -202,7 +203,7 @@ def _plan(ctx: SeedContext):
     return sros, sergeants
 
 
-@register_seed_step
+@register_seed_step("incidents.demo", after=("personnel.assignments",))
 def step_incidents(ctx: SeedContext) -> None:
     sros, sergeants = _plan(ctx)
     if not sros:

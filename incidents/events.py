@@ -2,8 +2,8 @@
 
 `significant_incident_event` is called by `incidents.services` inside the transaction that makes an
 incident significant (a significant submission, or a later marking), exactly once per incident. It
-writes the audit entry; the notifications feature adds its transactional-outbox write here, so the
-notification intent commits (or rolls back) together with the incident.
+writes the audit entry and emits the `incidents.significant` notification (incidents/notifications.py)
+into the outbox, so the notification intent commits (or rolls back) together with the incident.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils import timezone
 
+from notifications.services import emit
 from ssd.audit.services import audit_record
 
 
@@ -28,6 +29,13 @@ def significant_incident_event(*, incident, by) -> None:
         detail=f"school {incident.school_id}, category {incident.category_id}",
     )
     # The transactional outbox: the notification intent commits or rolls back with the incident.
-    from ssd.notifications.services import outbox_significant
-
-    outbox_significant(incident=incident)
+    # The author is left out (they wrote it); a sergeant who marks it significant later still gets
+    # the alert, to acknowledge for the district.
+    emit(
+        kind="incidents.significant",
+        subject=incident,
+        school=incident.school,
+        by=incident.author,
+        dedupe_key=f"incident-{incident.pk}",
+        category=incident.category.code,
+    )

@@ -322,6 +322,12 @@ class FollowUpUpdateForm(Form):
     outcome = forms.CharField(label="Outcome", required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
 
+class FollowUpNoteForm(Form):
+    id_prefix = "followup_note"
+
+    text = forms.CharField(label="Note", widget=forms.Textarea(attrs={"rows": 2}), max_length=4000)
+
+
 class SignificanceForm(Form):
     id_prefix = "significance"
 

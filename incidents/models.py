@@ -384,6 +384,28 @@ class FollowUp(models.Model):
         on = on or timezone.localdate()
         return self.status in (self.State.OPEN, self.State.IN_PROGRESS) and self.due_on < on
 
+    @property
+    def is_final(self) -> bool:
+        """Done or cancelled: its notes and outcome are the record, and only dated notes follow."""
+        return self.status in (self.State.DONE, self.State.CANCELLED)
+
+
+class FollowUpNote(models.Model):
+    """A dated, signed note added to a follow-up once it is final (done or cancelled) or its incident
+    is closed: what was recorded stays as it was, and what came later is written beside it."""
+
+    followup = models.ForeignKey(FollowUp, on_delete=models.PROTECT, related_name="later_notes")
+    at = models.DateTimeField(default=timezone.now)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    text = models.TextField()
+
+    class Meta:
+        ordering = ["at", "id"]
+        constraints = [models.CheckConstraint(condition=~Q(text=""), name="followupnote_has_text")]
+
+    def __str__(self) -> str:
+        return f"Note on follow-up {self.followup_id} at {self.at:%Y-%m-%d %H:%M}"
+
 
 class ChecklistTemplate(models.Model):
     """The tasks an officer works through for incidents of one category (editable by a division admin)."""

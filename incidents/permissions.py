@@ -1,6 +1,10 @@
-"""Fetch-and-check for incidents. Visibility derives from the school: a user sees an incident if they
-hold `view_school_incidents` on its school, or if it is significant and they hold
+"""The incidents access rule, stated once. Visibility derives from the school: a user sees an incident
+if they hold `view_school_incidents` on its school, or if it is significant and they hold
 `view_school_significant` (district and watch commanders). Drafts are their author's alone.
+
+`visible_q(user)` is that rule as a filter (selectors use it), `can_see(user, incident)` for one
+incident (services, notification kinds' `may_open`), `capabilities(user, incident)` what the user
+may do to it (the views hand it to the templates, the services check the same predicates).
 
 Out of scope (or no such incident) → 404, the same answer for both, so existence is not leaked.
 In scope but lacking the permission asked for → 403. Both are audited.
@@ -9,9 +13,13 @@ In scope but lacking the permission asked for → 403. Both are audited.
 from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied
+from django.db.models import Q
 from django.http import Http404
 from guardian.core import ObjectPermissionChecker
 
+from personnel.models import Role
+from personnel.scope import roles_of
+from schools.selectors import school_ids
 from ssd.audit.services import deny_forbidden, deny_not_found
 
 from .models import Incident, Status
@@ -23,6 +31,36 @@ REPORT = "report_school_incidents"
 REVIEW = "review_school_incidents"
 INCIDENT_PERMS = frozenset({VIEW, SIGNIFICANT})
 
+# Declared to personnel.scope in IncidentsConfig.ready(): the codenames incidents checks on schools,
+# and which roles hold them at the schools their post covers.
+SCHOOL_PERMS = {
+    VIEW: "Can see incidents at the school",
+    STUDENTS: "Can see student and juvenile details at the school",
+    REPORT: "Can log incidents at the school",
+    REVIEW: "Can review incidents at the school",
+    SIGNIFICANT: "Can see significant incidents at the school",
+}
+_FULL = frozenset({VIEW, STUDENTS})
+ROLE_GRANTS = {
+    Role.SRO: _FULL | {REPORT},
+    Role.SERGEANT: _FULL | {REVIEW},
+    Role.LIEUTENANT: _FULL,
+    Role.SROC: _FULL,
+    Role.COMMANDER: _FULL,
+    Role.DIVISION_ADMIN: _FULL,
+    # District and watch commanders hear of significant incidents only, never the whole book.
+    Role.DISTRICT_COMMANDER: frozenset({SIGNIFICANT}),
+    Role.WATCH_COMMANDER: frozenset({SIGNIFICANT}),
+    # Contract roles: nothing here (never narratives or student data).
+}
+# The incident taxonomy (which categories are significant) and the per-category checklists are
+# data the division admin edits in Django's admin.
+ADMIN_PERMS = {
+    "incidents.incidentcategory": ("view", "add", "change"),
+    "incidents.checklisttemplate": ("view", "add", "change", "delete"),
+    "incidents.checklistitem": ("view", "add", "change", "delete"),
+}
+
 
 def school_perms(user, school) -> set[str]:
     if not user.is_authenticated:
@@ -30,10 +68,73 @@ def school_perms(user, school) -> set[str]:
     return set(ObjectPermissionChecker(user).get_perms(school))
 
 
-def can_see(user, incident: Incident, perms: set[str]) -> bool:
+def visible_q(user) -> Q:
+    """The incidents `user` may see, as a filter on Incident (subqueries on their school
+    permissions: never a permission row per incident)."""
+    if not user.is_authenticated:
+        return Q(pk__in=[])
+    return (
+        Q(school_id__in=school_ids(user=user, perm=VIEW))
+        | Q(significant=True, school_id__in=school_ids(user=user, perm=SIGNIFICANT))
+    ) & ~(Q(status=Status.DRAFT) & ~Q(author=user))
+
+
+def can_see(user, incident: Incident, perms: set[str] | frozenset[str] | None = None) -> bool:
+    """`perms`: the user's permissions on the incident's school, when the caller has them already."""
+    if not user.is_authenticated:
+        return False
     if incident.status == Status.DRAFT and incident.author_id != user.pk:
         return False
+    perms = school_perms(user, incident.school) if perms is None else perms
     return VIEW in perms or (incident.significant and SIGNIFICANT in perms)
+
+
+def may_contribute(user, incident: Incident, perms) -> bool:
+    """Add supplements, attachments, follow-ups, ticks: the author, the school's officers, its sergeants."""
+    return incident.author_id == user.pk or bool(set(perms) & {REPORT, REVIEW})
+
+
+def may_review(user, incident: Incident, perms) -> bool:
+    """Approve, return, close, reopen: a sergeant of the school who did not write it."""
+    return REVIEW in perms and incident.author_id != user.pk
+
+
+def is_division_admin(user) -> bool:
+    return Role.DIVISION_ADMIN in roles_of(user)
+
+
+CAPABILITIES = (
+    "edit", "people", "attach", "approve", "return", "close", "reopen", "supplement", "followup_add",
+    "followup_assign_others", "tick", "mark_significant",
+)
+
+
+def capabilities(user, incident: Incident, perms=None) -> frozenset[str]:
+    """What `user` may do to `incident` (one of CAPABILITIES each); the services enforce the same."""
+    perms = frozenset(school_perms(user, incident.school) if perms is None else perms)
+    if not can_see(user, incident, perms):
+        return frozenset()
+    author = incident.author_id == user.pk
+    reviewer = may_review(user, incident, perms)
+    contributor = may_contribute(user, incident, perms)
+    status = incident.status
+    can = {
+        "edit": author and incident.is_editable,
+        "people": author and incident.is_editable,
+        "attach": contributor and (status != Status.DRAFT or author),
+        "approve": reviewer and status == Status.SUBMITTED,
+        "return": reviewer and status == Status.SUBMITTED,
+        "close": reviewer and status == Status.APPROVED,
+        "reopen": reviewer and status == Status.CLOSED,
+        "supplement": contributor and status != Status.DRAFT,
+        "followup_add": contributor and status not in (Status.DRAFT, Status.CLOSED),
+        "followup_assign_others": REVIEW in perms,
+        "tick": contributor and status != Status.CLOSED,
+        "mark_significant": not incident.significant
+        and status != Status.DRAFT
+        and (REVIEW in perms or is_division_admin(user)),
+    }
+    return frozenset(name for name, allowed in can.items() if allowed)
 
 
 def deny_404(user, what: str) -> Http404:

@@ -13,7 +13,7 @@ from django.utils import timezone
 from schools.selectors import school_ids
 
 from .models import ChecklistItem, ChecklistTick, FollowUp, Incident, PersonInvolved, Status, StatusChange
-from .permissions import REVIEW, SIGNIFICANT, STUDENTS, VIEW
+from .permissions import REVIEW, STUDENTS, visible_q
 
 SORTS = {
     "occurred": "occurred_at",
@@ -26,15 +26,8 @@ DEFAULT_SORT = "-occurred"
 
 
 def visible_incidents(*, user) -> QuerySet[Incident]:
-    """Every incident the user may see: the whole book of schools where they hold
-    `view_school_incidents`, significant ones where they hold `view_school_significant`; other
-    people's drafts never."""
-    if not user.is_authenticated:
-        return Incident.objects.none()
-    return Incident.objects.filter(
-        Q(school_id__in=school_ids(user=user, perm=VIEW))
-        | Q(significant=True, school_id__in=school_ids(user=user, perm=SIGNIFICANT))
-    ).exclude(Q(status=Status.DRAFT) & ~Q(author=user))
+    """Every incident the user may see (the rule is `incidents.permissions.visible_q`)."""
+    return Incident.objects.filter(visible_q(user))
 
 
 @dataclass(frozen=True)
@@ -106,6 +99,7 @@ def incident_detail(*, incident: Incident) -> Incident:
         Prefetch("supplements", queryset=incident.supplements.model.objects.select_related("author")),
         Prefetch("status_changes", queryset=StatusChange.objects.select_related("by")),
         Prefetch("followups", queryset=FollowUp.objects.select_related("assigned_to__user")),
+        "followups__later_notes__by",
         Prefetch("checklist_ticks", queryset=ChecklistTick.objects.select_related("by")),
     )
     items = list(

@@ -7,21 +7,19 @@ must meet the same refusal here) and raises `DomainError` with a message a perso
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import uuid
 from typing import Any
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from personnel.models import Officer, Role
-from personnel.scope import roles_of
+from personnel.models import Officer
 from schools.models import School
 from ssd.audit.services import audit_record, model_changes
 from ssd.errors import DomainError
+from ssd.uploads import StoredUpload, prepare_upload
 
 from .events import significant_incident_event
 from .models import (
@@ -32,6 +30,7 @@ from .models import (
     ChecklistTick,
     Disposition,
     FollowUp,
+    FollowUpNote,
     Incident,
     IncidentCategory,
     Location,
@@ -41,7 +40,16 @@ from .models import (
     StatusChange,
     Supplement,
 )
-from .permissions import REPORT, REVIEW, VIEW, can_see, school_perms
+from .permissions import (
+    REPORT,
+    REVIEW,
+    VIEW,
+    can_see,
+    is_division_admin,
+    may_contribute,
+    may_review,
+    school_perms,
+)
 
 ALLOWED_TYPES = {"image/jpeg", "image/png", "image/heic", "application/pdf"}
 DRAFT_FIELDS = (
@@ -111,10 +119,6 @@ def _snapshot(incident: Incident) -> dict[str, Any]:
         # The audit log says the narrative changed, never what it says.
         "narrative_length": len(incident.narrative),
     }
-
-
-def is_division_admin(user) -> bool:
-    return Role.DIVISION_ADMIN in roles_of(user)
 
 
 def significance_rule(*, category: IncidentCategory, weapons_involved: bool, arrests: int) -> str:
@@ -329,7 +333,7 @@ def _check_reviewer(incident: Incident, by) -> None:
     perms = school_perms(by, incident.school)
     if REVIEW not in perms:
         raise DomainError("Only a sergeant whose districts hold this school can review this incident.")
-    if incident.author_id == by.pk:
+    if not may_review(by, incident, perms):
         raise DomainError("You cannot review an incident you wrote: another sergeant must review it.")
 
 
@@ -458,7 +462,7 @@ def _may_add_to(incident: Incident, by) -> set[str]:
     perms = school_perms(by, incident.school)
     if not can_see(by, incident, perms):
         raise DomainError("You cannot add to this incident.")
-    if incident.author_id != by.pk and not perms & {REPORT, REVIEW}:
+    if not may_contribute(by, incident, perms):
         raise DomainError("Only the school's officers and their sergeants can add to this incident.")
     return perms
 
@@ -527,90 +531,58 @@ def person_remove(*, person: PersonInvolved, by) -> None:
         person.delete()
 
 
-def detect_content_type(head: bytes) -> str | None:
-    import filetype
-
-    kind = filetype.guess(head)
-    return kind.mime if kind is not None else None
-
-
-def check_upload(upload: UploadedFile) -> tuple[str, str]:
-    """(content type, sha256) of an upload, refusing what is too big or not a photo or PDF by its
-    content (the name and the browser's claimed type are ignored)."""
-    if upload.size is None or upload.size == 0:
-        raise DomainError("The file is empty.", field="file")
-    limit = settings.SSD_MAX_UPLOAD_BYTES
-    if upload.size > limit:
-        raise DomainError(
-            f"The file is too big ({upload.size / 1_048_576:.1f} MB): the limit is {limit / 1_048_576:.0f} MB.",
-            field="file",
-        )
-    upload.seek(0)
-    head = upload.read(8192)
-    content_type = detect_content_type(head)
-    if content_type not in ALLOWED_TYPES:
-        raise DomainError("Attach a photo (JPEG, PNG or HEIC) or a PDF: this file is neither.", field="file")
-    if content_type in ("image/jpeg", "image/png"):
-        from PIL import Image, UnidentifiedImageError
-
-        upload.seek(0)
-        try:
-            with Image.open(upload) as image:
-                image.verify()
-        except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
-            raise DomainError("The photo is damaged or not really an image.", field="file") from exc
-    digest = hashlib.sha256()
-    upload.seek(0)
-    for chunk in upload.chunks():
-        digest.update(chunk)
-    upload.seek(0)
-    return content_type, digest.hexdigest()
+def attachment_store(upload: UploadedFile) -> StoredUpload:
+    """Check an upload by its content and write it under its content address. Call it BEFORE the
+    transaction that records the attachment (ssd.uploads): a rollback then leaves only a file no row
+    references, which the upload sweep removes."""
+    return prepare_upload(upload, namespace="incidents", allowed=ALLOWED_TYPES)
 
 
 def attachment_add(
-    *, incident: Incident, by, upload: UploadedFile, description: str = "", supplement: Supplement | None = None
+    *,
+    incident: Incident,
+    by,
+    upload: UploadedFile | StoredUpload,
+    description: str = "",
+    supplement: Supplement | None = None,
 ) -> Attachment:
     """Attach a photo or PDF. While the author edits the draft, or afterwards by the school's
-    officers and sergeants (append-only, like supplements). The same file twice is one attachment."""
-    content_type, sha256 = check_upload(upload)
+    officers and sergeants (append-only, like supplements). The same file twice is one attachment.
+    `upload` is stored first (outside any transaction) unless the caller already did
+    (`attachment_store`, for a view that records it in a larger transaction)."""
+    stored = upload if isinstance(upload, StoredUpload) else attachment_store(upload)
     with transaction.atomic():
         incident = _lock(incident)
         _may_add_to(incident, by)
         if incident.status == Status.DRAFT and incident.author_id != by.pk:
             raise DomainError("Only the author can add to a draft.")
-        existing = incident.attachments.filter(sha256=sha256).first()
+        existing = incident.attachments.filter(sha256=stored.sha256).first()
         if existing is not None:
             existing.replayed = True
             return existing
-        name = (upload.name or "upload").rsplit("/", 1)[-1][:200]
         attachment = Attachment(
             incident=incident,
             supplement=supplement,
-            original_name=name,
-            content_type=content_type,
-            size=upload.size,
-            sha256=sha256,
+            original_name=stored.original_name,
+            content_type=stored.content_type,
+            size=stored.size,
+            sha256=stored.sha256,
             description=(description or "").strip()[:200],
             uploaded_by=by,
         )
-        attachment.file.save(f"{uuid.uuid4().hex}", upload, save=False)
-        stored = attachment.file.name
-        try:
-            _full_clean(attachment, exclude=["incident", "supplement", "uploaded_by", "file"])
-            attachment.save()
-            audit_record(
-                action="record.create",
-                user=by,
-                obj=attachment,
-                changes={
-                    "incident": [None, str(incident.pk)],
-                    "content_type": [None, content_type],
-                    "sha256": [None, sha256],
-                },
-            )
-        except Exception:
-            attachment.file.storage.delete(stored)
-            raise
+        attachment.file.name = stored.name
+        _full_clean(attachment, exclude=["incident", "supplement", "uploaded_by", "file"])
+        attachment.save()
+        audit_record(
+            action="record.create",
+            user=by,
+            obj=attachment,
+            changes={
+                "incident": [None, str(incident.pk)],
+                "content_type": [None, stored.content_type],
+                "sha256": [None, stored.sha256],
+            },
+        )
         attachment.replayed = False
         return attachment
 
@@ -668,6 +640,10 @@ def followup_update(
         perms = school_perms(by, followup.incident.school)
         if followup.assigned_to.user_id != by.pk and REVIEW not in perms:
             raise DomainError("Only the assigned officer or a reviewing sergeant can update this follow-up.")
+        if followup.is_final or followup.incident.status == Status.CLOSED:
+            # Append-only, like the incident: what was recorded stays; later facts are dated notes.
+            why = "is " + followup.get_status_display().lower() if followup.is_final else "belongs to a closed incident"
+            raise DomainError(f"This follow-up {why}: its record stays as it is. Add a dated note instead.")
         if followup.version != expected_version:
             raise DomainError(
                 "Someone else updated this follow-up after you opened it; nothing was saved. Reload to see it.",
@@ -678,11 +654,7 @@ def followup_update(
         outcome = (outcome or "").strip()
         if status == FollowUp.State.DONE and not outcome:
             raise DomainError("Record the outcome before marking the follow-up done.", field="outcome")
-        before = {
-            "status": followup.status,
-            "notes_length": len(followup.notes),
-            "outcome_length": len(followup.outcome),
-        }
+        before = _followup_audit_values(followup)
         followup.status = status
         followup.notes = (notes or "").strip()
         followup.outcome = outcome
@@ -694,13 +666,51 @@ def followup_update(
         followup.version += 1
         _full_clean(followup, exclude=["incident", "assigned_to", "created_by"])
         followup.save(update_fields=["status", "notes", "outcome", "completed_at", "version"])
-        after = {
-            "status": followup.status,
-            "notes_length": len(followup.notes),
-            "outcome_length": len(followup.outcome),
-        }
+        after = _followup_audit_values(followup)
         audit_record(action="record.update", user=by, obj=followup, changes=model_changes(before, after))
         return followup
+
+
+# Short text keeps both values in the audit diff; a longer one is recorded by its length (the text
+# itself stays in the record, which is append-only once final).
+AUDIT_TEXT_LIMIT = 200
+
+
+def _followup_audit_values(followup: FollowUp) -> dict:
+    values = {"status": followup.status}
+    for name in ("notes", "outcome"):
+        text = getattr(followup, name)
+        values[name if len(text) <= AUDIT_TEXT_LIMIT else f"{name}_length"] = (
+            text if len(text) <= AUDIT_TEXT_LIMIT else len(text)
+        )
+    return values
+
+
+def followup_note_add(*, followup: FollowUp, by, text: str) -> FollowUpNote:
+    """A dated, signed note on a follow-up whose record is final (done, cancelled, or its incident
+    closed). Open follow-ups are updated instead."""
+    text = (text or "").strip()
+    if not text:
+        raise DomainError("Write the note.", field="text")
+    with transaction.atomic():
+        followup = (
+            FollowUp.objects.select_for_update().select_related("incident__school", "assigned_to").get(pk=followup.pk)
+        )
+        perms = school_perms(by, followup.incident.school)
+        if followup.assigned_to.user_id != by.pk and REVIEW not in perms:
+            raise DomainError("Only the assigned officer or a reviewing sergeant can add to this follow-up.")
+        if not (followup.is_final or followup.incident.status == Status.CLOSED):
+            raise DomainError("This follow-up is still open: update it instead.")
+        note = FollowUpNote(followup=followup, by=by, text=text)
+        _full_clean(note, exclude=["followup", "by"])
+        note.save()
+        audit_record(
+            action="record.create",
+            user=by,
+            obj=note,
+            changes={"followup": [None, str(followup.pk)], "text_length": [None, str(len(text))]},
+        )
+        return note
 
 
 def checklist_tick(*, incident: Incident, item: ChecklistItem, by, ticked: bool) -> ChecklistTick | None:

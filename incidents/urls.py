@@ -21,5 +21,6 @@ urlpatterns = [
     path("<int:pk>/people/<int:person_pk>/remove/", views.person_remove, name="person_remove"),
     path("<int:pk>/follow-ups/", views.followup_add, name="followup_add"),
     path("<int:pk>/follow-ups/<int:followup_pk>/", views.followup_update, name="followup_update"),
+    path("<int:pk>/follow-ups/<int:followup_pk>/notes/", views.followup_note_add, name="followup_note_add"),
     path("<int:pk>/checklist/<int:item_pk>/", views.checklist_tick, name="checklist_tick"),
 ]

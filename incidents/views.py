@@ -29,6 +29,7 @@ from .forms import (
     AttachmentForm,
     FilterForm,
     FollowUpForm,
+    FollowUpNoteForm,
     FollowUpUpdateForm,
     IncidentForm,
     PersonForm,
@@ -38,10 +39,12 @@ from .forms import (
 )
 from .models import Attachment, ChecklistItem, FollowUp, PersonInvolved, Status
 from .permissions import (
+    CAPABILITIES,
     REPORT,
     REVIEW,
     SIGNIFICANT,
     VIEW,
+    capabilities,
     deny_403,
     deny_404,
     get_incident_for_user,
@@ -138,16 +141,22 @@ def incident_new(request: HttpRequest) -> HttpResponse:
     return render(request, "incidents/incident_form.html", {"form": form, "incident": None})
 
 
+def _stored_attachment(form):
+    """The form's attachment, checked and written before the transaction (ssd.uploads)."""
+    upload = form.cleaned_data.get("attachment")
+    return services.attachment_store(upload) if upload else None
+
+
 def _create(request, form: IncidentForm, *, submit: bool):
+    stored = _stored_attachment(form)
     with transaction.atomic():
         incident = services.incident_create_draft(
             by=request.user, idempotency_key=form.cleaned_data["token"], **form.service_fields()
         )
         if getattr(incident, "replayed", False):
             return incident
-        upload = form.cleaned_data.get("attachment")
-        if upload:
-            services.attachment_add(incident=incident, by=request.user, upload=upload)
+        if stored:
+            services.attachment_add(incident=incident, by=request.user, upload=stored)
         if submit:
             incident = services.incident_submit(incident=incident, by=request.user)
         return incident
@@ -190,6 +199,7 @@ def _edit_context(form, incident) -> dict:
 
 
 def _update(request, incident, form: IncidentForm, *, submit: bool):
+    stored = _stored_attachment(form)
     with transaction.atomic():
         incident = services.incident_update_draft(
             incident=incident,
@@ -197,9 +207,8 @@ def _update(request, incident, form: IncidentForm, *, submit: bool):
             expected_version=form.cleaned_data.get("version") or 0,
             **form.service_fields(),
         )
-        upload = form.cleaned_data.get("attachment")
-        if upload:
-            services.attachment_add(incident=incident, by=request.user, upload=upload)
+        if stored:
+            services.attachment_add(incident=incident, by=request.user, upload=stored)
         if submit:
             incident = services.incident_submit(incident=incident, by=request.user)
         return incident
@@ -209,28 +218,9 @@ def _update(request, incident, form: IncidentForm, *, submit: bool):
 
 
 def _capabilities(request, incident) -> dict[str, bool]:
-    perms = incident.user_perms
-    user = request.user
-    author = incident.author_id == user.pk
-    reviewer = REVIEW in perms and not author
-    contributor = author or bool(perms & {REPORT, REVIEW})
-    status = incident.status
-    return {
-        "edit": author and incident.is_editable,
-        "people": author and incident.is_editable,
-        "attach": contributor and (status != Status.DRAFT or author),
-        "approve": reviewer and status == Status.SUBMITTED,
-        "return": reviewer and status == Status.SUBMITTED,
-        "close": reviewer and status == Status.APPROVED,
-        "reopen": reviewer and status == Status.CLOSED,
-        "supplement": contributor and status != Status.DRAFT,
-        "followup_add": contributor and status not in (Status.DRAFT, Status.CLOSED),
-        "followup_assign_others": REVIEW in perms,
-        "tick": contributor and status != Status.CLOSED,
-        "mark_significant": not incident.significant
-        and status != Status.DRAFT
-        and (REVIEW in perms or services.is_division_admin(user)),
-    }
+    """The rule is `incidents.permissions.capabilities`; templates read `can.<name>`."""
+    held = capabilities(request.user, incident, incident.user_perms)
+    return {name: name in held for name in CAPABILITIES}
 
 
 def _people(incident, *, show_students: bool) -> tuple[list[dict], list[int]]:
@@ -378,15 +368,11 @@ def supplement_add(request: HttpRequest, pk: int) -> HttpResponse:
     form = SupplementForm(request.POST, request.FILES)
     if form.is_valid():
         try:
+            stored = _stored_attachment(form)
             with transaction.atomic():
                 supplement = services.supplement_add(incident=incident, by=request.user, text=form.cleaned_data["text"])
-                if form.cleaned_data.get("attachment"):
-                    services.attachment_add(
-                        incident=incident,
-                        by=request.user,
-                        upload=form.cleaned_data["attachment"],
-                        supplement=supplement,
-                    )
+                if stored:
+                    services.attachment_add(incident=incident, by=request.user, upload=stored, supplement=supplement)
         except DomainError as exc:
             _form_error(form, exc if exc.field != "file" else DomainError(exc.message, field="attachment"))
         else:
@@ -507,6 +493,25 @@ def followup_update(request: HttpRequest, pk: int, followup_pk: int) -> HttpResp
             messages.success(request, "Follow-up updated.")
     else:
         messages.error(request, "The follow-up update was incomplete: nothing was saved.")
+    return redirect(reverse("incidents:detail", args=[pk]) + "#follow-ups")
+
+
+@require_POST
+def followup_note_add(request: HttpRequest, pk: int, followup_pk: int) -> HttpResponse:
+    incident = get_incident_for_user(request.user, pk)
+    followup = FollowUp.objects.filter(pk=followup_pk, incident=incident).first()
+    if followup is None:
+        raise deny_404(request.user, f"incidents.followup {followup_pk}")
+    form = FollowUpNoteForm(request.POST)
+    if form.is_valid():
+        try:
+            services.followup_note_add(followup=followup, by=request.user, text=form.cleaned_data["text"])
+        except DomainError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, "Note added to the follow-up.")
+    else:
+        messages.error(request, "Write the note: nothing was saved.")
     return redirect(reverse("incidents:detail", args=[pk]) + "#follow-ups")
 
 

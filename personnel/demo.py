@@ -1,9 +1,11 @@
 """The demo division: realistic accounts for every role, created through the services.
 
-`seed_demo()` runs `SEED_STEPS` in order. Each step is a function `step(ctx: SeedContext) -> None`;
-it must be idempotent (a second run changes nothing). Another app extends the seed by putting a
-`demo.py` module in the app that calls `register_seed_step(fn)` at import time: the `seed_demo`
-command imports every installed app's `demo` module before it runs the steps.
+`seed_demo()` runs the steps registered with `ssd.seed.register_seed_step` in the order their
+`after=` declares (never import order). Each step is a function `step(ctx: SeedContext) -> None`;
+it must be idempotent (a second run changes nothing). Personnel's steps are `personnel.courses`,
+`personnel.officers`, `personnel.passwords`, `personnel.training` and `personnel.assignments`; every
+app imports its own demo module from its AppConfig.ready(), so the registry is complete once Django
+is set up.
 
 Usernames (all lower case):
   commander                      Commander Jordan
@@ -23,8 +25,8 @@ from __future__ import annotations
 import datetime as dt
 import re
 import secrets
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Iterable
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -34,6 +36,7 @@ from django.utils.text import slugify
 
 from schools.models import Area, PoliceDistrict, School
 from ssd.errors import DomainError
+from ssd.seed import SeedContext, SeedStep, ordered_steps, register_seed_step
 
 from .models import DIVISION_ROLES, Assignment, Officer, Rank, Role, TrainingCompletion
 from .services import (
@@ -95,36 +98,6 @@ class DemoAccount:
     district: PoliceDistrict | None = None
     school: School | None = None
     badge_number: str | None = None
-
-
-@dataclass
-class SeedContext:
-    """What the steps share. `log` collects lines for the readable (non-JSON) output."""
-
-    password: str | None
-    today: dt.date
-    starts_on: dt.date
-    by: object = None
-    accounts: list[DemoAccount] = field(default_factory=list)
-    officers: dict[str, Officer] = field(default_factory=dict)
-    new_passwords: dict[str, str] = field(default_factory=dict)
-    created: dict[str, int] = field(default_factory=dict)
-    log: list[str] = field(default_factory=list)
-
-    def count(self, kind: str, n: int = 1) -> None:
-        if n:
-            self.created[kind] = self.created.get(kind, 0) + n
-
-
-SeedStep = Callable[[SeedContext], None]
-SEED_STEPS: list[SeedStep] = []
-
-
-def register_seed_step(step: SeedStep) -> SeedStep:
-    """Append a step (usable as a decorator). Registering the same function twice is a no-op."""
-    if step not in SEED_STEPS:
-        SEED_STEPS.append(step)
-    return step
 
 
 def school_username(school: School) -> str:
@@ -196,14 +169,14 @@ def plan_accounts() -> list[DemoAccount]:
 # --- Steps -----------------------------------------------------------------------------------------
 
 
-@register_seed_step
+@register_seed_step("personnel.courses")
 def step_courses(ctx: SeedContext) -> None:
     for spec in [SRO_COURSE, *OTHER_COURSES]:
         _, created = training_course_ensure(**spec, by=ctx.by)
         ctx.count("training courses", int(created))
 
 
-@register_seed_step
+@register_seed_step("personnel.officers", after=("personnel.courses",))
 def step_officers(ctx: SeedContext) -> None:
     ctx.accounts = plan_accounts()
     existing = {
@@ -239,7 +212,7 @@ def step_officers(ctx: SeedContext) -> None:
     ctx.accounts = [a for a in ctx.accounts if a.username in ctx.officers]
 
 
-@register_seed_step
+@register_seed_step("personnel.passwords", after=("personnel.officers",))
 def step_passwords(ctx: SeedContext) -> None:
     if ctx.password is not None:
         users = [o.user for o in ctx.officers.values()]
@@ -251,7 +224,7 @@ def step_passwords(ctx: SeedContext) -> None:
         demo_passwords_set(users=[user], password=password, by=ctx.by)
 
 
-@register_seed_step
+@register_seed_step("personnel.training", after=("personnel.passwords",))
 def step_training(ctx: SeedContext) -> None:
     """SROs (and SRO coordinators, who stand in for them) need a current SSD training completion;
     a few officers also hold other courses."""
@@ -277,7 +250,7 @@ def step_training(ctx: SeedContext) -> None:
                 ctx.count("training completions")
 
 
-@register_seed_step
+@register_seed_step("personnel.assignments", after=("personnel.training",))
 def step_assignments(ctx: SeedContext) -> None:
     for account in ctx.accounts:
         officer = ctx.officers[account.username]
@@ -304,27 +277,29 @@ class SeedResult:
     created: dict[str, int]
     log: list[str]
     password: str | None
+    extra_accounts: list[dict]
 
 
 def ensure_geography() -> bool:
     """Import the DC geography unless it is there. Returns True when it was imported."""
     if School.objects.exists() and Area.objects.exists():
         return False
-    from schools.importer import import_geography
+    from .services import geography_import
 
-    import_geography(settings.SSD_DATA_DIR)
+    geography_import(data_dir=settings.SSD_DATA_DIR)
     return True
 
 
-def seed_demo(*, password: str | None = None, steps: list[SeedStep] | None = None) -> SeedResult:
-    """Run the seed steps in one transaction: a failure leaves nothing half-seeded."""
+def seed_demo(*, password: str | None = None, steps: Iterable[SeedStep] | None = None) -> SeedResult:
+    """Run the seed steps (every registered one, or `steps`) in their declared order, in one
+    transaction: a failure leaves nothing half-seeded."""
     today = timezone.localdate()
     ctx = SeedContext(password=password, today=today, starts_on=school_year_start(today))
     with transaction.atomic():
         if ensure_geography():
             ctx.log.append("imported the DC geography")
-        for step in steps if steps is not None else SEED_STEPS:
-            step(ctx)
+        for step in ordered_steps(steps):
+            step.run(ctx)
     return SeedResult(
         accounts=ctx.accounts,
         officers=ctx.officers,
@@ -332,6 +307,7 @@ def seed_demo(*, password: str | None = None, steps: list[SeedStep] | None = Non
         created=ctx.created,
         log=ctx.log,
         password=password,
+        extra_accounts=ctx.extra_accounts,
     )
 
 
@@ -358,6 +334,11 @@ def describe_accounts(result: SeedResult) -> list[dict]:
                 "schools": list(school_list(user=user).order_by("name").values_list("name", flat=True)),
             }
         )
+    # Accounts another app's step created itself (ctx.add_account), e.g. a contractor's supervisor.
+    known = {a["username"] for a in out}
+    for extra in result.extra_accounts:
+        if extra["username"] not in known:
+            out.append({key: extra[key] for key in ("username", "name", "role", "area", "districts", "schools")})
     return out
 
 

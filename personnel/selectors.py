@@ -3,9 +3,18 @@ from __future__ import annotations
 from django.db.models import Prefetch, Q, QuerySet
 from django.http import HttpRequest
 
-from schools.models import School
+from schools.models import PSA, Area, PoliceDistrict, School
 
-from .models import Assignment, Officer, Role, TrainingCompletion
+from .models import (
+    AREA_ROLES,
+    DISTRICT_ROLES,
+    DIVISION_ROLES,
+    SCHOOL_ROLES,
+    Assignment,
+    Officer,
+    Role,
+    TrainingCompletion,
+)
 from .scope import roles_of
 
 
@@ -66,8 +75,27 @@ def officers_holding(*, role: str, **target) -> QuerySet[Officer]:
     )
 
 
+def _holders(wanted: Q) -> dict[tuple[str, int | None], list[Officer]]:
+    """Officers with an active assignment matching `wanted`, keyed by (role, target id): one query,
+    each list in the directory's order (last name, first name) without repeats."""
+    out: dict[tuple[str, int | None], list[Officer]] = {}
+    rows = (
+        Assignment.objects.active()
+        .filter(wanted)
+        .select_related("officer__user")
+        .order_by("officer__user__last_name", "officer__user__first_name", "officer_id")
+    )
+    for a in rows:
+        key = (a.role, a.school_id or a.district_id or a.area_id)
+        bucket = out.setdefault(key, [])
+        if a.officer not in bucket:
+            bucket.append(a.officer)
+    return out
+
+
 def chain_of_command(*, user) -> list[tuple[str, list[Officer]]]:
-    """From the user's posts up to the commander: [(label, officers)], nearest first."""
+    """From the user's posts up to the commander: [(label, officers)], nearest first. Two queries,
+    however many posts the user holds."""
     assignments = list(active_assignments_for(user=user))
     districts: dict[int, object] = {}
     areas: dict[int, object] = {}
@@ -82,20 +110,120 @@ def chain_of_command(*, user) -> list[tuple[str, list[Officer]]]:
         if district.area_id:
             areas[district.area_id] = district.area
     roles = {a.role for a in assignments}
+    sergeants = bool(roles & {Role.SRO})
+    lieutenants = bool(roles & {Role.SRO, Role.SERGEANT, Role.SROC, Role.DISTRICT_COMMANDER, Role.WATCH_COMMANDER})
+    commander = bool(roles) and not roles <= {Role.COMMANDER}
+    if not (sergeants or lieutenants or commander):
+        return []
+    wanted = Q(pk__in=[])
+    if sergeants:
+        wanted |= Q(role=Role.SERGEANT, district_id__in=list(districts))
+    if lieutenants:
+        wanted |= Q(role=Role.LIEUTENANT, area_id__in=list(areas))
+    if commander:
+        wanted |= Q(role=Role.COMMANDER)
+    holders = _holders(wanted)
     links: list[tuple[str, list[Officer]]] = []
-    if roles & {Role.SRO}:
+    if sergeants:
         for district in sorted(districts.values(), key=lambda d: d.number):
-            links.append(
-                (f"Sergeant, {district.code}", list(officers_holding(role=Role.SERGEANT, district=district)))
-            )
-    if roles & {Role.SRO, Role.SERGEANT, Role.SROC, Role.DISTRICT_COMMANDER, Role.WATCH_COMMANDER}:
+            links.append((f"Sergeant, {district.code}", holders.get((Role.SERGEANT, district.pk), [])))
+    if lieutenants:
         for area in sorted(areas.values(), key=lambda a: a.name):
-            links.append((f"Lieutenant, {area}", list(officers_holding(role=Role.LIEUTENANT, area=area))))
-    if roles and not roles <= {Role.COMMANDER}:
-        links.append(("Commander, School Security Division", list(officers_holding(role=Role.COMMANDER))))
-    me = Officer.objects.filter(user=user).first()
-    return [(label, [o for o in officers if o != me]) for label, officers in links]
+            links.append((f"Lieutenant, {area}", holders.get((Role.LIEUTENANT, area.pk), [])))
+    if commander:
+        links.append(("Commander, School Security Division", holders.get((Role.COMMANDER, None), [])))
+    return [(label, [o for o in officers if o.user_id != user.pk]) for label, officers in links]
+
+
+def school_officers(school: School) -> dict[str, list[Officer]]:
+    """The school's SROs, its district's sergeants and district commander, its area's lieutenant:
+    one query (the school comes with `psa__district`)."""
+    district = school.psa.district
+    wanted = (
+        Q(role=Role.SRO, school_id=school.pk)
+        | Q(role__in=[Role.SERGEANT, Role.DISTRICT_COMMANDER], district_id=district.pk)
+    )
+    if district.area_id:
+        wanted |= Q(role=Role.LIEUTENANT, area_id=district.area_id)
+    holders = _holders(wanted)
+    return {
+        "sros": holders.get((Role.SRO, school.pk), []),
+        "sergeants": holders.get((Role.SERGEANT, district.pk), []),
+        "lieutenants": holders.get((Role.LIEUTENANT, district.area_id), []) if district.area_id else [],
+        "district_commanders": holders.get((Role.DISTRICT_COMMANDER, district.pk), []),
+    }
 
 
 def sros_at(school: School) -> QuerySet[Officer]:
     return officers_holding(role=Role.SRO, school=school)
+
+
+# --- who holds a post over a place (notification kinds' recipients; docs/plugins.md §3) ------------------
+
+
+def post_q(role: str, *, school=None, district=None, area=None, psa=None) -> Q | None:
+    """The `Assignment` condition "holds `role` over the place": an SRO the school (or any school of
+    the PSA/district/area given); a sergeant, district or watch commander the place's district; a
+    lieutenant or SROC the district's area; a division-wide role everywhere. Places are compared by
+    subqueries, so the condition costs no query of its own. None when the place has no such post
+    (e.g. a district outside any area has no lieutenant)."""
+    if role in DIVISION_ROLES:
+        return Q(role=role)
+    if role in SCHOOL_ROLES:
+        if school is not None:
+            return Q(role=role, school=school)
+        if psa is not None:
+            return Q(role=role, school__psa=psa)
+        if district is not None:
+            return Q(role=role, school__psa__district=district)
+        if area is not None:
+            return Q(role=role, school__psa__district__area=area)
+        return Q(role=role)
+    if role in DISTRICT_ROLES:
+        if school is not None:
+            return Q(role=role, district__in=PoliceDistrict.objects.filter(psas__schools=school).values("pk"))
+        if psa is not None:
+            return Q(role=role, district__in=PSA.objects.filter(pk=getattr(psa, "pk", psa)).values("district_id"))
+        if district is not None:
+            return Q(role=role, district=district)
+        if area is not None:
+            return Q(role=role, district__area=area)
+        return Q(role=role)
+    if role in AREA_ROLES:
+        if school is not None:
+            areas = Area.objects.filter(districts__psas__schools=school)
+        elif psa is not None:
+            areas = Area.objects.filter(districts__psas=psa)
+        elif district is not None:
+            areas = Area.objects.filter(districts=district)
+        elif area is not None:
+            return Q(role=role, area=area)
+        else:
+            return Q(role=role)
+        return Q(role=role, area__in=areas.values("pk"))
+    raise ValueError(f"post_q: unknown role {role!r}")
+
+
+def post_holders(role: str, *, school=None, district=None, area=None, on=None, psa=None) -> QuerySet[int]:
+    """User ids (a queryset of ints, one query) of the active users holding an active assignment of
+    `role` whose post covers the place (see `post_q`), on `on` (default today)."""
+    condition = post_q(role, school=school, district=district, area=area, psa=psa)
+    qs = Assignment.objects.active(on).filter(officer__user__is_active=True)
+    if condition is None:
+        return qs.none().values_list("officer__user_id", flat=True)
+    return qs.filter(condition).values_list("officer__user_id", flat=True).distinct()
+
+
+def post_holders_by_role(posts: list[Q | None], *, on=None) -> dict[str, set[int]]:
+    """{role: user ids} for several `post_q` conditions of different roles, in one query."""
+    wanted = [q for q in posts if q is not None]
+    if not wanted:
+        return {}
+    condition = wanted[0]
+    for q in wanted[1:]:
+        condition |= q
+    out: dict[str, set[int]] = {}
+    rows = Assignment.objects.active(on).filter(officer__user__is_active=True).filter(condition)
+    for role, user_id in rows.values_list("role", "officer__user_id"):
+        out.setdefault(role, set()).add(user_id)
+    return out

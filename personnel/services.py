@@ -10,6 +10,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from schools.importer import ImportReport, import_geography
 from schools.models import Area, PoliceDistrict, School
 from ssd.audit.services import audit_record, model_changes
 from ssd.errors import DomainError
@@ -24,7 +25,7 @@ from .models import (
     TrainingCompletion,
     TrainingCourse,
 )
-from .scope import scope_sync
+from .scope import scope_sync, scope_sync_all
 
 User = get_user_model()
 
@@ -274,3 +275,13 @@ def demo_passwords_set(*, users, password: str, by=None) -> int:
             user.password = encoded
             audit_record(action="auth.password_set", user=by, obj=user, detail="demo password set by seed_demo")
     return len(stale)
+
+
+def geography_import(*, data_dir) -> ImportReport:
+    """Import the DC geography and, in the same transaction, re-derive every scope: new schools or
+    districts widen division-wide and area posts (the schools app knows nothing of scopes)."""
+    with transaction.atomic():
+        report = import_geography(data_dir)
+        if report.changed:
+            scope_sync_all()
+    return report

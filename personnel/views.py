@@ -7,14 +7,12 @@ import secrets
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
 from django.views.decorators.http import require_GET, require_http_methods
 
-from schools.selectors import area_list, district_list, school_list
 from ssd.errors import DomainError
 
 from .forms import (
@@ -25,7 +23,6 @@ from .forms import (
     TrainingForm,
     add_domain_error,
 )
-from .models import Role
 from .permissions import (
     can_manage_people,
     get_officer_for_user,
@@ -34,45 +31,12 @@ from .permissions import (
     viewable_officer_ids,
 )
 from .selectors import (
-    active_assignments_for,
-    chain_of_command,
     officer_assignments,
     officer_directory,
     officer_training,
     user_roles,
 )
 from .services import assignment_create, assignment_end, officer_create, training_record
-
-
-@require_GET
-def home(request: HttpRequest) -> HttpResponse:
-    user = request.user
-    schools = school_list(user=user)
-    roles = user_roles(request)
-    school_count = schools.count()
-    districts = list(district_list(user=user).order_by("number"))
-    by_district = {}
-    if school_count > 12:
-        # A long scope reads better as schools per district (one grouped query) than as a list.
-        counts = dict(
-            schools.order_by().values_list("psa__district_id").annotate(n=Count("pk")).values_list(
-                "psa__district_id", "n"
-            )
-        )
-        by_district = [(d, counts.get(d.pk, 0)) for d in districts]
-    context = {
-        "assignments": active_assignments_for(user=user),
-        "school_count": school_count,
-        "schools_preview": schools[:12] if school_count <= 12 else [],
-        "by_district": by_district,
-        "districts": districts,
-        "areas": area_list(user=user),
-        "chain": chain_of_command(user=user),
-        "can_manage_people": can_manage_people(roles),
-        "contract_only": bool(roles) and roles <= {Role.COTR, Role.COMPLIANCE_MONITOR, Role.CONTRACT_MONITORING},
-        "significant_only": bool(roles) and roles <= {Role.DISTRICT_COMMANDER, Role.WATCH_COMMANDER},
-    }
-    return render(request, "personnel/home.html", context)
 
 
 @require_GET

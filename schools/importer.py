@@ -259,9 +259,4 @@ def import_geography(data_dir: Path) -> ImportReport:
             values["psa"] = psa_objs[values["psa"]]
             _, created, changed = _upsert(School, {"gis_id": school["gis_id"]}, values)
             report.count("schools", created, changed)
-        if report.changed:
-            # New schools or districts widen division-wide and area scopes.
-            from personnel.scope import scope_sync_all
-
-            scope_sync_all()
     return report

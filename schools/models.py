@@ -93,14 +93,8 @@ class School(models.Model):
 
     class Meta:
         ordering = ["name"]
-        permissions = [
-            ("view_school_incidents", "Can see incidents at the school"),
-            ("view_school_students", "Can see student and juvenile details at the school"),
-            ("report_school_incidents", "Can log incidents at the school"),
-            ("review_school_incidents", "Can review incidents at the school"),
-            ("view_school_significant", "Can see significant incidents at the school"),
-            ("monitor_school_contract", "Can see guard-contract matters at the school"),
-        ]
+        # Only Django's default codenames: the apps that check other permissions on a school declare
+        # them (personnel.scope.register_school_perms), and personnel creates their rows after migrate.
         constraints = [
             models.CheckConstraint(condition=models.Q(ward__gte=1, ward__lte=8), name="school_ward_1_to_8")
         ]

@@ -5,9 +5,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from personnel.models import Role
-from personnel.permissions import viewable_officer_ids
-from personnel.selectors import officers_holding, sros_at, user_roles
+from ssd.panels import panels_for
 
 from .forms import SchoolFilterForm
 from .permissions import get_school_for_user
@@ -36,10 +34,7 @@ def school_detail(request: HttpRequest, pk: int) -> HttpResponse:
     context = {
         "school": school,
         "district": district,
-        "sros": sros_at(school),
-        "sergeants": officers_holding(role=Role.SERGEANT, district=district),
-        "lieutenants": officers_holding(role=Role.LIEUTENANT, area=district.area) if district.area_id else [],
-        "district_commanders": officers_holding(role=Role.DISTRICT_COMMANDER, district=district),
-        "viewable": viewable_officer_ids(user=request.user, roles=user_roles(request)),
+        # Who serves here is personnel's to show (its "school" panel); schools knows no app above it.
+        "panels": panels_for("school", request, school),
     }
     return render(request, "schools/school_detail.html", context)

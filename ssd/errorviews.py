@@ -5,7 +5,11 @@ from __future__ import annotations
 import logging
 
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
 from django.template.loader import render_to_string
+
+from ssd.audit.models import Outcome
+from ssd.audit.services import audit_record
 
 logger = logging.getLogger(__name__)
 
@@ -61,3 +65,14 @@ def server_error(request):
     return _render(
         request, 500, "Something went wrong", "The error has been logged. Nothing you entered was saved half-way."
     )
+
+
+def lockout(
+    request: HttpRequest, original_response: HttpResponse | None = None, credentials: dict | None = None
+) -> HttpResponse:
+    """AXES_LOCKOUT_CALLABLE (axes 8 calls it with the response it replaces, then the credentials):
+    audit the refusal and say plainly what happened and for how long."""
+    credentials = credentials if isinstance(credentials, dict) else {}
+    username = (credentials.get("username") or request.POST.get("username") or "")[:150]
+    audit_record(action="auth.lockout", username=username, outcome=Outcome.DENIED)
+    return render(request, "registration/locked_out.html", status=429)

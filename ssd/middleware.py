@@ -19,9 +19,12 @@ BACKGROUND_HEADER = "X-SSD-Background"
 
 
 def mark_session_start(request: HttpRequest) -> None:
+    from ssd.usersessions.services import session_record
+
     now = time.time()
     request.session[SESSION_STARTED] = now
     request.session[SESSION_SEEN] = now
+    session_record(request)
 
 
 class SessionLimitsMiddleware:
@@ -47,6 +50,9 @@ class SessionLimitsMiddleware:
                 return self._end(request, reason)
             if not request.headers.get(BACKGROUND_HEADER):
                 request.session[SESSION_SEEN] = now
+                from ssd.usersessions.services import session_seen
+
+                session_seen(request)
         return self.get_response(request)
 
     def _end(self, request: HttpRequest, reason: str) -> HttpResponse:
@@ -95,3 +101,18 @@ class RejectNulMiddleware:
 
             return bad_request(request)
         return self.get_response(request)
+
+
+class NoStoreMiddleware:
+    """Signed-in pages carry criminal justice information: no browser or proxy may keep a copy
+    (ASVS 8.2.1). The sign-in page and static files (served before this, by WhiteNoise) need not."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated and "no-store" not in response.get("Cache-Control", ""):
+            response["Cache-Control"] = "no-store, private"
+        return response

@@ -7,6 +7,8 @@ Every secret can also be read from a file: `SECRET_KEY_FILE`, `DATABASE_URL_FILE
 
 from __future__ import annotations
 
+import os
+import sys
 from datetime import timedelta
 from pathlib import Path
 
@@ -19,33 +21,101 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 env = environ.Env()
 
 
+# --- Typed environment helpers ---------------------------------------------------------------------
+# Every variable is read through one of these. A malformed value stops the start with a message
+# naming the variable: `SSD_REQUIRE_MFA=ture` must never quietly mean "off". An empty value counts
+# as unset (compose files pass `NAME=` for "use the default").
+_TRUE = frozenset({"1", "true", "yes", "on"})
+_FALSE = frozenset({"0", "false", "no", "off"})
+
+
+def _raw(name: str) -> str | None:
+    value = os.environ.get(name)
+    if value is None or value.strip() == "":
+        return None
+    return value.strip()
+
+
+def env_bool(name: str, *, default: bool) -> bool:
+    value = _raw(name)
+    if value is None:
+        return default
+    lowered = value.lower()
+    if lowered in _TRUE:
+        return True
+    if lowered in _FALSE:
+        return False
+    raise ImproperlyConfigured(
+        f"{name}={value!r} is not a boolean: use one of {', '.join(sorted(_TRUE | _FALSE))} (or leave it unset)"
+    )
+
+
+def env_int(name: str, *, default: int, minimum: int | None = None, maximum: int | None = None) -> int:
+    value = _raw(name)
+    if value is None:
+        number = default
+    else:
+        try:
+            number = int(value.replace("_", ""))
+        except ValueError:
+            raise ImproperlyConfigured(f"{name}={value!r} is not a whole number") from None
+    if minimum is not None and number < minimum:
+        raise ImproperlyConfigured(f"{name}={number} is below the minimum of {minimum}")
+    if maximum is not None and number > maximum:
+        raise ImproperlyConfigured(f"{name}={number} is above the maximum of {maximum}")
+    return number
+
+
+def env_list(name: str, *, default: list[str], choices: frozenset[str] | None = None) -> list[str]:
+    """Comma-separated; an empty item (`a,,b`, a trailing comma) or one outside `choices` is an error."""
+    value = _raw(name)
+    if value is None:
+        return list(default)
+    items = [item.strip() for item in value.split(",")]
+    if any(not item for item in items):
+        raise ImproperlyConfigured(f"{name}={value!r} has an empty item: separate values with single commas")
+    if choices is not None:
+        unknown = [item for item in items if item not in choices]
+        if unknown:
+            raise ImproperlyConfigured(
+                f"{name}: unknown value(s) {', '.join(unknown)} (one of {', '.join(sorted(choices))})"
+            )
+    return items
+
+
+def env_str(name: str, *, default: str, choices: frozenset[str] | None = None) -> str:
+    value = _raw(name)
+    value = default if value is None else value
+    if choices is not None and value not in choices:
+        raise ImproperlyConfigured(f"{name}={value!r} is not one of {', '.join(sorted(choices))}")
+    return value
+
+
 def _env_str(name: str, default: str | None = None) -> str | None:
     """`NAME` or the contents of the file named by `NAME_FILE` (Docker/Kubernetes secrets)."""
-    file_name = env.str(f"{name}_FILE", default="")
+    file_name = _raw(f"{name}_FILE")
     if file_name:
         try:
             return Path(file_name).read_text().strip()
         except OSError as exc:
             raise ImproperlyConfigured(f"{name}_FILE={file_name!r} cannot be read: {exc}") from exc
-    return env.str(name, default=default)
+    return os.environ.get(name, default)
 
 
-SSD_ENV = env.str("SSD_ENV", default="development")
-if SSD_ENV not in {"development", "production"}:
-    raise ImproperlyConfigured(f"SSD_ENV must be 'development' or 'production', not {SSD_ENV!r}")
+SSD_ENV = env_str("SSD_ENV", default="development", choices=frozenset({"development", "production"}))
 PRODUCTION = SSD_ENV == "production"
 
-DEBUG = env.bool("DEBUG", default=not PRODUCTION)
+DEBUG = env_bool("DEBUG", default=not PRODUCTION)
 
 # The development key is public on purpose; ssd.checks refuses it in production (hence noqa/nosec).
 DEV_SECRET_KEY = "dev-only-insecure-key-do-not-use-in-production-3f9a2c1d"  # noqa: S105  # nosec B105
 SECRET_KEY = _env_str("SECRET_KEY", default=DEV_SECRET_KEY)
 
-ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=[] if PRODUCTION else ["127.0.0.1", "localhost", "testserver"])
-CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", default=[] if PRODUCTION else ["127.0.0.1", "localhost", "testserver"])
+CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "ssd.adminsite.SSDAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -63,12 +133,18 @@ INSTALLED_APPS = [
     "csp",
     "ssd",
     "ssd.audit",
+    "ssd.usersessions",
     "schools",
     "personnel",
     "incidents",
     "contracts",
-    "ssd.notifications",
+    "notifications",
+    "dashboard",
 ]
+if "pytest" in sys.modules:
+    # A test-only app registering a test notification kind (no models, no migration): it proves a
+    # kind plugs in without touching notifications/.
+    INSTALLED_APPS.append("tests.notifapp")
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
@@ -90,6 +166,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "ssd.middleware.VaryOnHtmxMiddleware",
+    "ssd.middleware.NoStoreMiddleware",
     # Last, so it sees the final response of every authentication attempt.
     "axes.middleware.AxesMiddleware",
 ]
@@ -107,7 +184,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "ssd.context_processors.navigation",
+                "personnel.context_processors.navigation",
             ],
         },
     },
@@ -119,7 +196,7 @@ ASGI_APPLICATION = "ssd.asgi.application"
 DATABASE_URL = _env_str("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")
 DATABASES = {"default": env.db_url_config(DATABASE_URL)}
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
-DATABASES["default"]["CONN_MAX_AGE"] = env.int("DB_CONN_MAX_AGE", default=60 if PRODUCTION else 0)
+DATABASES["default"]["CONN_MAX_AGE"] = env_int("DB_CONN_MAX_AGE", default=60 if PRODUCTION else 0, minimum=0)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL and a busy timeout let the dev server and an in-process task write without "database is locked".
     DATABASES["default"]["OPTIONS"] = {
@@ -150,20 +227,24 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
-AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
-AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=10))
+AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", default=5, minimum=1, maximum=100)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", default=10, minimum=1))
 AXES_LOCKOUT_PARAMETERS = ["username"]
 AXES_RESET_ON_SUCCESS = True
-AXES_LOCKOUT_CALLABLE = "ssd.views.lockout"
+AXES_LOCKOUT_CALLABLE = "ssd.errorviews.lockout"
+# Password spraying from one address (many usernames): slowed, never locked (a station shares one
+# address). See ssd/throttle.py.
+SSD_LOGIN_ADDRESS_FAILURES_PER_MINUTE = env_int("SSD_LOGIN_ADDRESS_FAILURES_PER_MINUTE", default=20, minimum=1)
+SSD_LOGIN_ADDRESS_MAX_DELAY_SECONDS = env_int("SSD_LOGIN_ADDRESS_MAX_DELAY_SECONDS", default=60, minimum=1)
 AXES_VERBOSE = False
-AXES_IPWARE_PROXY_COUNT = env.int("PROXY_COUNT", default=0)
+AXES_IPWARE_PROXY_COUNT = env_int("PROXY_COUNT", default=0, minimum=0, maximum=5)
 AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"] if AXES_IPWARE_PROXY_COUNT else [
     "REMOTE_ADDR"
 ]
 
 # Sessions: 30 minutes idle, 12 hours absolute (ssd.middleware.SessionLimitsMiddleware enforces both).
-SSD_SESSION_IDLE_SECONDS = env.int("SSD_SESSION_IDLE_SECONDS", default=30 * 60)
-SSD_SESSION_ABSOLUTE_SECONDS = env.int("SSD_SESSION_ABSOLUTE_SECONDS", default=12 * 60 * 60)
+SSD_SESSION_IDLE_SECONDS = env_int("SSD_SESSION_IDLE_SECONDS", default=30 * 60, minimum=60)
+SSD_SESSION_ABSOLUTE_SECONDS = env_int("SSD_SESSION_ABSOLUTE_SECONDS", default=12 * 60 * 60, minimum=60)
 SESSION_COOKIE_AGE = SSD_SESSION_ABSOLUTE_SECONDS
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
@@ -171,7 +252,7 @@ SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = False  # htmx reads no cookie: the token travels in hx-headers on <body>.
 CSRF_FAILURE_VIEW = "ssd.errorviews.csrf_failure"  # audited, and a page a person understands
 
-SSD_REQUIRE_MFA = env.bool("SSD_REQUIRE_MFA", default=PRODUCTION)
+SSD_REQUIRE_MFA = env_bool("SSD_REQUIRE_MFA", default=PRODUCTION)
 OTP_TOTP_ISSUER = "MPD SSD Operations"
 
 # guardian: no anonymous user row; permissions live in direct foreign-key tables (schools.models).
@@ -183,13 +264,13 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
-SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=PRODUCTION)
-SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31536000 if PRODUCTION else 0)
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", default=PRODUCTION)
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", default=31536000 if PRODUCTION else 0, minimum=0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = PRODUCTION
 SECURE_HSTS_PRELOAD = PRODUCTION
-SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=PRODUCTION)
-CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=PRODUCTION)
-if env.bool("BEHIND_TLS_PROXY", default=False):
+SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", default=PRODUCTION)
+CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", default=PRODUCTION)
+if env_bool("BEHIND_TLS_PROXY", default=False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 CONTENT_SECURITY_POLICY = {
@@ -216,7 +297,7 @@ USE_TZ = True
 # --- Files ---------------------------------------------------------------------------------------
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
-STATIC_ROOT = Path(env.str("STATIC_ROOT", default=str(BASE_DIR / "staticfiles")))
+STATIC_ROOT = Path(env_str("STATIC_ROOT", default=str(BASE_DIR / "staticfiles")))
 STORAGES = {
     # Uploads (incident attachments) live outside the web root and are only served by permission-checked views.
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -226,10 +307,13 @@ STORAGES = {
         else "django.contrib.staticfiles.storage.StaticFilesStorage"
     },
 }
-MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(BASE_DIR / "var" / "uploads")))
+MEDIA_ROOT = Path(env_str("MEDIA_ROOT", default=str(BASE_DIR / "var" / "uploads")))
 # No URL pattern serves this prefix: attachments are only reachable through permission-checked views.
 MEDIA_URL = "/uploads-are-not-public/"
-SSD_MAX_UPLOAD_BYTES = env.int("SSD_MAX_UPLOAD_BYTES", default=10 * 1024 * 1024)
+SSD_MAX_UPLOAD_BYTES = env_int("SSD_MAX_UPLOAD_BYTES", default=10 * 1024 * 1024, minimum=1)
+# Uploads are written before the transaction that records them (ssd.uploads); a file no row references
+# is deleted by the sweep once it is older than this (longer than any request takes).
+SSD_UPLOAD_SWEEP_GRACE_SECONDS = env_int("SSD_UPLOAD_SWEEP_GRACE_SECONDS", default=6 * 60 * 60, minimum=60)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 
@@ -248,7 +332,7 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
 # Longer than the slowest task, so a task held by a busy worker is not handed to a second one.
 CELERY_BROKER_TRANSPORT_OPTIONS = {
-    "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600),
+    "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", default=3600, minimum=1),
     # A publisher (a web request enqueueing on commit) tries once more and gives up in well under a
     # second when Redis is down or unreachable, instead of kombu's default ~6 s of retries: the
     # outbox sweep re-enqueues what was not published. The worker's own reconnect loop is separate.
@@ -265,39 +349,42 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     "personnel-sync-scopes": {"task": "personnel.tasks.sync_all_scopes", "schedule": 15 * 60},
-    "notifications-sweep-outbox": {"task": "ssd.notifications.tasks.sweep_outbox", "schedule": 30},
-    "notifications-escalate": {"task": "ssd.notifications.tasks.escalate_alerts", "schedule": 60},
+    "ssd-sweep-uploads": {"task": "ssd.tasks.sweep_uploads", "schedule": 60 * 60},
+    "notifications-sweep-outbox": {"task": "notifications.tasks.sweep_outbox", "schedule": 30},
+    "notifications-escalate": {"task": "notifications.tasks.escalate_alerts", "schedule": 60},
     # Guard contract: past-due discrepancies escalate; unfilled posts are noticed the same morning.
     "contracts-escalate-overdue": {"task": "contracts.tasks.escalate_overdue_discrepancies", "schedule": 15 * 60},
     "contracts-unfilled-posts": {"task": "contracts.tasks.notify_unfilled_posts", "schedule": 5 * 60},
 }
 
-# --- Notifications (ssd.notifications; README "Notifications") ----------------------------------------
+# --- Notifications (notifications/; README "Notifications") ----------------------------------------
 # No sergeant acknowledges a significant incident within this → the lieutenant; as long again → the commander.
-SSD_ESCALATE_AFTER_MINUTES = env.int("SSD_ESCALATE_AFTER_MINUTES", default=15)
-SSD_ESCALATION_CHANNELS = env.list("SSD_ESCALATION_CHANNELS", default=["in_app", "email", "sms"])
-SSD_SMS_BACKEND = env.str("SSD_SMS_BACKEND", default="ssd.notifications.channels.LogSMSBackend")
-SSD_NOTIFICATIONS_QUEUE = env.str("SSD_NOTIFICATIONS_QUEUE", default="celery")
+SSD_ESCALATE_AFTER_MINUTES = env_int("SSD_ESCALATE_AFTER_MINUTES", default=15, minimum=1)
+SSD_ESCALATION_CHANNELS = env_list(
+    "SSD_ESCALATION_CHANNELS", default=["in_app", "email", "sms"], choices=frozenset({"in_app", "email", "sms"})
+)
+SSD_SMS_BACKEND = env_str("SSD_SMS_BACKEND", default="notifications.channels.LogSMSBackend")
+SSD_NOTIFICATIONS_QUEUE = env_str("SSD_NOTIFICATIONS_QUEUE", default="celery")
 # Email and SMS sends have a queue of their own, so a backlog of slow deliveries never holds up the
 # in-app notifications: a worker takes from its queues in turn. Every worker consumes both (below).
-SSD_NOTIFICATIONS_DELIVERY_QUEUE = env.str("SSD_NOTIFICATIONS_DELIVERY_QUEUE", default="notifications-deliveries")
+SSD_NOTIFICATIONS_DELIVERY_QUEUE = env_str("SSD_NOTIFICATIONS_DELIVERY_QUEUE", default="notifications-deliveries")
 # Declared the way Celery declares its default queue (a direct exchange and routing key of the
 # queue's own name), so no two queues share a binding and no message is copied into both.
 CELERY_TASK_QUEUES = [
     Queue(name, Exchange(name), routing_key=name)
     for name in dict.fromkeys(["celery", SSD_NOTIFICATIONS_QUEUE, SSD_NOTIFICATIONS_DELIVERY_QUEUE])
 ]
-SSD_NOTIFY_MAX_RETRIES = env.int("SSD_NOTIFY_MAX_RETRIES", default=6)
-SSD_NOTIFY_RETRY_BACKOFF_SECONDS = env.int("SSD_NOTIFY_RETRY_BACKOFF_SECONDS", default=5)
-SSD_NOTIFY_RETRY_BACKOFF_MAX_SECONDS = env.int("SSD_NOTIFY_RETRY_BACKOFF_MAX_SECONDS", default=600)
+SSD_NOTIFY_MAX_RETRIES = env_int("SSD_NOTIFY_MAX_RETRIES", default=6, minimum=0)
+SSD_NOTIFY_RETRY_BACKOFF_SECONDS = env_int("SSD_NOTIFY_RETRY_BACKOFF_SECONDS", default=5, minimum=1)
+SSD_NOTIFY_RETRY_BACKOFF_MAX_SECONDS = env_int("SSD_NOTIFY_RETRY_BACKOFF_MAX_SECONDS", default=600, minimum=1)
 # The sweep leaves alone what is younger than this (the on-commit relay is handling it).
-SSD_NOTIFY_SWEEP_GRACE_SECONDS = env.int("SSD_NOTIFY_SWEEP_GRACE_SECONDS", default=10)
-SSD_NOTIFY_SWEEP_BATCH = env.int("SSD_NOTIFY_SWEEP_BATCH", default=500)
+SSD_NOTIFY_SWEEP_GRACE_SECONDS = env_int("SSD_NOTIFY_SWEEP_GRACE_SECONDS", default=10, minimum=0)
+SSD_NOTIFY_SWEEP_BATCH = env_int("SSD_NOTIFY_SWEEP_BATCH", default=500, minimum=1)
 # Under a burst, one task writes up to this many events' inboxes in one transaction.
-SSD_NOTIFY_PROCESS_BATCH = env.int("SSD_NOTIFY_PROCESS_BATCH", default=50)
+SSD_NOTIFY_PROCESS_BATCH = env_int("SSD_NOTIFY_PROCESS_BATCH", default=50, minimum=1)
 # A delivery claimed this long ago by a worker that never finished it may be claimed again.
-SSD_NOTIFY_CLAIM_SECONDS = env.int("SSD_NOTIFY_CLAIM_SECONDS", default=300)
-SSD_BASE_URL = env.str("SSD_BASE_URL", default="http://127.0.0.1:8000")
+SSD_NOTIFY_CLAIM_SECONDS = env_int("SSD_NOTIFY_CLAIM_SECONDS", default=300, minimum=1)
+SSD_BASE_URL = env_str("SSD_BASE_URL", default="http://127.0.0.1:8000")
 for _channel in SSD_ESCALATION_CHANNELS:
     if _channel not in {"in_app", "email", "sms"}:
         raise ImproperlyConfigured(f"SSD_ESCALATION_CHANNELS: unknown channel {_channel!r} (in_app, email, sms)")
@@ -310,8 +397,10 @@ CACHES = {
     )
 }
 
+LOG_LEVEL = env_str("LOG_LEVEL", default="INFO", choices=frozenset({"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}))
+
 # --- Email -----------------------------------------------------------------------------------------
-EMAIL_BACKEND = env.str(
+EMAIL_BACKEND = env_str(
     "EMAIL_BACKEND",
     default=(
         "django.core.mail.backends.smtp.EmailBackend"
@@ -319,12 +408,12 @@ EMAIL_BACKEND = env.str(
         else "django.core.mail.backends.console.EmailBackend"
     ),
 )
-EMAIL_HOST = env.str("EMAIL_HOST", default="localhost")
-EMAIL_PORT = env.int("EMAIL_PORT", default=25)
-EMAIL_HOST_USER = env.str("EMAIL_HOST_USER", default="")
+EMAIL_HOST = env_str("EMAIL_HOST", default="localhost")
+EMAIL_PORT = env_int("EMAIL_PORT", default=25, minimum=1, maximum=65535)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", default="")
 EMAIL_HOST_PASSWORD = _env_str("EMAIL_HOST_PASSWORD", default="")
-EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
-DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="SSD Operations <ssd-operations@localhost>")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", default=False)
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", default="SSD Operations <ssd-operations@localhost>")
 
 # --- Logging ----------------------------------------------------------------------------------------
 LOGGING = {
@@ -332,7 +421,7 @@ LOGGING = {
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
 

@@ -1,16 +1,16 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from personnel import views as personnel_views
-
 from . import views
 
 urlpatterns = [
-    path("", personnel_views.home, name="home"),
+    # The root URLconf composes the apps by name (include() takes dotted paths): the core imports none.
+    path("", include("dashboard.urls")),
     path("accounts/login/", views.LoginView.as_view(), name="login"),
     path("accounts/logout/", views.LogoutView.as_view(), name="logout"),
     path("accounts/password/", views.PasswordChangeView.as_view(), name="password_change"),
     path("accounts/2fa/", include("ssd.mfa.urls")),
+    path("accounts/sessions/", include("ssd.usersessions.urls")),
     path(
         "accounts/password/done/",
         views.auth_views.PasswordChangeDoneView.as_view(template_name="registration/password_change_done.html"),
@@ -22,7 +22,7 @@ urlpatterns = [
     path("incidents/", include("incidents.urls")),
     path("contracts/", include("contracts.urls")),
     path("audit/", include("ssd.audit.urls")),
-    path("notifications/", include("ssd.notifications.urls")),
+    path("notifications/", include("notifications.urls")),
     # Before the admin site, whose own sign-in form would skip the notice and the second factor.
     path("admin/login/", views.admin_login, name="admin_login"),
     path("admin/", admin.site.urls),

@@ -2,18 +2,24 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
+from axes.handlers.proxy import AxesProxyHandler
 from django.contrib import messages
+from django.contrib.auth import logout as auth_logout
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
+from django.contrib.auth.signals import user_login_failed
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.decorators import method_decorator
 from django.views.decorators.http import require_GET
 
+from ssd import throttle
+from ssd.audit.middleware import client_ip
 from ssd.audit.models import Outcome
 from ssd.audit.services import audit_record
 
+from .errorviews import lockout
 from .forms import NoticeAuthenticationForm
 from .mfa.services import has_two_factor
 from .mfa.views import start_second_step
@@ -36,6 +42,21 @@ class LoginView(auth_views.LoginView):
         context["ended_message"] = ENDED_MESSAGES.get(self.request.GET.get("ended", ""))
         return context
 
+    def post(self, request, *args, **kwargs):
+        wait = throttle.retry_after(client_ip(request))
+        if wait:
+            form = self.get_form()
+            form.errors.clear()
+            form.add_error(
+                None,
+                f"Too many failed sign-ins from this network. Wait {wait} second{'s' if wait != 1 else ''} "
+                "and try again.",
+            )
+            response = self.render_to_response(self.get_context_data(form=form), status=429)
+            response["Retry-After"] = str(wait)
+            return response
+        return super().post(request, *args, **kwargs)
+
     def form_valid(self, form):
         user = form.get_user()
         if has_two_factor(user):
@@ -50,6 +71,7 @@ class LoginView(auth_views.LoginView):
         username = (self.request.POST.get("username") or "")[:150]
         if username and self.request.POST.get("password"):
             audit_record(action="auth.login_failed", username=username, outcome=Outcome.FAILURE)
+            throttle.record_failure(client_ip(self.request), username=username)
         return super().form_invalid(form)
 
 
@@ -63,22 +85,24 @@ class LogoutView(auth_views.LogoutView):
 class PasswordChangeView(auth_views.PasswordChangeView):
     template_name = "registration/password_change_form.html"
 
+    def form_invalid(self, form):
+        if form.has_error("old_password", "password_incorrect"):
+            # A wrong current password is a guess at the password: it counts toward the same
+            # lockout as a failed sign-in, and a locked account is signed out here too.
+            user = self.request.user
+            credentials = {"username": user.get_username()}
+            audit_record(action="auth.password_change_failed", user=user, outcome=Outcome.FAILURE)
+            user_login_failed.send(sender=__name__, credentials=credentials, request=self.request)
+            if AxesProxyHandler.is_locked(self.request, credentials):
+                auth_logout(self.request)
+                return lockout(self.request, None, credentials)
+        return super().form_invalid(form)
+
     def form_valid(self, form):
         response = super().form_valid(form)
         audit_record(action="auth.password_change", user=self.request.user)
         messages.success(self.request, "Your password has been changed.")
         return response
-
-
-def lockout(
-    request: HttpRequest, original_response: HttpResponse | None = None, credentials: dict | None = None
-) -> HttpResponse:
-    """AXES_LOCKOUT_CALLABLE (axes 8 calls it with the response it replaces, then the credentials):
-    audit the refusal and say plainly what happened and for how long."""
-    credentials = credentials if isinstance(credentials, dict) else {}
-    username = (credentials.get("username") or request.POST.get("username") or "")[:150]
-    audit_record(action="auth.lockout", username=username, outcome=Outcome.DENIED)
-    return render(request, "registration/locked_out.html", status=429)
 
 
 @login_not_required

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.utils import timezone
+from hypothesis import settings as hypothesis_settings
 
 from personnel.models import Officer, Rank, Role
 from personnel.services import assignment_create
@@ -20,6 +21,14 @@ from schools.models import Area, PoliceDistrict, School
 from .factories import PASSWORD, OfficerFactory, TrainingCompletionFactory, UserFactory
 
 REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES") == "1"
+
+# Hypothesis profiles. `ci` (the default: `make test`, .ci/run) is derandomised, so a run fails or
+# passes the same way every time, and tries 10 examples per property; `full` (`make test-full`,
+# or HYPOTHESIS_PROFILE=full) searches 30 fresh random examples per property, what every run did
+# before. The fuzz tests' decorators set no max_examples of their own (form fuzzing takes half).
+hypothesis_settings.register_profile("ci", max_examples=10, derandomize=True, deadline=None, print_blob=True)
+hypothesis_settings.register_profile("full", max_examples=30, deadline=None, print_blob=True)
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 
 
@@ -61,6 +70,7 @@ def allow_test_flush_of_audit_tables() -> None:
 def django_db_setup(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock():
         ensure_geography()
+        ensure_personas()
         allow_test_flush_of_audit_tables()
 
 
@@ -91,9 +101,36 @@ def make_person(username: str, rank: str, role: str, **target) -> Officer:
     return officer
 
 
+# Persona usernames carry a prefix that the demo seed never uses (its accounts are `commander`,
+# `divadmin`, `lt.north`, `sgt.1d`, `sro.<school>`, `cotr`, ...), so a test may run the seed beside them.
+PERSONA_PREFIX = "t-"
+
+# attribute -> (username, rank, role, target); target names a place of `_persona_places()`.
+PERSONA_SPECS: dict[str, tuple[str, str, str | None, str | None]] = {
+    "commander": ("commander", Rank.COMMANDER, Role.COMMANDER, None),
+    "admin": ("admin", Rank.CIVILIAN, Role.DIVISION_ADMIN, None),
+    "lieutenant": ("lt", Rank.LIEUTENANT, Role.LIEUTENANT, "area"),
+    "other_lieutenant": ("lt2", Rank.LIEUTENANT, Role.LIEUTENANT, "other_area"),
+    "sroc": ("sroc", Rank.OFFICER, Role.SROC, "area"),
+    "sergeant": ("sgt", Rank.SERGEANT, Role.SERGEANT, "district"),
+    "other_sergeant": ("sgt2", Rank.SERGEANT, Role.SERGEANT, "other_district"),
+    "sro": ("sro", Rank.OFFICER, Role.SRO, "school"),
+    "other_sro": ("sro2", Rank.OFFICER, Role.SRO, "other_school"),
+    "district_commander": ("dc", Rank.COMMANDER, Role.DISTRICT_COMMANDER, "district"),
+    "watch_commander": ("wc", Rank.CAPTAIN, Role.WATCH_COMMANDER, "district"),
+    "cotr": ("cotr", Rank.CIVILIAN, Role.COTR, None),
+    "compliance_monitor": ("ccm", Rank.CIVILIAN, Role.COMPLIANCE_MONITOR, None),
+    "contract_unit": ("cmu", Rank.CIVILIAN, Role.CONTRACT_MONITORING, None),
+    "nobody": ("nobody", Rank.OFFICER, None, None),
+}
+PERSONA_USERNAMES = {attr: PERSONA_PREFIX + spec[0] for attr, spec in PERSONA_SPECS.items()}
+
+
 @dataclass
 class Personas:
-    """Real places: Roosevelt HS (PSA 404, 4D, North area) and Anacostia HS (7D, East of the River)."""
+    """Real places: Roosevelt HS (PSA 404, 4D, North area) and Anacostia HS (7D, East of the River).
+    Usernames are `t-commander`, `t-admin`, `t-lt`, `t-lt2`, `t-sroc`, `t-sgt`, `t-sgt2`, `t-sro`,
+    `t-sro2`, `t-dc`, `t-wc`, `t-cotr`, `t-ccm`, `t-cmu` and `t-nobody` (see PERSONA_SPECS)."""
 
     school: School
     other_school: School
@@ -118,34 +155,66 @@ class Personas:
     cluster_supervisor: object = None
 
 
+def _persona_places() -> dict[str, object]:
+    school = School.objects.select_related("psa__district__area").get(name="Roosevelt High School")
+    other_school = School.objects.select_related("psa__district__area").get(name="Anacostia High School")
+    return {
+        "school": school,
+        "other_school": other_school,
+        "district": school.psa.district,
+        "area": school.psa.district.area,
+        "other_district": other_school.psa.district,
+        "other_area": other_school.psa.district.area,
+    }
+
+
+def build_personas() -> None:
+    """Create the personas and sync their scope (about 570 queries and 4,400 guardian rows): done
+    once per test database, not once per test. Runs again after a transactional test's flush."""
+    from django.test import override_settings
+
+    places = _persona_places()
+    with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
+        for attr, (_, rank, role, target) in PERSONA_SPECS.items():
+            username = PERSONA_USERNAMES[attr]
+            if role is None:
+                OfficerFactory(user=UserFactory(username=username), rank=rank)
+            else:
+                make_person(username, rank, role, **({target.split("_")[-1]: places[target]} if target else {}))
+
+
+def _persona_officers() -> dict[str, Officer]:
+    by_username = {
+        o.user.username: o
+        for o in Officer.objects.select_related("user").filter(user__username__in=PERSONA_USERNAMES.values())
+    }
+    return {attr: by_username[u] for attr, u in PERSONA_USERNAMES.items() if u in by_username}
+
+
+def ensure_personas() -> dict[str, Officer]:
+    """The persona officers, built first unless they are all there. A transactional test
+    (live_server, worker, thread races) flushes every table when it ends, so the next one rebuilds them."""
+    officers = _persona_officers()
+    if len(officers) == len(PERSONA_SPECS):
+        return officers
+    assert not officers, f"personas half there ({sorted(officers)}): a test committed a partial delete"
+    build_personas()
+    return _persona_officers()
+
+
 @pytest.fixture
 def personas(geography) -> Personas:
-    school = School.objects.get(name="Roosevelt High School")
-    other_school = School.objects.get(name="Anacostia High School")
-    district = school.psa.district
-    area = district.area
-    other_district = other_school.psa.district
+    """Fresh model instances every test (nothing mutable is shared between tests) of the personas
+    that `django_db_setup` built once; a test's writes to them roll back with the test."""
+    officers = ensure_personas()
+    places = _persona_places()
     return Personas(
-        school=school,
-        other_school=other_school,
-        district=district,
-        area=area,
-        commander=make_person("commander", Rank.COMMANDER, Role.COMMANDER),
-        admin=make_person("admin", Rank.CIVILIAN, Role.DIVISION_ADMIN),
-        lieutenant=make_person("lt", Rank.LIEUTENANT, Role.LIEUTENANT, area=area),
-        other_lieutenant=make_person("lt2", Rank.LIEUTENANT, Role.LIEUTENANT, area=other_district.area),
-        sroc=make_person("sroc", Rank.OFFICER, Role.SROC, area=area),
-        sergeant=make_person("sgt", Rank.SERGEANT, Role.SERGEANT, district=district),
-        other_sergeant=make_person("sgt2", Rank.SERGEANT, Role.SERGEANT, district=other_district),
-        sro=make_person("sro", Rank.OFFICER, Role.SRO, school=school),
-        other_sro=make_person("sro2", Rank.OFFICER, Role.SRO, school=other_school),
-        district_commander=make_person("dc", Rank.COMMANDER, Role.DISTRICT_COMMANDER, district=district),
-        watch_commander=make_person("wc", Rank.CAPTAIN, Role.WATCH_COMMANDER, district=district),
-        cotr=make_person("cotr", Rank.CIVILIAN, Role.COTR),
-        compliance_monitor=make_person("ccm", Rank.CIVILIAN, Role.COMPLIANCE_MONITOR),
-        contract_unit=make_person("cmu", Rank.CIVILIAN, Role.CONTRACT_MONITORING),
-        nobody=OfficerFactory(user=UserFactory(username="nobody")),
-        cluster_supervisor=_cluster_supervisor(school),
+        school=places["school"],
+        other_school=places["other_school"],
+        district=places["district"],
+        area=places["area"],
+        **officers,
+        cluster_supervisor=_cluster_supervisor(places["school"]),
     )
 
 
@@ -153,7 +222,7 @@ def _cluster_supervisor(school: School):
     from tests.contracts.factories import make_cluster, make_contract, make_supervisor
 
     contract = make_contract()
-    account = make_supervisor("cs", contract)
+    account = make_supervisor("t-cs", contract)
     make_cluster(contract, "North", [school], account)
     return account
 
@@ -163,4 +232,4 @@ def login(client, officer: Officer):
     return client
 
 
-__all__ = ["PASSWORD", "Personas", "assign", "login", "make_person", "need_service", "today"]
+__all__ = ["PASSWORD", "PERSONA_USERNAMES", "Personas", "assign", "login", "make_person", "need_service", "today"]

@@ -209,6 +209,10 @@ MATRIX: dict[str, Url] = {
     "mfa:disable": url(everyone(405)),
     "mfa:users": url(only({"admin"})),
     "mfa:reset": url({"user_id": "sro_user"}, only({"admin"})),
+    "usersessions:list": url(everyone(200)),
+    "usersessions:end": url({"pk": 1}, everyone(405)),
+    "usersessions:end_others": url(everyone(405)),
+    "usersessions:end_all": url({"user_id": "sro_user"}, everyone(405)),
     # Audit
     "audit:log": url(only(ADMINS)),
     "audit:export": url(only(ADMINS)),
@@ -260,6 +264,7 @@ MATRIX: dict[str, Url] = {
     "incidents:person_remove": url({"pk": 1, "person_pk": 1}, everyone(405)),
     "incidents:followup_add": url({"pk": 1}, everyone(405)),
     "incidents:followup_update": url({"pk": 1, "followup_pk": 1}, everyone(405)),
+    "incidents:followup_note_add": url({"pk": 1, "followup_pk": 1}, everyone(405)),
     "incidents:checklist_tick": url({"pk": 1, "item_pk": 1}, everyone(405)),
     # Guard contract (issue 12). Outside the contract scope (commander, division admin, SROC, district
     # and watch commanders, the unassigned): 404 everywhere, as if the pages did not exist.

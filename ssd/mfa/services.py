@@ -5,6 +5,7 @@ from __future__ import annotations
 from base64 import b32encode
 
 from django.db import transaction
+from django.utils.crypto import salted_hmac
 from django_otp import devices_for_user
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -16,6 +17,7 @@ from ssd.errors import DomainError
 BACKUP_CODE_COUNT = 10
 TOTP_NAME = "Authenticator app"
 BACKUP_NAME = "Backup codes"
+BACKUP_HASH_SALT = "ssd.mfa.backup-code"
 
 
 def has_two_factor(user) -> bool:
@@ -46,11 +48,23 @@ def secret_for_display(device: TOTPDevice) -> str:
     return " ".join(secret[i : i + 4] for i in range(0, len(secret), 4))
 
 
+def normalize_code(token: str) -> str:
+    return token.strip().replace(" ", "").replace("-", "").lower()
+
+
+def backup_code_digest(code: str) -> str:
+    """What the database keeps of a backup code: a keyed hash (HMAC-SHA256 under a key derived
+    from SECRET_KEY, base32, 16 characters = 80 bits, the width of django-otp's token column).
+    A copy of the database alone does not reveal a usable code."""
+    digest = salted_hmac(BACKUP_HASH_SALT, normalize_code(code), algorithm="sha256").digest()
+    return b32encode(digest).decode()[:16].lower()
+
+
 def _new_backup_codes(user) -> list[str]:
     StaticDevice.objects.filter(user=user).delete()
     device = StaticDevice.objects.create(user=user, name=BACKUP_NAME, confirmed=True)
     codes = [StaticToken.random_token() for _ in range(BACKUP_CODE_COUNT)]
-    StaticToken.objects.bulk_create([StaticToken(device=device, token=code) for code in codes])
+    StaticToken.objects.bulk_create([StaticToken(device=device, token=backup_code_digest(c)) for c in codes])
     return codes
 
 
@@ -86,10 +100,11 @@ def mfa_backup_codes_regenerate(*, user) -> list[str]:
 
 def mfa_verify(*, user, token: str):
     """The device that accepts `token` (a TOTP code or an unused backup code), or None. Audits a refusal."""
-    token = token.strip().replace(" ", "").lower()
+    token = normalize_code(token)
     with transaction.atomic():
         for device in confirmed_devices(user):
-            if device.verify_token(token):
+            candidate = backup_code_digest(token) if isinstance(device, StaticDevice) else token
+            if device.verify_token(candidate):
                 kind = "backup code" if isinstance(device, StaticDevice) else "authenticator app"
                 audit_record(action="auth.2fa_verified", user=user, detail=kind)
                 return device

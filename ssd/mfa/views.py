@@ -25,12 +25,12 @@ from django_otp import login as otp_login
 from django_otp.plugins.otp_static.models import StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from personnel.models import Role
-from personnel.selectors import user_roles
 from ssd.audit.models import Outcome
 from ssd.audit.services import audit_record
 from ssd.errors import DomainError
+from ssd.errorviews import lockout
 from ssd.middleware import mark_session_start
+from ssd.models import RESET_TWO_FACTOR
 
 from . import services
 from .forms import CodeForm
@@ -94,8 +94,6 @@ def verify(request: HttpRequest) -> HttpResponse:
     credentials = {"username": user.get_username()}
     if request.method == "POST" and AxesProxyHandler.is_locked(request, credentials):
         _abandon(request, pending)
-        from ssd.views import lockout
-
         return lockout(request, None, credentials)
 
     form = CodeForm(request.POST or None)
@@ -189,7 +187,7 @@ def _render_manage(request: HttpRequest, disable_form: CodeForm, status: int = 2
         "enabled": services.has_two_factor(user),
         "backup_left": StaticToken.objects.filter(device__user=user).count(),
         "disable_form": disable_form,
-        "is_division_admin": Role.DIVISION_ADMIN in user_roles(request),
+        "may_reset_others": request.user.has_perm(RESET_TWO_FACTOR),
         "require_mfa": settings.SSD_REQUIRE_MFA,
     }
     return render(request, "mfa/manage.html", context, status=status)
@@ -211,7 +209,8 @@ def disable(request: HttpRequest) -> HttpResponse:
 
 
 def _require_division_admin(request: HttpRequest) -> None:
-    if Role.DIVISION_ADMIN not in user_roles(request):
+    # The core knows no roles: personnel.scope grants this permission to the division admin.
+    if not request.user.has_perm(RESET_TWO_FACTOR):
         audit_record(
             action="access.denied",
             user=request.user,

@@ -10,6 +10,7 @@ from playwright.sync_api import expect
 
 from contracts.models import Discrepancy, DiscrepancyTransition
 from tests.contracts.factories import World
+from tests.conftest import PERSONA_USERNAMES
 from tests.factories import PASSWORD
 
 from .conftest import DESKTOP, PHONE, assert_accessible, screenshot, sign_in
@@ -22,7 +23,7 @@ def test_contract_journey(personas, new_page):
 
     # --- The SRO inspects the post on a phone and fails "In uniform" ----------------------------------
     sro = new_page(viewport=PHONE)
-    sign_in(sro, "sro", PASSWORD)
+    sign_in(sro, PERSONA_USERNAMES["sro"], PASSWORD)
     sro.wait_for_url("**/")
     sro.goto(f"/contracts/schools/{personas.school.pk}/")
     screenshot(sro, "contracts-school-phone")
@@ -45,7 +46,7 @@ def test_contract_journey(personas, new_page):
 
     # --- The sergeant sends it to the contractor ----------------------------------------------------------
     sgt = new_page(viewport=DESKTOP)
-    sign_in(sgt, "sgt", PASSWORD)
+    sign_in(sgt, PERSONA_USERNAMES["sergeant"], PASSWORD)
     sgt.wait_for_url("**/")
     sgt.goto("/contracts/")
     sgt.get_by_role("link", name=d.number).first.click()
@@ -67,7 +68,7 @@ def test_contract_journey(personas, new_page):
 
     # --- The compliance monitor verifies and closes it ------------------------------------------------------
     ccm = new_page(viewport=DESKTOP)
-    sign_in(ccm, "ccm", PASSWORD)
+    sign_in(ccm, PERSONA_USERNAMES["compliance_monitor"], PASSWORD)
     ccm.wait_for_url("**/")
     ccm.goto(f"/contracts/discrepancies/{d.pk}/")
     ccm.get_by_role("button", name="Verify and close").click()  # no note: refused

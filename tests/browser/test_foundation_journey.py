@@ -14,7 +14,7 @@ def test_sro_signs_in_on_a_phone_and_sees_school_and_chain_of_command(personas, 
     page.goto("/accounts/login/")
     assert page.get_by_role("heading", name="Login to Access Secure Information").is_visible()
     assert_accessible(page, context="login")
-    sign_in(page, "sro", PASSWORD)
+    sign_in(page, personas.sro.user.username, PASSWORD)
     page.wait_for_url("**/")
     posts = page.get_by_role("region", name="Your posts")
     assert "Roosevelt High School" in posts.inner_text()
@@ -39,7 +39,7 @@ def test_division_admin_assigns_an_sro_only_after_training(personas, new_page):
     TrainingCourseFactory()
     recruit = OfficerFactory(user=UserFactory(username="recruit", first_name="Dana", last_name="Recruit"))
     page = new_page()
-    sign_in(page, "admin", PASSWORD)
+    sign_in(page, personas.admin.user.username, PASSWORD)
     page.wait_for_url("**/")
     page.get_by_role("link", name="People", exact=True).click()
     page.get_by_label("Search by name, username or badge").fill("Recruit")
@@ -80,7 +80,7 @@ def test_division_admin_assigns_an_sro_only_after_training(personas, new_page):
 
 def test_school_filters_update_in_place_and_stay_in_the_url(personas, new_page):
     page = new_page(viewport=PHONE)
-    sign_in(page, "commander", PASSWORD)
+    sign_in(page, personas.commander.user.username, PASSWORD)
     page.wait_for_url("**/")
     page.goto("/schools/")
     page.get_by_label("District").select_option(label="6D (Sixth District)")  # Anacostia HS is in PSA 607

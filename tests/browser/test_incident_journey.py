@@ -48,7 +48,7 @@ def test_incident_journey(personas, new_page):
 
     # --- The SRO logs an incident with a photo, on a phone ---------------------------------------
     sro = new_page(viewport=PHONE)
-    sign_in(sro, "sro", PASSWORD)
+    sign_in(sro, personas.sro.user.username, PASSWORD)
     sro.wait_for_url("**/")
     sro.get_by_role("link", name="New incident").first.click()
     sro.wait_for_url("**/incidents/new/")
@@ -84,7 +84,7 @@ def test_incident_journey(personas, new_page):
 
     # --- The sergeant sees it waiting and returns it ---------------------------------------------
     sgt = new_page(viewport=DESKTOP)
-    sign_in(sgt, "sgt", PASSWORD)
+    sign_in(sgt, personas.sergeant.user.username, PASSWORD)
     sgt.wait_for_url("**/")
     review_link = sgt.get_by_role("link", name=re.compile(r"Needs my review"))
     assert "1" in review_link.inner_text()
@@ -160,7 +160,7 @@ def test_draft_with_a_student_on_a_phone(personas, new_page):
     """A draft is saved, a student is added to it (need-to-know details), and the page stays accessible."""
     occurred = (timezone.localtime() - dt.timedelta(hours=3)).strftime("%Y-%m-%dT%H:%M")
     sro = new_page(viewport=PHONE)
-    sign_in(sro, "sro", PASSWORD)
+    sign_in(sro, personas.sro.user.username, PASSWORD)
     sro.wait_for_url("**/")
     sro.goto("/incidents/new/")
     sro.get_by_label("Occurred at").fill(occurred)

@@ -16,7 +16,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 def test_enrol_two_factor_sign_out_and_sign_in_with_a_code(personas, new_page):
     page = new_page(viewport=PHONE)
-    sign_in(page, "sro", PASSWORD)
+    sign_in(page, personas.sro.user.username, PASSWORD)
     page.wait_for_url("**/")
 
     page.get_by_role("link", name="Two-factor").click()
@@ -44,14 +44,14 @@ def test_enrol_two_factor_sign_out_and_sign_in_with_a_code(personas, new_page):
     page.get_by_role("button", name="Sign out").click()
     page.wait_for_url("**/accounts/login/")
 
-    sign_in(page, "sro", PASSWORD)
+    sign_in(page, personas.sro.user.username, PASSWORD)
     page.wait_for_url("**/accounts/2fa/verify/")
     assert page.get_by_role("heading", name="Enter your two-factor code").is_visible()
     assert_accessible(page, context="2FA code step")
     # The password alone opens nothing.
     page.goto("/schools/")
     page.wait_for_url("**/accounts/login/**")
-    sign_in(page, "sro", PASSWORD)
+    sign_in(page, personas.sro.user.username, PASSWORD)
     page.wait_for_url("**/accounts/2fa/verify/")
 
     page.get_by_label("Code").fill("000000")
@@ -76,8 +76,8 @@ def test_audit_viewer_filters_with_htmx_and_is_accessible(personas, new_page):
     page = new_page()
     blocked = []  # what the Content-Security-Policy refused, if anything
     page.on("console", lambda msg: blocked.append(msg.text) if "Content Security Policy" in msg.text else None)
-    sign_in(page, "sro", "wrong-password-1")  # something to find
-    sign_in(page, "commander", PASSWORD)
+    sign_in(page, personas.sro.user.username, "wrong-password-1")  # something to find
+    sign_in(page, personas.commander.user.username, PASSWORD)
     page.wait_for_url("**/")
     page.get_by_role("link", name="Audit log").click()
     page.wait_for_url("**/audit/")
@@ -106,11 +106,11 @@ def test_audit_viewer_filters_with_htmx_and_is_accessible(personas, new_page):
 def test_division_admin_resets_a_users_two_factor(personas, new_page):
     TOTPDevice.objects.create(user=personas.sro.user, name="Authenticator app", confirmed=True)
     page = new_page()
-    sign_in(page, "admin", PASSWORD)
+    sign_in(page, personas.admin.user.username, PASSWORD)
     page.wait_for_url("**/")
     page.goto("/accounts/2fa/users/")
-    page.get_by_label("Search by name or username").fill("sro")
-    page.get_by_role("link", name="Reset two-factor of sro", exact=True).click()
+    page.get_by_label("Search by name or username").fill(personas.sro.user.username)
+    page.get_by_role("link", name=f"Reset two-factor of {personas.sro.user.username}", exact=True).click()
     assert_accessible(page, context="2FA reset confirmation")
     page.get_by_role("button", name="Reset two-factor sign-in").click()
     assert page.get_by_role("status").filter(has_text="was reset").is_visible()

@@ -20,8 +20,8 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from incidents.models import Incident
+from notifications.models import Alert, Channel, Notification
 from ssd.celery import app as celery_app
-from ssd.notifications.models import Alert, Channel, Notification
 from tests.conftest import REQUIRE_SERVICES
 from tests.factories import PASSWORD
 from tests.notifications.conftest import ensure_routes
@@ -70,14 +70,14 @@ def delivery(settings, tmp_path):
 def test_an_sros_significant_incident_reaches_the_sergeants_inbox(personas, new_page, delivery):
     # The sergeant is signed in, looking at the home page, before anything happens.
     sgt = new_page(viewport=DESKTOP)
-    sign_in(sgt, "sgt", PASSWORD)
+    sign_in(sgt, personas.sergeant.user.username, PASSWORD)
     sgt.wait_for_url("**/")
     badge = sgt.locator("#notifications-unread")
     expect(badge).to_have_text(re.compile(r"^\s*0\b"))
 
     # The SRO logs a weapon found, on a phone.
     sro = new_page(viewport=PHONE)
-    sign_in(sro, "sro", PASSWORD)
+    sign_in(sro, personas.sro.user.username, PASSWORD)
     sro.wait_for_url("**/")
     sro.goto("/incidents/new/")
     occurred = (timezone.localtime() - dt.timedelta(minutes=30)).strftime("%Y-%m-%dT%H:%M")
@@ -107,7 +107,7 @@ def test_an_sros_significant_incident_reaches_the_sergeants_inbox(personas, new_
     expect(item).to_contain_text("acknowledged")
     expect(item.get_by_role("button", name="Acknowledge")).to_have_count(0)
     expect(badge).to_have_text(re.compile(r"^\s*0\b"), timeout=10_000)
-    assert Alert.objects.get(incident=incident).acknowledged_by == personas.sergeant.user
+    assert Alert.objects.about(incident).get().acknowledged_by == personas.sergeant.user
 
     item.get_by_role("link", name=f"Open incident {incident.pk}").click()
     sgt.wait_for_url(f"**/incidents/{incident.pk}/")

@@ -470,14 +470,18 @@ def test_followup_lifecycle(personas):
     with pytest.raises(DomainError) as exc:
         services.followup_update(followup=followup, by=personas.sro.user, expected_version=1, status="done")
     assert exc.value.field == "outcome"
-    services.followup_update(
-        followup=followup, by=personas.sro.user, expected_version=1, status="done", outcome="Statement taken."
-    )
-    followup.refresh_from_db()
-    assert followup.status == FollowUp.State.DONE and followup.completed_at is not None
+    services.followup_update(followup=followup, by=personas.sro.user, expected_version=1, status="in_progress")
     with pytest.raises(DomainError) as exc:
         services.followup_update(followup=followup, by=sgt, expected_version=1, status="open")
     assert exc.value.code == "conflict"
+    services.followup_update(
+        followup=followup, by=personas.sro.user, expected_version=2, status="done", outcome="Statement taken."
+    )
+    followup.refresh_from_db()
+    assert followup.status == FollowUp.State.DONE and followup.completed_at is not None
+    # Done is final: not even the reviewing sergeant rewrites it (a dated note goes beside it).
+    with pytest.raises(DomainError, match="dated note"):
+        services.followup_update(followup=followup, by=sgt, expected_version=3, status="open")
 
 
 def test_sro_cannot_assign_followups_to_others(personas):

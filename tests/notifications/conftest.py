@@ -3,7 +3,6 @@ same PSA, phones on file, and incidents made through the incidents services (the
 
 from __future__ import annotations
 
-import importlib
 from dataclasses import dataclass
 
 import pytest
@@ -28,15 +27,12 @@ def _celery_in_process(settings):
 
 
 def ensure_routes() -> None:
-    """Reload the default routes of the data migration unless they are there (a transactional test
-    flushes every table after it, the migrations' data included)."""
-    from django.apps import apps
-
-    from ssd.notifications.models import Route
+    """Reapply the kinds' default routes unless they are there (a transactional test flushes every
+    table after it, the routes written after migrate included)."""
+    from notifications.services import apply_default_routes
 
     ensure_taxonomy()
-    if not Route.objects.exists():
-        importlib.import_module("ssd.notifications.migrations.0002_default_routes").load(apps, None)
+    apply_default_routes()
 
 
 @dataclass

@@ -8,9 +8,9 @@ import pytest
 from django.core import mail
 from django.utils import timezone
 
-from ssd.notifications import services
-from ssd.notifications.models import Channel, Notification, OutboxEvent, TimelineEntry
-from ssd.notifications.tasks import deliver_notification, process_event
+from notifications import services
+from notifications.models import Channel, Notification, OutboxEvent, TimelineEntry
+from notifications.tasks import deliver_notification, process_event
 
 from .conftest import submit_significant
 
@@ -31,7 +31,7 @@ class BrokenEmailBackend:
 
 def _event(world):
     incident = submit_significant(world)
-    return OutboxEvent.objects.get(incident=incident)
+    return OutboxEvent.objects.about(incident).get()
 
 
 def test_a_task_run_twice_sends_nothing_twice(world):
@@ -45,7 +45,7 @@ def test_a_task_run_twice_sends_nothing_twice(world):
         deliver_notification.apply(args=(n.pk,))
     assert len(mail.outbox) == 5
     assert set(emails.values_list("status", flat=True)) == {"sent"}
-    assert TimelineEntry.objects.filter(incident=event.incident, kind="notified").count() == 1
+    assert TimelineEntry.objects.about(event.subject).filter(kind="notified").count() == 1
 
 
 def test_a_delivery_claimed_by_a_live_worker_is_not_sent_again(world):
@@ -68,7 +68,7 @@ def test_the_email_is_plain_text_and_html_and_gives_no_narrative(world):
     process_event.apply(args=(event.pk,))
     sergeant_mail = next(m for m in mail.outbox if m.to == [world.p.sergeant.user.email])
     assert "Weapon found at Roosevelt High School" in sergeant_mail.subject
-    assert f"/incidents/{event.incident_id}/" in sergeant_mail.body
+    assert f"/incidents/{event.subject_id}/" in sergeant_mail.body
     html, mimetype = sergeant_mail.alternatives[0]
     assert mimetype == "text/html" and "Weapon found" in html
     for m in mail.outbox:
@@ -78,9 +78,9 @@ def test_the_email_is_plain_text_and_html_and_gives_no_narrative(world):
 
 def test_sms_goes_through_the_configured_backend(world, caplog):
     event = _event(world)
-    with caplog.at_level(logging.INFO, logger="ssd.notifications.sms"):
+    with caplog.at_level(logging.INFO, logger="notifications.sms"):
         process_event.apply(args=(event.pk,))
-    sms = [r for r in caplog.records if r.name == "ssd.notifications.sms"]
+    sms = [r for r in caplog.records if r.name == "notifications.sms"]
     assert {r.args[0] for r in sms} == {world.p.sergeant.phone, world.p.commander.phone}
     assert all("knife" not in r.getMessage() for r in sms)
 
@@ -131,7 +131,7 @@ def test_retry_button_redelivers_on_commit(world, settings, client, django_captu
     n.refresh_from_db()
     assert n.status == "sent"
     assert len(mail.outbox) == 1
-    assert TimelineEntry.objects.filter(incident=event.incident, kind="retried").exists()
+    assert TimelineEntry.objects.about(event.subject).filter(kind="retried").exists()
     # A second click on the same (now sent) delivery changes nothing.
     response = client.post(f"/notifications/failed/{n.pk}/retry/", follow=True)
     assert "no longer failed" in response.content.decode()

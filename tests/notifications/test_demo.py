@@ -7,9 +7,9 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
+from notifications.demo import step_notifications
+from notifications.models import Alert, Channel, Notification, OutboxEvent, TimelineEntry
 from personnel.demo import SeedContext
-from ssd.notifications.demo import step_notifications
-from ssd.notifications.models import Alert, Channel, Notification, OutboxEvent, TimelineEntry
 
 from .conftest import submit_significant
 
@@ -27,7 +27,7 @@ def test_the_demo_step_acknowledges_some_escalates_some_and_is_idempotent(world)
 
     assert not OutboxEvent.objects.filter(processed_at__isnull=True).exists()
     assert not Notification.objects.exclude(channel=Channel.IN_APP).exists()  # the seed sends no email
-    alerts = Alert.objects.filter(incident__in=incidents)
+    alerts = Alert.objects.about(*incidents)
     assert alerts.filter(acknowledged_at__isnull=False).count() == 8
     assert alerts.filter(level=1).count() == 1 and alerts.filter(level=2).count() == 1
     assert TimelineEntry.objects.filter(kind="escalated").count() == 3

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from notifications.models import Alert, Channel, Notification, TimelineEntry
 from ssd.middleware import SESSION_SEEN
-from ssd.notifications.models import Alert, Channel, Notification, TimelineEntry
 from tests.conftest import login
 
 from .conftest import submit_significant
@@ -20,7 +20,7 @@ def incident(world, django_capture_on_commit_callbacks):
 
 
 def mine(officer, incident) -> Notification:
-    return Notification.objects.get(incident=incident, recipient=officer.user, channel=Channel.IN_APP)
+    return Notification.objects.about(incident).get(recipient=officer.user, channel=Channel.IN_APP)
 
 
 def test_the_sergeant_sees_what_where_when_and_a_link(world, incident, client):
@@ -62,7 +62,7 @@ def test_someone_elses_notification_is_404(world, incident, client):
     assert client.post(f"/notifications/{theirs.pk}/acknowledge/").status_code == 404
     assert client.post("/notifications/999999/acknowledge/").status_code == 404
     # An email delivery is not an inbox item, even for its recipient.
-    email = Notification.objects.get(incident=incident, recipient=world.p.sergeant.user, channel=Channel.EMAIL)
+    email = Notification.objects.about(incident).get(recipient=world.p.sergeant.user, channel=Channel.EMAIL)
     login(client, world.p.sergeant)
     assert client.post(f"/notifications/{email.pk}/acknowledge/").status_code == 404
     theirs.refresh_from_db()
@@ -101,18 +101,18 @@ def test_acknowledge_without_javascript_redirects_back(world, incident, client):
     assert response.status_code == 302 and response["Location"] == "/notifications/?show=unread"
     n.refresh_from_db()
     assert n.acknowledged_at is not None and n.read_at is not None
-    alert = Alert.objects.get(incident=incident)
+    alert = Alert.objects.about(incident).get()
     assert alert.acknowledged_by == world.p.sergeant.user
-    assert TimelineEntry.objects.filter(incident=incident, kind="acknowledged", actor=world.p.sergeant.user).exists()
+    assert TimelineEntry.objects.about(incident).filter(kind="acknowledged", actor=world.p.sergeant.user).exists()
     # Twice is the same as once.
     client.post(f"/notifications/{n.pk}/acknowledge/")
-    assert TimelineEntry.objects.filter(incident=incident, kind="acknowledged").count() == 2  # person + alert
+    assert TimelineEntry.objects.about(incident).filter(kind="acknowledged").count() == 2  # person + alert
 
 
 def test_a_district_commanders_acknowledgement_does_not_close_the_alert(world, incident, client):
     login(client, world.p.district_commander)
     client.post(f"/notifications/{mine(world.p.district_commander, incident).pk}/acknowledge/")
-    assert Alert.objects.get(incident=incident).acknowledged_at is None
+    assert Alert.objects.about(incident).get().acknowledged_at is None
 
 
 def test_mark_all_read(world, incident, client):
@@ -151,11 +151,23 @@ def test_the_inbox_lists_in_a_constant_number_of_queries(world, client, django_c
 
 
 def test_the_division_admin_edits_routes_in_django_admin(world, client):
-    from ssd.notifications.models import Route
+    from notifications.models import Route
 
     login(client, world.p.admin)
     assert client.get("/admin/notifications/route/").status_code == 200
-    route = Route.objects.filter(category__isnull=True).first()
+    route = Route.objects.filter(kind="incidents.significant", category="").first()
     assert client.get(f"/admin/notifications/route/{route.pk}/change/").status_code == 200
     login(client, world.p.sergeant)
     assert client.get("/admin/notifications/route/").status_code == 302  # not staff: to the admin sign-in
+
+
+def test_the_incident_page_shows_the_timeline_panel(world, incident, client):
+    from tests.incidents.factories import make_incident
+
+    login(client, world.p.sergeant)
+    html = client.get(f"/incidents/{incident.pk}/").content.decode()
+    assert 'id="notifications-heading"' in html
+    assert "Notified: sergeants of the school&#x27;s district (1)" in html
+    assert "SROs at the other schools in PSA 404 (1)" in html
+    plain = make_incident(by=world.p.sro.user, school=world.p.school, code="SCH-DISORDER")
+    assert 'id="notifications-heading"' not in client.get(f"/incidents/{plain.pk}/").content.decode()

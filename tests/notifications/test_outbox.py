@@ -13,9 +13,9 @@ from django.utils import timezone
 from kombu.exceptions import OperationalError
 
 from incidents import services as incident_services
-from ssd.notifications import services
-from ssd.notifications.models import Alert, Notification, OutboxEvent
-from ssd.notifications.tasks import deliver_notification, process_event
+from notifications import services
+from notifications.models import Alert, Notification, OutboxEvent
+from notifications.tasks import deliver_notification, process_event
 from tests.incidents.factories import make_incident
 
 from .conftest import submit_significant
@@ -27,13 +27,13 @@ def test_the_event_is_written_with_the_incident_and_relayed_only_on_commit(world
     with mock.patch.object(process_event, "apply_async") as enqueue:
         with django_capture_on_commit_callbacks() as callbacks:
             incident = submit_significant(world)
-            assert OutboxEvent.objects.filter(incident=incident, kind="significant").count() == 1
-            assert Alert.objects.filter(incident=incident).exists()
+            assert OutboxEvent.objects.about(incident).filter(kind="incidents.significant", level=0).count() == 1
+            assert Alert.objects.about(incident).exists()
             enqueue.assert_not_called()  # nothing is handed to Celery before the commit
         assert enqueue.call_count == 0
         for callback in callbacks:
             callback()
-    event = OutboxEvent.objects.get(incident=incident)
+    event = OutboxEvent.objects.about(incident).get()
     enqueue.assert_called_once()
     assert enqueue.call_args.args == ((event.pk,),)
 
@@ -56,12 +56,12 @@ def test_a_rolled_back_transaction_leaves_no_event_and_notifies_nobody(world, dj
 def test_marking_significant_later_writes_the_event(world, django_capture_on_commit_callbacks):
     p = world.p
     incident = make_incident(by=p.sro.user, school=p.school, code="SCH-DISORDER")
-    assert not OutboxEvent.objects.filter(incident=incident).exists()
+    assert not OutboxEvent.objects.about(incident).exists()
     with django_capture_on_commit_callbacks(execute=True):
         incident_services.incident_mark_significant(incident=incident, by=p.sergeant.user, reason="Crowd gathering")
-    assert OutboxEvent.objects.filter(incident=incident).count() == 1
+    assert OutboxEvent.objects.about(incident).count() == 1
     # The sergeant who marked it is not left out (only the author is); the lieutenant hears.
-    assert Notification.objects.filter(incident=incident, recipient=p.lieutenant.user).exists()
+    assert Notification.objects.about(incident).filter(recipient=p.lieutenant.user).exists()
 
 
 def test_a_broker_failure_at_commit_does_not_break_the_request_and_the_sweep_delivers(
@@ -73,7 +73,7 @@ def test_a_broker_failure_at_commit_does_not_break_the_request_and_the_sweep_del
     ):
         incident = submit_significant(world)
     assert "could not enqueue outbox event" in caplog.text
-    event = OutboxEvent.objects.get(incident=incident)
+    event = OutboxEvent.objects.about(incident).get()
     assert event.processed_at is None
     assert Notification.objects.count() == 0
 
@@ -84,8 +84,8 @@ def test_a_broker_failure_at_commit_does_not_break_the_request_and_the_sweep_del
     assert events == 1
     event.refresh_from_db()
     assert event.processed_at is not None
-    assert Notification.objects.filter(incident=incident).count() == 13
-    assert Notification.objects.filter(incident=incident, status="sent").count() == 13
+    assert Notification.objects.about(incident).count() == 13
+    assert Notification.objects.about(incident).filter(status="sent").count() == 13
 
 
 def test_tasks_carry_ids_only(world, django_capture_on_commit_callbacks):
@@ -116,7 +116,7 @@ def test_one_task_drains_a_backlog_and_the_others_find_it_done(world, django_cap
         django_capture_on_commit_callbacks(execute=True),
     ):
         incidents = [submit_significant(world) for _ in range(3)]
-    first, *others = OutboxEvent.objects.filter(incident__in=incidents).order_by("created_at", "id")
+    first, *others = OutboxEvent.objects.about(*incidents).order_by("created_at", "id")
     assert process_event.apply(args=(first.pk,)).get() == 13
     assert not OutboxEvent.objects.filter(processed_at__isnull=True).exists()
     assert Notification.objects.count() == 3 * 13

@@ -12,9 +12,9 @@ from contextlib import contextmanager
 
 import pytest
 
+from notifications.models import Channel, Notification, OutboxEvent
+from notifications.tasks import deliver_notification, process_event, sweep_outbox
 from ssd.celery import app as celery_app
-from ssd.notifications.models import Channel, Notification, OutboxEvent
-from ssd.notifications.tasks import deliver_notification, process_event, sweep_outbox
 from tests.conftest import login
 
 from .conftest import ensure_routes, submit_significant
@@ -60,12 +60,12 @@ def broker_unreachable():
 
 
 def email_refs(incidents) -> list[str]:
-    ids = Notification.objects.filter(incident__in=incidents, channel=Channel.EMAIL).values_list("pk", flat=True)
+    ids = Notification.objects.about(*incidents).filter(channel=Channel.EMAIL).values_list("pk", flat=True)
     return sorted(f"notification-{pk}" for pk in ids)
 
 
 def all_sent(incidents, expected: int) -> bool:
-    rows = Notification.objects.filter(incident__in=incidents)
+    rows = Notification.objects.about(*incidents)
     return rows.count() == expected and not rows.exclude(status=Notification.Status.SENT).exists()
 
 
@@ -133,13 +133,13 @@ def test_a_task_run_twice_notifies_once(world, start_worker):
     worker = start_worker()
     first = submit_significant(world)
     wait_until(lambda: all_sent([first], PER_INCIDENT), timeout=60, what="the first delivery")
-    event = OutboxEvent.objects.get(incident=first)
+    event = OutboxEvent.objects.about(first).get()
     process_event.apply_async((event.pk,), queue=worker.queue)
     process_event.apply_async((event.pk,), queue=worker.queue)
-    for pk in Notification.objects.filter(incident=first).exclude(channel=Channel.IN_APP).values_list("pk", flat=True):
+    for pk in Notification.objects.about(first).exclude(channel=Channel.IN_APP).values_list("pk", flat=True):
         deliver_notification.apply_async((pk,), queue=worker.queue)
     # One worker, one queue, in order: once a later incident is delivered, the duplicates have run.
     second = submit_significant(world)
     wait_until(lambda: all_sent([second], PER_INCIDENT), timeout=60, what="the second delivery")
-    assert Notification.objects.filter(incident=first).count() == PER_INCIDENT
+    assert Notification.objects.about(first).count() == PER_INCIDENT
     assert sorted(sent(worker.outbox)) == sorted(email_refs([first]) + email_refs([second]))

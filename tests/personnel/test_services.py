@@ -19,7 +19,7 @@ from schools.selectors import school_list
 from schools.services import school_update
 from ssd.audit.models import AuditEntry
 from ssd.errors import DomainError
-from tests.conftest import today
+from tests.conftest import PERSONA_USERNAMES, today
 from tests.factories import OfficerFactory, TrainingCompletionFactory, TrainingCourseFactory
 
 pytestmark = pytest.mark.django_db
@@ -200,7 +200,7 @@ def test_training_record_derives_the_expiry_and_refuses_the_future(personas):
 
 def test_officer_create_refuses_a_taken_username_or_badge(personas):
     with pytest.raises(DomainError) as exc:
-        officer_create(username="SRO", first_name="A", last_name="B", rank=Rank.OFFICER)
+        officer_create(username=PERSONA_USERNAMES["sro"].upper(), first_name="A", last_name="B", rank=Rank.OFFICER)
     assert exc.value.field == "username"
     with pytest.raises(DomainError) as exc:
         officer_create(

@@ -163,7 +163,7 @@ def test_new_officer_refuses_a_taken_username_and_badge(client, personas):
     count = Officer.objects.count()
     response = client.post(
         url("new"),
-        {"username": "sro", "first_name": "A", "last_name": "B", "rank": Rank.OFFICER,
+        {"username": personas.sro.user.username, "first_name": "A", "last_name": "B", "rank": Rank.OFFICER,
          "badge_number": personas.sro.badge_number},
     )
     assert response.status_code == 200

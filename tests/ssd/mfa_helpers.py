@@ -9,6 +9,7 @@ from django_otp.oath import TOTP
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from ssd.mfa.services import backup_code_digest
 from tests.factories import PASSWORD
 
 
@@ -19,7 +20,7 @@ def totp_device(user, *, confirmed: bool = True) -> TOTPDevice:
 def backup_device(user, codes=("abcdefgh", "bcdefghi")) -> StaticDevice:
     device = StaticDevice.objects.create(user=user, name="Backup codes", confirmed=True)
     for code in codes:
-        StaticToken.objects.create(device=device, token=code)
+        StaticToken.objects.create(device=device, token=backup_code_digest(code))
     return device
 
 

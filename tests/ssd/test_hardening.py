@@ -16,8 +16,10 @@ from django.conf import settings
 from django.test import Client, override_settings
 from django.urls import reverse
 
-from tests.conftest import login
+from tests.conftest import PERSONA_USERNAMES, login
 from tests.factories import PASSWORD
+
+SRO = PERSONA_USERNAMES["sro"]
 
 BASE_DIR = Path(settings.BASE_DIR)
 PRODUCTION_ENV = {
@@ -120,7 +122,7 @@ def test_security_headers_on_the_sign_in_page(production):
 @pytest.mark.django_db
 def test_the_session_cookie_is_secure_and_httponly(production, personas):
     response = production.post(
-        reverse("login"), {"username": "sro", "password": PASSWORD, "acknowledge": "on"}, secure=True
+        reverse("login"), {"username": SRO, "password": PASSWORD, "acknowledge": "on"}, secure=True
     )
     assert response.status_code == 302
     cookie = response.cookies[settings.SESSION_COOKIE_NAME]

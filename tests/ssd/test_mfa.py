@@ -14,10 +14,13 @@ from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from ssd.audit.models import AuditEntry, Outcome
+from ssd.mfa.services import backup_code_digest
 from ssd.mfa.views import PENDING
-from tests.conftest import login
+from tests.conftest import PERSONA_USERNAMES, login
 
 from .mfa_helpers import backup_device, code_for, post_password, totp_device
+
+SRO = PERSONA_USERNAMES["sro"]
 
 pytestmark = pytest.mark.django_db
 
@@ -36,7 +39,7 @@ def actions(user=None, username=None) -> list[str]:
 
 def test_password_alone_does_not_sign_in_a_user_with_two_factor(client, personas):
     device = totp_device(personas.sro.user)
-    response = post_password(client, "sro")
+    response = post_password(client, SRO)
     assert response.status_code == 302 and response["Location"] == reverse("mfa:verify")
     assert SESSION_KEY not in client.session
     assert client.session[PENDING]["user_id"] == personas.sro.user.pk
@@ -57,7 +60,7 @@ def test_the_code_step_keeps_next_and_rotates_the_session_key(client, personas):
     client.get(reverse("login"))
     first_key = client.session.session_key
     school_url = reverse("schools:detail", args=[personas.school.pk])
-    post_password(client, "sro", next=school_url)
+    post_password(client, SRO, next=school_url)
     after_password = client.session.session_key
     response = client.post(reverse("mfa:verify"), {"code": code_for(device)})
     assert response["Location"] == school_url
@@ -66,7 +69,7 @@ def test_the_code_step_keeps_next_and_rotates_the_session_key(client, personas):
 
 def test_an_offsite_next_is_ignored(client, personas):
     device = totp_device(personas.sro.user)
-    post_password(client, "sro", next="https://evil.example/")
+    post_password(client, SRO, next="https://evil.example/")
     response = client.post(reverse("mfa:verify"), {"code": code_for(device)})
     assert response["Location"] == reverse("home")
 
@@ -74,14 +77,14 @@ def test_an_offsite_next_is_ignored(client, personas):
 def test_a_backup_code_signs_in_once(client, personas):
     totp_device(personas.sro.user)
     backup_device(personas.sro.user, codes=["abcdefgh", "stuvwxyz"])
-    post_password(client, "sro")
+    post_password(client, SRO)
     response = client.post(reverse("mfa:verify"), {"code": "ABCD-EFGH"})  # as printed, any case
     assert response.status_code == 302 and SESSION_KEY in client.session
-    assert list(StaticToken.objects.values_list("token", flat=True)) == ["stuvwxyz"]
+    assert list(StaticToken.objects.values_list("token", flat=True)) == [backup_code_digest("stuvwxyz")]
 
     client.post(reverse("logout"))
     with time_machine.travel(dt.timedelta(seconds=10)):
-        post_password(client, "sro")
+        post_password(client, SRO)
         response = client.post(reverse("mfa:verify"), {"code": "abcdefgh"})
     assert response.status_code == 200 and SESSION_KEY not in client.session
     assert "That code is not right" in response.content.decode()
@@ -91,25 +94,25 @@ def test_a_wrong_code_is_refused_audited_and_counted(client, personas):
     from axes.models import AccessAttempt
 
     totp_device(personas.sro.user)
-    post_password(client, "sro")
+    post_password(client, SRO)
     response = client.post(reverse("mfa:verify"), {"code": "000000"})
     assert response.status_code == 200 and SESSION_KEY not in client.session
     entry = AuditEntry.objects.filter(action="auth.2fa_failed").get()
     assert entry.user == personas.sro.user and entry.outcome == Outcome.FAILURE
-    assert AccessAttempt.objects.get(username="sro").failures_since_start == 1
+    assert AccessAttempt.objects.get(username=SRO).failures_since_start == 1
 
 
 def test_five_wrong_codes_lock_the_account_for_ten_minutes(client, personas):
     device = totp_device(personas.sro.user)
-    post_password(client, "sro")
+    post_password(client, SRO)
     statuses = [client.post(reverse("mfa:verify"), {"code": "123456"}).status_code for _ in range(5)]
     assert statuses == [200, 200, 200, 200, 429]
     assert PENDING not in client.session and SESSION_KEY not in client.session
-    assert "auth.lockout" in actions(username="sro")
+    assert "auth.lockout" in actions(username=SRO)
     # The password is refused while locked, even the right one.
-    assert post_password(client, "sro").status_code == 429
+    assert post_password(client, SRO).status_code == 429
     with time_machine.travel(dt.timedelta(minutes=11)):
-        assert post_password(client, "sro").status_code == 302
+        assert post_password(client, SRO).status_code == 302
         assert client.post(reverse("mfa:verify"), {"code": code_for(device)}).status_code == 302
         assert SESSION_KEY in client.session
 
@@ -118,16 +121,16 @@ def test_malformed_codes_never_crash_and_count(client, personas):
     from axes.models import AccessAttempt
 
     totp_device(personas.sro.user)
-    post_password(client, "sro")
+    post_password(client, SRO)
     for code in ["", "<script>", "1" * 40, "١٢٣٤٥٦"]:
         assert client.post(reverse("mfa:verify"), {"code": code}).status_code == 200
-    assert AccessAttempt.objects.get(username="sro").failures_since_start == 4
+    assert AccessAttempt.objects.get(username=SRO).failures_since_start == 4
     assert client.post(reverse("mfa:verify"), {"code": "12"}).status_code == 429
 
 
 def test_the_code_step_expires_after_five_minutes(client, personas):
     device = totp_device(personas.sro.user)
-    post_password(client, "sro")
+    post_password(client, SRO)
     with time_machine.travel(dt.timedelta(minutes=6)):
         response = client.post(reverse("mfa:verify"), {"code": code_for(device)})
     assert response["Location"] == reverse("login") and SESSION_KEY not in client.session
@@ -188,7 +191,7 @@ def test_require_mfa_leaves_enrolment_and_sign_out_open(client, personas, settin
 
 def test_require_mfa_enrol_then_everything_opens(client, personas, settings):
     settings.SSD_REQUIRE_MFA = True
-    post_password(client, "sro")
+    post_password(client, SRO)
     assert client.get(reverse("home"))["Location"].startswith(reverse("mfa:enrol"))
     client.get(reverse("mfa:enrol"))
     device = TOTPDevice.objects.get(user=personas.sro.user, confirmed=False)
@@ -223,7 +226,10 @@ def test_enrolment_shows_secret_and_qr_then_backup_codes_once(client, personas):
     codes_page = client.get(reverse("mfa:backup_codes"))
     codes = codes_page.context["codes"]
     assert len(codes) == 10 and len(set(codes)) == 10
-    assert sorted(codes) == sorted(StaticToken.objects.values_list("token", flat=True))
+    stored = set(StaticToken.objects.values_list("token", flat=True))
+    # Kept as keyed hashes only: no code is readable in the database.
+    assert stored == {backup_code_digest(code) for code in codes}
+    assert not stored & set(codes)
     for code in codes:
         assert code in codes_page.content.decode()
     assert codes_page["Cache-Control"] == "no-store"
@@ -261,7 +267,7 @@ def test_regenerating_backup_codes_voids_the_old_ones(client, personas):
     assert client.post(reverse("mfa:backup_codes"))["Location"] == reverse("mfa:backup_codes")
     codes = client.get(reverse("mfa:backup_codes")).context["codes"]
     assert len(codes) == 10 and "abcdefgh" not in codes
-    assert not StaticToken.objects.filter(token="abcdefgh").exists()
+    assert not StaticToken.objects.filter(token=backup_code_digest("abcdefgh")).exists()
     assert "auth.2fa_backup_codes" in actions(personas.sro.user)
 
 
@@ -291,7 +297,7 @@ def test_a_division_admin_resets_a_users_two_factor(client, personas):
     device = totp_device(personas.sro.user)
     backup_device(personas.sro.user)
     login(client, personas.admin)
-    listing = client.get(reverse("mfa:users"), {"q": "sro"})
+    listing = client.get(reverse("mfa:users"), {"q": SRO})
     assert listing.status_code == 200
     assert reverse("mfa:reset", args=[personas.sro.user.pk]) in listing.content.decode()
     assert client.get(reverse("mfa:reset", args=[personas.sro.user.pk])).status_code == 200

@@ -15,10 +15,12 @@ from hypothesis.extra.django import TestCase as HypothesisTestCase
 
 from schools.models import School
 from ssd.audit.models import AuditEntry, Outcome
-from tests.conftest import login
+from tests.conftest import PERSONA_USERNAMES, login
 from tests.factories import PASSWORD, OfficerFactory, UserFactory
 
 from .mfa_helpers import code_for, totp_device
+
+SRO = PERSONA_USERNAMES["sro"]
 
 pytestmark = pytest.mark.django_db
 
@@ -75,7 +77,7 @@ def test_a_403_without_its_own_audit_entry_is_audited_by_the_handler(rf, persona
 @pytest.mark.parametrize(
     ("url_name", "data"),
     [
-        ("login", {"username": "sro", "password": PASSWORD, "acknowledge": "on"}),
+        ("login", {"username": SRO, "password": PASSWORD, "acknowledge": "on"}),
         ("logout", {}),
         ("password_change", {"old_password": PASSWORD, "new_password1": "x" * 20, "new_password2": "x" * 20}),
         ("mfa:enrol", {"code": "123456"}),
@@ -109,7 +111,7 @@ def test_a_post_with_the_token_passes(personas):
     client = Client(enforce_csrf_checks=True)
     page = client.get(reverse("login"))
     token = page.context["csrf_token"]
-    data = {"username": "sro", "password": PASSWORD, "acknowledge": "on", "csrfmiddlewaretoken": token}
+    data = {"username": SRO, "password": PASSWORD, "acknowledge": "on", "csrfmiddlewaretoken": token}
     assert client.post(reverse("login"), data).status_code == 302
 
 
@@ -150,14 +152,14 @@ class TestFormFuzz(HypothesisTestCase):
         cls.division_admin = UserFactory(username="fuzz-admin")
         assign(OfficerFactory(user=cls.division_admin, rank=Rank.CIVILIAN), Role.DIVISION_ADMIN)
 
-    @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
     @given(username=text, password=text, acknowledge=st.one_of(st.just("on"), text), next_url=text)
     def test_sign_in_form(self, username, password, acknowledge, next_url):
         data = {"username": username, "password": password, "acknowledge": acknowledge, "next": next_url}
         response = self.client.post(reverse("login"), data)
         assert response.status_code in (200, 302, 429), response.status_code
 
-    @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
     @given(code=text, next_url=text)
     def test_code_step(self, code, next_url):
         from axes.models import AccessAttempt
@@ -174,14 +176,14 @@ class TestFormFuzz(HypothesisTestCase):
             assert code.strip().replace(" ", "") == code_for(device)
         device.delete()
 
-    @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
     @given(q=text, page=text)
     def test_two_factor_user_search(self, q, page):
         self.client.force_login(self.division_admin)
         response = self.client.get(reverse("mfa:users"), {"q": q, "page": page})
         assert response.status_code == (400 if "\x00" in q + page else 200), response.status_code
 
-    @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
     @given(code=text)
     def test_enrolment_and_disable(self, code):
         self.client.force_login(self.user)

@@ -7,7 +7,6 @@ import sys
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
-from django.utils.module_loading import autodiscover_modules
 
 from personnel.demo import describe_accounts, post_label, seed_demo
 from personnel.models import Role
@@ -36,8 +35,6 @@ class Command(BaseCommand):
                 validate_password(password)
             except ValidationError as exc:
                 raise CommandError("--password: " + " ".join(exc.messages)) from exc
-        # Other apps extend the seed from their own demo.py (see personnel.demo.register_seed_step).
-        autodiscover_modules("demo")
         try:
             if as_json:
                 # stdout carries only the JSON: anything a step prints (the console email backend
@@ -74,7 +71,8 @@ class Command(BaseCommand):
             self.stdout.write(self.style.SUCCESS(f"Demo division: created/updated {summary}."))
         else:
             self.stdout.write("Demo division is up to date: nothing changed.")
-        width = max(len(a.username) for a in result.accounts) if result.accounts else 10
+        names = [a.username for a in result.accounts] + [e["username"] for e in result.extra_accounts]
+        width = max(len(n) for n in names) if names else 10
         self.stdout.write("")
         self.stdout.write(f"{'username'.ljust(width)}  {'name'.ljust(28)}  {'role'.ljust(26)}  post")
         for account in result.accounts:
@@ -86,6 +84,14 @@ class Command(BaseCommand):
             if account.username in result.new_passwords:
                 line += f"  password: {result.new_passwords[account.username]}"
             self.stdout.write(line)
+        for extra in result.extra_accounts:
+            line = (
+                f"{extra['username'].ljust(width)}  {extra['name'][:28].ljust(28)}  "
+                f"{_role_label(extra['role'])[:26].ljust(26)}  {extra.get('post') or _extra_post(extra)}"
+            )
+            if extra["username"] in result.new_passwords:
+                line += f"  password: {result.new_passwords[extra['username']]}"
+            self.stdout.write(line)
         self.stdout.write("")
         if result.password is not None:
             self.stdout.write("Every demo account's password is the one given with --password.")
@@ -96,3 +102,15 @@ class Command(BaseCommand):
         else:
             self.stdout.write("Existing accounts keep their passwords; re-run with --password P to reset them all.")
 
+
+
+def _role_label(role: str) -> str:
+    return Role(role).label if role in Role.values else role.replace("_", " ").capitalize()
+
+
+def _extra_post(extra: dict) -> str:
+    if extra["schools"]:
+        return ", ".join(extra["schools"])
+    if extra["districts"]:
+        return ", ".join(extra["districts"])
+    return extra["area"] or "whole division"

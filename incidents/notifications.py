@@ -1,0 +1,167 @@
+"""The incidents app's notification kind: a significant incident.
+
+Routed per category (the category key is the `IncidentCategory`'s stable code): the district's
+sergeants, the area's lieutenant, the district and watch commanders, the division's commander for
+the most serious categories, and a spillover warning to the SROs at the other schools of the PSA.
+Unacknowledged by a sergeant within SSD_ESCALATE_AFTER_MINUTES, it climbs to the lieutenant, then
+the commander. What it says never carries a narrative or a person's name.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+
+from notifications.registry import NotificationKind, register_kind
+from personnel.models import Role
+from personnel.selectors import post_holders_by_role, post_q
+from schools.selectors import school_list
+
+from .models import Incident, IncidentCategory
+from .permissions import SIGNIFICANT, VIEW, can_see, school_perms
+
+SPILLOVER = "psa_sros"
+AUDIENCE_ROLES = {
+    "sergeant": Role.SERGEANT,
+    "lieutenant": Role.LIEUTENANT,
+    "commander": Role.COMMANDER,
+    "district_commander": Role.DISTRICT_COMMANDER,
+    "watch_commander": Role.WATCH_COMMANDER,
+    SPILLOVER: Role.SRO,
+}
+
+ANY_CATEGORY = [
+    ("sergeant", "in_app"),
+    ("sergeant", "email"),
+    ("sergeant", "sms"),
+    ("lieutenant", "in_app"),
+    ("lieutenant", "email"),
+    ("district_commander", "in_app"),
+    ("district_commander", "email"),
+    ("watch_commander", "in_app"),
+    ("watch_commander", "email"),
+    (SPILLOVER, "in_app"),
+]
+# Homicide, kidnapping, forcible sex offences, arson, weapons, explosives, human trafficking, a
+# weapon found at school, a lockdown: these also reach the commander.
+COMMANDER_CODES = [
+    "09A", "09B", "09C", "100", "11A", "11B", "11C", "11D", "200", "520", "521", "522", "526", "64A", "64B",
+    "SCH-WEAPON", "SCH-LOCKDOWN",
+]
+
+
+class SignificantIncident(NotificationKind):
+    key = "incidents.significant"
+    label = "Significant incident"
+    # The chain of command first: a person reached twice keeps the fuller reason (a spillover
+    # warning shows less than a sergeant's notification).
+    audiences = {
+        "sergeant": "Sergeants of the school's district",
+        "lieutenant": "Lieutenant of the area",
+        "commander": "Commander of the division",
+        "district_commander": "District commander",
+        "watch_commander": "Watch commander",
+        SPILLOVER: "SROs at the other schools in the PSA (spillover warning)",
+    }
+    default_routes = ANY_CATEGORY + [
+        ("commander", channel, code) for code in COMMANDER_CODES for channel in ("in_app", "email", "sms")
+    ]
+    needs_ack = True
+    ack_audiences = ("sergeant",)
+
+    @property
+    def categories(self) -> dict[str, str]:
+        return dict(IncidentCategory.objects.order_by("code").values_list("code", "name"))
+
+    @property
+    def escalation(self) -> tuple[tuple[str, int], ...]:
+        minutes = settings.SSD_ESCALATE_AFTER_MINUTES
+        return (("lieutenant", minutes), ("commander", minutes))
+
+    def escalation_text(self, level: int, minutes: int) -> str:
+        if level == 1:
+            return f"Escalated to the lieutenant of the area: no sergeant acknowledged within {minutes} minutes."
+        return f"Escalated to the commander: nobody acknowledged within {minutes} minutes."
+
+    def audience_text(self, event, audience: str) -> str:
+        if audience == SPILLOVER and event.school is not None:
+            return f"SROs at the other schools in {event.school.psa}"
+        return super().audience_text(event, audience)
+
+    def recipients(self, event, audiences: set[str]) -> dict[str, list[int]]:
+        school = event.school
+        posts = []
+        for audience in audiences:
+            role = AUDIENCE_ROLES[audience]
+            if audience == SPILLOVER:
+                posts.append(post_q(role, psa=school.psa_id) & ~Q(school=school))
+            else:
+                posts.append(post_q(role, school=school))
+        holders = post_holders_by_role(posts)
+        return {a: sorted(holders.get(AUDIENCE_ROLES[a], ())) for a in audiences}
+
+    def load_subjects(self, model, ids) -> dict[int, Incident]:
+        return Incident.objects.select_related("school__psa__district", "category").in_bulk(list(ids))
+
+    def may_open(self, user, subject) -> bool:
+        return can_see(user, subject, school_perms(user, subject.school))
+
+    def annotate_many(self, user, notifications) -> None:
+        # The same rule as may_open, with the user's schools fetched in two queries, not per row.
+        view = set(school_list(user=user, perm=VIEW).values_list("pk", flat=True))
+        significant = set(school_list(user=user, perm=SIGNIFICANT).values_list("pk", flat=True))
+        for n in notifications:
+            school_id = n.subject.school_id
+            perms = {p for p, ids in ((VIEW, view), (SIGNIFICANT, significant)) if school_id in ids}
+            n.may_open = can_see(user, n.subject, perms)
+
+    def url(self, subject) -> str:
+        return reverse("incidents:detail", args=[subject.pk])
+
+    def happened_at(self, subject):
+        return subject.significant_at or subject.submitted_at
+
+    def render(self, notification) -> dict:
+        incident = notification.subject
+        school = incident.school
+        what = f"{incident.category.name} at {school.name}"
+        when = timezone.localtime(incident.occurred_at)
+        spillover = notification.audience == SPILLOVER
+        if notification.event.level:
+            headline, tag = f"Escalated, not yet acknowledged: {what}", "Escalation"
+            why = "No one below you acknowledged it in time."
+            note = "This alert has not been acknowledged by the sergeants in time and is escalated to you."
+        elif spillover:
+            headline, tag = f"Spillover warning: {what}, a school in your PSA", "Spillover warning"
+            why = f"SROs at the other schools in {school.psa} hear of it, to watch for spillover at theirs."
+            note = "This is a spillover warning for your school. It gives no student details."
+        else:
+            headline, tag = f"Significant incident: {what}", "Significant"
+            why = self.audiences.get(notification.audience, notification.audience)
+            note = ""
+        return {
+            "headline": headline,
+            "title": what,
+            "tag": tag,
+            "urgent": not spillover,
+            "why": why,
+            "note": note,
+            "facts": [
+                ("What", str(incident.category)),
+                ("Where", f"{school.name} ({school.psa}), {incident.get_location_display().lower()}"),
+                ("When", when.strftime("%m/%d/%Y %H:%M")),
+            ],
+            # Shown in the inbox only to a recipient who may open the incident; never sent out.
+            "private_facts": [("Why significant", incident.significant_reason)] if incident.significant_reason else [],
+            "open_label": f"Open incident {incident.pk}",
+            "closed": "You do not have access to this incident's record: it is at a school outside your "
+            "assignment. This warning gives the facts you need to watch for spillover at your school, "
+            "without student details; your sergeant has the full record.",
+            "sms": f"SSD: {headline} ({when:%m/%d %H:%M}). Acknowledge in the SSD inbox.",
+        }
+
+
+def register() -> None:
+    register_kind(SignificantIncident())

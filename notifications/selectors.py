@@ -1,0 +1,77 @@
+"""Reads for the inbox, the header count, the failed-deliveries page and a subject's timeline."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import QuerySet
+
+from .models import Channel, Notification, TimelineEntry
+from .registry import get_kind
+
+
+def inbox(*, user, unread_only: bool = False) -> QuerySet[Notification]:
+    qs = Notification.objects.filter(recipient=user, channel=Channel.IN_APP).select_related("event")
+    if unread_only:
+        qs = qs.filter(read_at__isnull=True)
+    return qs.order_by("-created_at", "-id")
+
+
+def unread_count(*, user) -> int:
+    return Notification.objects.filter(recipient=user, channel=Channel.IN_APP, read_at__isnull=True).count()
+
+
+def attach_subjects(notifications) -> list[Notification]:
+    """Set `subject` on each notification (its event selected): one query per (kind, subject
+    model), through the kind's `load_subjects` (which selects what its rendering needs)."""
+    rows = list(notifications)
+    groups: dict[tuple[str, int], list[Notification]] = defaultdict(list)
+    for n in rows:
+        groups[n.event.kind, n.event.subject_type_id].append(n)
+    for (kind_key, ct_id), members in groups.items():
+        model = ContentType.objects.get_for_id(ct_id).model_class()
+        subjects = get_kind(kind_key).load_subjects(model, {n.event.subject_id for n in members})
+        for n in members:
+            n.subject = subjects.get(n.event.subject_id)
+    return rows
+
+
+def annotate_access(notifications, *, user) -> list[Notification]:
+    """Load each notification's subject and set `may_open` (whether `user` may open it, by its
+    kind's rule, batched per kind) and `content` (what its kind renders for the inbox)."""
+    rows = [n for n in attach_subjects(notifications) if n.subject is not None]
+    by_kind: dict[str, list[Notification]] = defaultdict(list)
+    for n in rows:
+        by_kind[n.event.kind].append(n)
+    for kind_key, members in by_kind.items():
+        kind = get_kind(kind_key)
+        kind.annotate_many(user, members)
+        for n in members:
+            n.kind = kind
+            n.content = kind.render(n)
+            n.subject_url = kind.url(n.subject)
+    return rows
+
+
+def failed_deliveries() -> QuerySet[Notification]:
+    return (
+        Notification.objects.filter(status=Notification.Status.FAILED)
+        .select_related("recipient", "event", "event__school")
+        .order_by("-failed_at", "-id")
+    )
+
+
+def subject_timeline(*, subject) -> QuerySet[TimelineEntry]:
+    return TimelineEntry.objects.about(subject).select_related("actor").order_by("at", "id")
+
+
+def describe(notifications) -> list[Notification]:
+    """Subject, kind and rendered content on each row, without access checks: for the division
+    admin's failed-deliveries page, which shows what was being sent."""
+    rows = attach_subjects(notifications)
+    for n in rows:
+        n.kind = get_kind(n.event.kind)
+        n.content = n.kind.render(n) if n.subject is not None else {"headline": f"{n.event.kind} (removed)"}
+        n.subject_url = n.kind.url(n.subject) if n.subject is not None else ""
+    return rows

@@ -1,0 +1,68 @@
+"""The home page is the dashboard's: the "home" panels the apps registered, each at a constant
+number of queries whatever the size of the user's scope."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from ssd.panels import Panel, register_panel, registered, unregister_panel
+from tests.conftest import login
+
+pytestmark = pytest.mark.django_db
+
+
+def test_home_is_the_dashboards_and_personnel_fills_it():
+    match = reverse("home")
+    assert match == "/"
+    keys = [p.key for p in registered("home")]
+    assert keys[:3] == ["personnel.posts", "personnel.scope", "personnel.chain"]
+    assert "personnel.admin_tasks" in keys
+
+
+def queries(client, officer) -> int:
+    login(client, officer)
+    client.get("/")  # warm the session and the per-process caches
+    with CaptureQueriesContext(connection) as ctx:
+        assert client.get("/").status_code == 200
+    client.logout()
+    return len(ctx.captured_queries)
+
+
+def test_home_costs_the_same_for_one_school_or_the_whole_division(client, personas):
+    sro = queries(client, personas.sro)  # one school, a chain of three links
+    lieutenant = queries(client, personas.lieutenant)  # an area's schools
+    sergeant = queries(client, personas.sergeant)
+    cotr = queries(client, personas.cotr)  # every school
+    assert sro == lieutenant == cotr, (sro, lieutenant, cotr)
+    # The sergeant's header also counts "Needs my review": one query more, for any district size.
+    assert sergeant == lieutenant + 1, (sergeant, lieutenant)
+
+
+@pytest.fixture
+def panel_template(settings, tmp_path):
+    (tmp_path / "tests").mkdir()
+    (tmp_path / "tests" / "panel.html").write_text('<section class="card">Seven: {{ n }}</section>')
+    templates = [dict(t) for t in settings.TEMPLATES]
+    templates[0]["DIRS"] = [*templates[0]["DIRS"], tmp_path]
+    settings.TEMPLATES = templates
+
+
+def test_a_panel_from_another_app_appears_and_can_decline(client, personas, panel_template):
+    seen = []
+
+    def context(request, subject):
+        seen.append(request.user.username)
+        return {"n": 7} if request.user == personas.sergeant.user else None
+
+    register_panel(Panel("tests.counter", "home", "Counter", "tests/panel.html", context, order=1))
+    try:
+        login(client, personas.sergeant)
+        assert "Seven: 7" in client.get("/").content.decode()
+        login(client, personas.sro)
+        assert "Seven:" not in client.get("/").content.decode()
+    finally:
+        unregister_panel("tests.counter")
+    assert seen == [personas.sergeant.user.username, personas.sro.user.username]
