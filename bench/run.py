@@ -9,6 +9,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 BENCHES = {
     "notify_latency": HERE / "notify_latency.py",
+    "contract_report": HERE / "bench_contract_report.py",
 }
 
 

@@ -13,11 +13,7 @@ from django.db import transaction
 
 def _emit(**kwargs) -> None:
     assert transaction.get_connection().in_atomic_block, "call inside the transaction of the change"
-    try:
-        from notifications.services import emit
-    except ImportError:
-        # Before the layers refactor (issue 8) lands there is no notification engine to write to.
-        return
+    from notifications.services import emit
 
     emit(**kwargs)
 
