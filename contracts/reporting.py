@@ -33,6 +33,7 @@ from django.conf import settings
 from django.db import connection
 from django.db.models import Count, F, Q, Sum
 from django.db.models.functions import ExtractWeekDay
+from django.utils import timezone
 
 from .models import (
     Contract,
@@ -155,7 +156,9 @@ def _hours(report: MonthReport, *, contract: Contract, first: dt.date, last: dt.
         Shift.objects.filter(post__contract=contract, date__gte=first, date__lte=last).aggregate(m=Sum("minutes"))["m"]
         or 0
     )
-    start, end = max(first, contract.starts_on), min(last, contract.period_ends_on())
+    # A month in progress requires only the days already over: today's shifts are still running.
+    yesterday = timezone.localdate() - dt.timedelta(days=1)
+    start, end = max(first, contract.starts_on), min(last, contract.period_ends_on(), yesterday)
     if end < start:
         return
     posts = {
