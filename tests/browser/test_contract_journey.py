@@ -9,8 +9,8 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from contracts.models import Discrepancy, DiscrepancyTransition
-from tests.contracts.factories import World
 from tests.conftest import PERSONA_USERNAMES
+from tests.contracts.factories import World
 from tests.factories import PASSWORD
 
 from .conftest import DESKTOP, PHONE, assert_accessible, screenshot, sign_in
