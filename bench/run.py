@@ -10,6 +10,7 @@ HERE = Path(__file__).resolve().parent
 BENCHES = {
     "notify_latency": HERE / "notify_latency.py",
     "crime": HERE / "crime.py",
+    "contract_report": HERE / "bench_contract_report.py",
 }
 
 

@@ -55,8 +55,17 @@ def _deny(user, what: str, status: int, obj=None):
     raise deny_forbidden(user, what, obj=obj)
 
 
+def require_division_member(user, roles: frozenset[str] = frozenset()) -> None:
+    """People pages are for division members (an Officer profile). An account outside MPD (a guard
+    contractor's Cluster Supervisor) gets 404 on every one: not even the directory's existence.
+    Anyone holding a role is a member already (assignments belong to officers): no query then."""
+    if not roles and not Officer.objects.filter(user_id=user.pk).exists():
+        _deny(user, "personnel pages (not a division member)", 404)
+
+
 def get_officer_for_user(user, pk: int, *, roles: frozenset[str], manage: bool = False) -> Officer:
     """Fetch an officer for a page: 404 outside scope (or missing), 403 in scope but not allowed."""
+    require_division_member(user, roles)
     if manage and not can_manage_people(roles):
         _deny(user, f"personnel.officer {pk}: manage needs division admin", 403)
     own = Officer.objects.filter(user=user, pk=pk).exists()
@@ -72,5 +81,6 @@ def get_officer_for_user(user, pk: int, *, roles: frozenset[str], manage: bool =
 
 
 def require_manage_people(user, roles: frozenset[str]) -> None:
+    require_division_member(user, roles)
     if not can_manage_people(roles):
         _deny(user, "personnel: manage needs division admin", 403)

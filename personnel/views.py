@@ -23,7 +23,13 @@ from .forms import (
     TrainingForm,
     add_domain_error,
 )
-from .permissions import can_manage_people, get_officer_for_user, require_manage_people, viewable_officer_ids
+from .permissions import (
+    can_manage_people,
+    get_officer_for_user,
+    require_division_member,
+    require_manage_people,
+    viewable_officer_ids,
+)
 from .selectors import (
     lapsed_sro_ids,
     officer_assignments,
@@ -39,6 +45,7 @@ from .services import assignment_create, assignment_end, officer_create, trainin
 def directory(request: HttpRequest) -> HttpResponse:
     """Every signed-in division member may use the directory (names, posts, phones); links to
     officer pages appear only where the viewer may open them."""
+    require_division_member(request.user, user_roles(request))
     form = DirectoryFilterForm(request.GET)
     filters = form.cleaned_data if form.is_valid() else {"q": "", "role": ""}
     officers = officer_directory(q=filters["q"].strip(), role=filters["role"]).annotate(

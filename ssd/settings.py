@@ -365,6 +365,9 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     "visits-reminders": {"task": "visits.tasks.send_reminders", "schedule": 60 * 60},
     # Plans due or overdue and SRO training expiring: once a day is enough (every notice is deduplicated).
     "safetyplans-reminders": {"task": "safetyplans.tasks.send_reminders", "schedule": 24 * 60 * 60},
+    # Guard contract: past-due discrepancies escalate; unfilled posts are noticed the same morning.
+    "contracts-escalate-overdue": {"task": "contracts.tasks.escalate_overdue_discrepancies", "schedule": 15 * 60},
+    "contracts-unfilled-posts": {"task": "contracts.tasks.notify_unfilled_posts", "schedule": 5 * 60},
 }
 
 # --- Site visits (visits; README "Site visits and liaison meetings") ---------------------------------
@@ -481,3 +484,16 @@ except ValueError as _exc:
 # axes.W006 asks to lock out by IP address too. CJIS asks for account lockout, and a district
 # station's officers share one NAT address: five typos there would lock out the whole station.
 SILENCED_SYSTEM_CHECKS = ["axes.W006"]
+
+# --- Guard contract (contracts/; README "Guard contract") -----------------------------------------
+# Days a discrepancy has to be remedied, by severity: past its due date it stands out and escalates.
+SSD_CONTRACT_DUE_DAYS = {
+    "high": env.int("SSD_CONTRACT_DUE_DAYS_HIGH", default=1),
+    "medium": env.int("SSD_CONTRACT_DUE_DAYS_MEDIUM", default=5),
+    "low": env.int("SSD_CONTRACT_DUE_DAYS_LOW", default=10),
+}
+# A post with nobody signed in this long after its start is unfilled (and notified).
+SSD_CONTRACT_UNFILLED_GRACE_MINUTES = env.int("SSD_CONTRACT_UNFILLED_GRACE_MINUTES", default=30)
+for _severity, _days in SSD_CONTRACT_DUE_DAYS.items():
+    if _days < 0:
+        raise ImproperlyConfigured(f"SSD_CONTRACT_DUE_DAYS_{_severity.upper()} must be 0 or more, not {_days}")

@@ -25,6 +25,7 @@ urlpatterns = [
     path("people/", include("personnel.urls")),
     path("training/", include("personnel.training_urls")),
     path("incidents/", include("incidents.urls")),
+    path("contracts/", include("contracts.urls")),
     path("audit/", include("ssd.audit.urls")),
     path("notifications/", include("notifications.urls")),
     path("advisories/", include("advisories.urls")),

@@ -151,6 +151,8 @@ class Personas:
     compliance_monitor: Officer
     contract_unit: Officer
     nobody: Officer
+    # A contractor's Cluster Supervisor (a ContractorAccount, not an Officer): Roosevelt HS's cluster.
+    cluster_supervisor: object = None
 
 
 def _persona_places() -> dict[str, object]:
@@ -212,7 +214,17 @@ def personas(geography) -> Personas:
         district=places["district"],
         area=places["area"],
         **officers,
+        cluster_supervisor=_cluster_supervisor(places["school"]),
     )
+
+
+def _cluster_supervisor(school: School):
+    from tests.contracts.factories import make_cluster, make_contract, make_supervisor
+
+    contract = make_contract()
+    account = make_supervisor("t-cs", contract)
+    make_cluster(contract, "North", [school], account)
+    return account
 
 
 def login(client, officer: Officer):

@@ -42,6 +42,7 @@ ROLES = (
     "cotr",
     "compliance_monitor",
     "contract_unit",
+    "cluster_supervisor",
     "nobody",
     "anonymous",
 )
@@ -143,6 +144,39 @@ def _advisory(p) -> int:
             school_ids=[p.school.pk],
         ).pk
     return p._advisory_pk
+
+
+def _guard_post(p) -> int:
+    """The guard post at Roosevelt HS, in the personas' Cluster Supervisor's cluster."""
+    from tests.contracts.factories import make_contract, make_post
+
+    return make_post(make_contract(), p.school).pk
+
+
+def _guard_shift(p) -> int:
+    """A finished shift yesterday at `_guard_post`, by a guard assigned there."""
+    if getattr(p, "_shift_pk", None) is None:
+        import datetime as dt
+
+        from django.utils import timezone
+
+        from contracts.models import Post, Shift
+        from tests.contracts.factories import make_guard
+
+        post = Post.objects.get(pk=_guard_post(p))
+        start = timezone.localtime() - dt.timedelta(days=1)
+        p._shift_pk = Shift.objects.create(
+            post=post,
+            guard=make_guard(post.contract),
+            date=start.date(),
+            signed_in_at=start,
+            signed_out_at=start + dt.timedelta(hours=8),
+            minutes=480,
+            recorded_by=p.cluster_supervisor.user,
+        ).pk
+    return p._shift_pk
+
+
 def _visit(p) -> int:
     """A visit the personas' lieutenant booked at Roosevelt HS for tomorrow."""
     if getattr(p, "_visit_pk", None) is None:
@@ -207,7 +241,23 @@ def _program(p) -> int:
     return p._program_pk
 
 
+def _guard_discrepancy(p) -> int:
+    """An open discrepancy raised by the personas' SRO at `_guard_post`."""
+    if getattr(p, "_discrepancy_pk", None) is None:
+        from contracts.models import Post
+        from contracts.services import discrepancy_raise
+
+        post = Post.objects.get(pk=_guard_post(p))
+        p._discrepancy_pk = discrepancy_raise(
+            post=post, type="uniform", severity="low", description="Not in uniform.", by=p.sro.user
+        ).pk
+    return p._discrepancy_pk
+
+
 OBJECTS: dict[str, Callable] = {
+    "guard_post": _guard_post,
+    "guard_shift": _guard_shift,
+    "guard_discrepancy": _guard_discrepancy,
     "school": _school,
     "other_school": _other_school,
     "sro_user": _sro_user,
@@ -225,8 +275,13 @@ OBJECTS: dict[str, Callable] = {
 }
 
 ADMINS = {"commander", "admin"}
-NO_INCIDENTS = {"cotr": 404, "compliance_monitor": 404, "contract_unit": 404, "nobody": 404}
 ADVISORY_SENDERS = {"commander", "lieutenant", "sergeant", "district_commander", "watch_commander"}
+NO_INCIDENTS = {"cotr": 404, "compliance_monitor": 404, "contract_unit": 404, "cluster_supervisor": 404, "nobody": 404}
+# A contractor's Cluster Supervisor is not a division member: every people page is a 404 to them.
+NOT_MPD = {"cluster_supervisor": 404}
+# The guard contract at Roosevelt HS: who reaches it (scope as everywhere; the supervisor by cluster).
+CONTRACT_SCOPE = {"sro", "sergeant", "lieutenant", "cotr", "compliance_monitor", "contract_unit", "cluster_supervisor"}
+INSPECTORS = {"sro", "sergeant", "lieutenant", "compliance_monitor"}
 INCIDENT_BOOK = {"commander", "admin", "lieutenant", "sroc", "sergeant", "sro"}
 # Site visits and meetings are the supervisors' calendars: other roles get 403, decided before any
 # lookup (so a visit's existence is not leaked); scheduling and recording is for WORK only.
@@ -269,8 +324,6 @@ MATRIX: dict[str, Url] = {
     # Home, schools, people
     "home": url(everyone(200)),
     "schools:list": url(everyone(200)),  # a scoped list: empty for nobody
-    "schools:detail": url({"pk": "school"}, everyone(200, nobody=404)),
-    "personnel:directory": url(everyone(200)),
     # Crime around a school (crime app): SRO, sergeant, lieutenant, SROC, commander, admin at Roosevelt HS;
     # district and watch commanders see the school but not its vicinity (403); contract staff and the
     # unassigned have no crime scope (404). Anacostia HS is outside the SRO's, sergeant's and lieutenant's.
@@ -280,14 +333,18 @@ MATRIX: dict[str, Url] = {
     "crime:school_vicinity_csv": url(
         {"pk": "school"}, only(INCIDENT_BOOK, district_commander=403, watch_commander=403, others=404)
     ),
-    "personnel:new": url(only({"admin"})),
+    "schools:detail": url({"pk": "school"}, everyone(200, nobody=404, cluster_supervisor=404)),
+    "personnel:directory": url(everyone(200, **NOT_MPD)),
+    "personnel:new": url(only({"admin"}, **NOT_MPD)),
     # The SRO's own page: supervisors whose scope covers Roosevelt HS, and the SRO themself; others 403.
     "personnel:detail": url(
-        {"pk": "sro_officer"}, only({"commander", "admin", "lieutenant", "sroc", "sergeant", "sro"})
+        {"pk": "sro_officer"}, only({"commander", "admin", "lieutenant", "sroc", "sergeant", "sro"}, **NOT_MPD)
     ),
-    "personnel:assign": url({"pk": "sro_officer"}, only({"admin"})),
-    "personnel:assignment_end": url({"pk": "sro_officer", "assignment_pk": "sro_assignment"}, only({"admin"})),
-    "personnel:training_new": url({"pk": "sro_officer"}, only({"admin"})),
+    "personnel:assign": url({"pk": "sro_officer"}, only({"admin"}, **NOT_MPD)),
+    "personnel:assignment_end": url(
+        {"pk": "sro_officer", "assignment_pk": "sro_assignment"}, only({"admin"}, **NOT_MPD)
+    ),
+    "personnel:training_new": url({"pk": "sro_officer"}, only({"admin"}, **NOT_MPD)),
     # Notifications: everyone's own inbox; failed deliveries are the division admin's (404 to others).
     # POST-only views answer a GET with 405 before any lookup, so their ids need not exist.
     # Advisories: the district's chain sends and follows; the SROs of its schools receive.
@@ -381,4 +438,34 @@ MATRIX: dict[str, Url] = {
     "training:list": url(only(ADMINS | {"lieutenant", "sroc", "sergeant", "sro"})),
     "training:export": url(only(ADMINS | {"lieutenant", "sroc", "sergeant", "sro"})),
     "training:bulk": url(only({"admin"})),
+    # Guard contract (issue 12). Outside the contract scope (commander, division admin, SROC, district
+    # and watch commanders, the unassigned): 404 everywhere, as if the pages did not exist.
+    "contracts:overview": url(only(CONTRACT_SCOPE, others=404)),
+    "contracts:school": url({"pk": "school"}, only(CONTRACT_SCOPE, others=404)),
+    "contracts:inspect": url(
+        {"pk": "guard_post"}, only(INSPECTORS, others=404, cotr=403, contract_unit=403, cluster_supervisor=403)
+    ),
+    "contracts:discrepancy_new": url(
+        {"pk": "guard_post"}, only(INSPECTORS | {"cotr"}, others=404, contract_unit=403, cluster_supervisor=403)
+    ),
+    "contracts:shift_correct": url(
+        {"pk": "guard_shift"}, only(INSPECTORS | {"cluster_supervisor"}, others=404, cotr=403, contract_unit=403)
+    ),
+    "contracts:discrepancies": url(only(CONTRACT_SCOPE, others=404)),
+    "contracts:discrepancy": url({"pk": "guard_discrepancy"}, only(CONTRACT_SCOPE, others=404)),
+    # The monthly report is the contract roles'; others in the contract scope 403.
+    "contracts:report": url(
+        only(
+            {"cotr", "compliance_monitor", "contract_unit"},
+            others=404,
+            sro=403,
+            sergeant=403,
+            lieutenant=403,
+            cluster_supervisor=403,
+        )
+    ),
+    # POST only.
+    "contracts:shift_add": url({"pk": 1}, everyone(405)),
+    "contracts:discrepancy_act": url({"pk": 1}, everyone(405)),
+    "contracts:certify": url(everyone(405)),
 }

@@ -1,0 +1,260 @@
+"""How the guard contract plugs into the core (docs/plugins.md): its school permission and role
+grants, the division admin's model permissions, its seed step, its home and school panels and its
+notification kinds. `register()` is called once from `ContractsConfig.ready()`.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.urls import reverse
+from django.utils import timezone
+
+from personnel.models import Role
+
+SCHOOL_PERMS = {"monitor_school_contract": "Can see guard-contract matters at the school"}
+# Scope as everywhere: contract roles every school; SROs their school; sergeants their districts;
+# lieutenants their area (the Cluster Supervisor is not an MPD post: contracts.permissions).
+ROLE_GRANTS = {
+    role: {"monitor_school_contract"}
+    for role in (Role.SRO, Role.SERGEANT, Role.LIEUTENANT, Role.COTR, Role.COMPLIANCE_MONITOR, Role.CONTRACT_MONITORING)
+}
+ADMIN_PERMS = {
+    "contracts.contractor": ("view", "add", "change"),
+    "contracts.contractoraccount": ("view", "add", "change"),
+    "contracts.contract": ("view", "add", "change"),
+    "contracts.optionyear": ("view", "add", "change"),
+    "contracts.deductionrate": ("view", "add", "change", "delete"),
+    "contracts.cluster": ("view", "add", "change"),
+    "contracts.clusterschool": ("view",),
+    "contracts.post": ("view", "add", "change"),
+    "contracts.guard": ("view", "add", "change"),
+}
+
+
+# --- Notification kinds ------------------------------------------------------------------------------------
+
+
+def _kinds():
+    from notifications.registry import NotificationKind
+    from personnel.selectors import post_holders
+
+    from .models import ClusterSchool, Discrepancy, Post
+    from .permissions import can_see
+
+    def supervisor_ids(school) -> list[int]:
+        return list(
+            ClusterSchool.objects.filter(school=school, cluster__supervisor__active=True)
+            .values_list("cluster__supervisor__user_id", flat=True)
+            .exclude(cluster__supervisor__isnull=True)
+        )
+
+    def holders(audience: str, school) -> list[int]:
+        if audience == "cluster_supervisor":
+            return supervisor_ids(school)
+        role = {
+            "sergeant": Role.SERGEANT,
+            "lieutenant": Role.LIEUTENANT,
+            "cotr": Role.COTR,
+            "cmu": Role.CONTRACT_MONITORING,
+        }[audience]
+        return sorted(post_holders(role, school=school))
+
+    class _ContractKind(NotificationKind):
+        def recipients(self, event, audiences: set[str]) -> dict[str, list[int]]:
+            return {a: holders(a, event.school) for a in audiences}
+
+        def may_open(self, user, subject) -> bool:
+            return can_see(user, subject)
+
+    class DiscrepancyHigh(_ContractKind):
+        key = "contracts.discrepancy_high"
+        label = "High-severity guard discrepancy"
+        audiences = {
+            "sergeant": "Sergeants of the school's district",
+            "cotr": "The COTR",
+            "cluster_supervisor": "The contractor's Cluster Supervisor",
+        }
+        default_routes = [
+            ("sergeant", "in_app"),
+            ("sergeant", "email"),
+            ("cotr", "in_app"),
+            ("cotr", "email"),
+            ("cluster_supervisor", "in_app"),
+            ("cluster_supervisor", "email"),
+        ]
+        needs_ack = True
+        ack_audiences = ("sergeant",)
+
+        def load_subjects(self, model, ids):
+            return Discrepancy.objects.select_related("school__psa__district", "post").in_bulk(list(ids))
+
+        def url(self, subject) -> str:
+            return reverse("contracts:discrepancy", args=[subject.pk])
+
+        def render(self, notification) -> dict:
+            d = notification.subject
+            what = f"{d.get_type_display()} at {d.school.name}"
+            return {
+                "headline": f"High-severity guard discrepancy: {what}",
+                "title": what,
+                "tag": "Guard contract",
+                "why": self.audiences.get(notification.audience, notification.audience),
+                "facts": [
+                    ("Discrepancy", d.number),
+                    ("Where", f"{d.school.name}" + (f", {d.post.name}" if d.post_id else "")),
+                    ("Due", d.due_on.strftime("%m/%d/%Y")),
+                ],
+                "sms": f"SSD: high-severity guard discrepancy {d.number} at {d.school.name}, due {d.due_on:%m/%d/%Y}",
+                "open_label": f"Open discrepancy {d.number}",
+            }
+
+    class DiscrepancyOverdue(DiscrepancyHigh):
+        key = "contracts.discrepancy_overdue"
+        label = "Guard discrepancy past its due date"
+        audiences = {"lieutenant": "The lieutenant of the area", "cmu": "The Contract Monitoring Unit"}
+        default_routes = [("lieutenant", "in_app"), ("lieutenant", "email"), ("cmu", "in_app"), ("cmu", "email")]
+        needs_ack = False
+        ack_audiences = ()
+
+        def render(self, notification) -> dict:
+            out = super().render(notification)
+            d = notification.subject
+            out["headline"] = f"Past due, not remedied: {d.get_type_display()} at {d.school.name}"
+            out["sms"] = f"SSD: guard discrepancy {d.number} at {d.school.name} is past due ({d.due_on:%m/%d/%Y})"
+            out["why"] = self.audiences.get(notification.audience, notification.audience)
+            return out
+
+    class PostUnfilled(_ContractKind):
+        key = "contracts.post_unfilled"
+        label = "Guard post unfilled"
+        audiences = DiscrepancyHigh.audiences
+        default_routes = [
+            ("sergeant", "in_app"),
+            ("cotr", "in_app"),
+            ("cluster_supervisor", "in_app"),
+            ("cluster_supervisor", "sms"),
+        ]
+        needs_ack = False
+
+        def load_subjects(self, model, ids):
+            return Post.objects.select_related("school").in_bulk(list(ids))
+
+        def url(self, subject) -> str:
+            return reverse("contracts:school", args=[subject.school_id])
+
+        def render(self, notification) -> dict:
+            post = notification.subject
+            when = (
+                timezone.localtime(notification.event.created_at) if hasattr(notification.event, "created_at") else None
+            )
+            return {
+                "headline": f"Guard post unfilled: {post.name} at {post.school.name}",
+                "title": f"{post.name} at {post.school.name}",
+                "tag": "Guard contract",
+                "why": self.audiences.get(notification.audience, notification.audience),
+                "facts": [
+                    ("Post", post.name),
+                    ("School", post.school.name),
+                    ("Hours", f"{post.starts_at:%H:%M}-{post.ends_at:%H:%M}"),
+                ]
+                + ([("Noticed", when.strftime("%m/%d/%Y %H:%M"))] if when else []),
+                "sms": f"SSD: guard post {post.name} at {post.school.name} unfilled "
+                f"{settings.SSD_CONTRACT_UNFILLED_GRACE_MINUTES} min after {post.starts_at:%H:%M}",
+                "open_label": "Open the school's guard services",
+            }
+
+    return [DiscrepancyHigh(), DiscrepancyOverdue(), PostUnfilled()]
+
+
+# --- Panels ------------------------------------------------------------------------------------------------
+
+
+def home_context(request, subject):
+    from . import selectors
+    from .permissions import actor_for, capabilities, has_scope
+
+    actor = actor_for(request)
+    if not (actor.is_supervisor or actor.is_mpd) or not has_scope(actor):
+        return None
+    queues = selectors.needs_me(actor=actor, caps=capabilities(actor))
+    return {
+        "queues": [(label, qs.count()) for label, qs in queues.items()],
+        "overdue": selectors.overdue_count(actor=actor),
+        "is_supervisor": actor.is_supervisor,
+    }
+
+
+def school_context(request, school):
+    from . import selectors
+    from .permissions import actor_for, can_see
+
+    actor = actor_for(request)
+    if not (actor.is_supervisor or actor.is_mpd) or not can_see(actor, school):
+        return None
+    posts = list(selectors.post_list(actor=actor, school=school))
+    coverage = selectors.coverage_on(
+        posts=posts, day=timezone.localdate(), grace_minutes=settings.SSD_CONTRACT_UNFILLED_GRACE_MINUTES
+    )
+    summary = selectors.school_summary(actor=actor, school_ids=[school.pk]).get(school.pk, {})
+    return {"coverage": coverage, "open": summary.get("open", 0), "overdue": summary.get("overdue", 0)}
+
+
+def register() -> None:
+    from notifications.registry import register_kind
+    from personnel.scope import register_admin_perms, register_school_perms
+    from ssd.audiences import SchoolAudience, register_school_audience
+    from ssd.panels import Panel, register_panel
+    from ssd.seed import register_seed_step
+
+    from .demo import seed_contracts
+
+    register_school_perms(app="contracts", perms=SCHOOL_PERMS, grants=ROLE_GRANTS)
+    register_admin_perms(ADMIN_PERMS, source="contracts")
+    register_seed_step("contracts.demo", after=("personnel.assignments", "incidents.demo"))(seed_contracts)
+    register_panel(
+        Panel(
+            key="contracts.needs_me",
+            slot="home",
+            title="Guard contract: what needs me",
+            template="contracts/panels/home.html",
+            context=home_context,
+            order=40,
+        )
+    )
+    register_panel(
+        Panel(
+            key="contracts.school_guard",
+            slot="school",
+            title="Guard services",
+            template="contracts/panels/school.html",
+            context=school_context,
+            order=40,
+        )
+    )
+    for kind in _kinds():
+        register_kind(kind)
+    # Advisories (or any app) can reach the contract security supervisors of chosen schools
+    # without importing this app.
+    register_school_audience(
+        SchoolAudience(
+            key="contracts.cluster_supervisors",
+            label="Contract security supervisors",
+            resolve=cluster_supervisors_by_school,
+        )
+    )
+
+
+def cluster_supervisors_by_school(school_ids) -> dict[int, list[int]]:
+    """{school id: [user ids]}: the active cluster supervisor of each school's cluster, one query."""
+    from .models import ClusterSchool
+
+    out: dict[int, list[int]] = {}
+    rows = ClusterSchool.objects.filter(
+        school_id__in=list(school_ids),
+        cluster__supervisor__isnull=False,
+        cluster__supervisor__active=True,
+        cluster__supervisor__user__is_active=True,
+    ).values_list("school_id", "cluster__supervisor__user_id")
+    for school_id, user_id in rows:
+        out.setdefault(school_id, []).append(user_id)
+    return out
