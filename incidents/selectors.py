@@ -41,6 +41,7 @@ class IncidentFilters:
     q: str = ""
     sort: str = DEFAULT_SORT
     mine: bool = False
+    district: int | None = None
 
 
 def incident_list(*, user, filters: IncidentFilters | None = None) -> QuerySet[Incident]:
@@ -61,6 +62,8 @@ def incident_list(*, user, filters: IncidentFilters | None = None) -> QuerySet[I
         qs = qs.filter(occurred_at__date__lte=f.occurred_to)
     if f.mine:
         qs = qs.filter(author=user)
+    if f.district:
+        qs = qs.filter(school__psa__district_id=f.district)
     if f.q:
         text = f.q.strip()
         qs = qs.filter(Q(narrative__icontains=text) | Q(ccn__startswith=text) | Q(category__name__icontains=text))
@@ -116,7 +119,9 @@ def students_visible(incident: Incident) -> bool:
     return STUDENTS in getattr(incident, "user_perms", frozenset())
 
 
-def followup_list(*, user, overdue_only: bool = False, mine_only: bool = False) -> QuerySet[FollowUp]:
+def followup_list(
+    *, user, overdue_only: bool = False, mine_only: bool = False, officer: int | None = None
+) -> QuerySet[FollowUp]:
     on = timezone.localdate()
     qs = (
         FollowUp.objects.filter(incident__in=visible_incidents(user=user))
@@ -128,6 +133,8 @@ def followup_list(*, user, overdue_only: bool = False, mine_only: bool = False) 
         qs = qs.filter(status__in=open_states, due_on__lt=on)
     if mine_only:
         qs = qs.filter(assigned_to__user=user)
+    if officer:
+        qs = qs.filter(assigned_to_id=officer)
     return qs.annotate(
         overdue=Case(
             When(status__in=open_states, due_on__lt=on, then=Value(True)),

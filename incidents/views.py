@@ -543,11 +543,16 @@ def followup_list_view(request: HttpRequest) -> HttpResponse:
     require_incident_scope(request.user)
     overdue_only = request.GET.get("overdue") == "1"
     mine_only = request.GET.get("mine") == "1"
+    officer = request.GET.get("officer", "")
+    officer = int(officer) if officer.isdigit() else None
     page = Paginator(
-        followup_list(user=request.user, overdue_only=overdue_only, mine_only=mine_only), PAGE_SIZE
+        followup_list(user=request.user, overdue_only=overdue_only, mine_only=mine_only, officer=officer), PAGE_SIZE
     ).get_page(request.GET.get("page"))
     return render(
         request,
         "incidents/followup_list.html",
-        {"page": page, "overdue_only": overdue_only, "mine_only": mine_only, "today": timezone.localdate()},
+        {
+            "page": page, "overdue_only": overdue_only, "mine_only": mine_only, "officer": officer,
+            "today": timezone.localdate(),
+        },
     )

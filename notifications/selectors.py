@@ -5,17 +5,29 @@ from __future__ import annotations
 from collections import defaultdict
 
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from .models import Channel, Notification, TimelineEntry
 from .registry import get_kind
 
 
-def inbox(*, user, unread_only: bool = False) -> QuerySet[Notification]:
+def inbox(*, user, unread_only: bool = False, unacknowledged_only: bool = False) -> QuerySet[Notification]:
     qs = Notification.objects.filter(recipient=user, channel=Channel.IN_APP).select_related("event")
     if unread_only:
         qs = qs.filter(read_at__isnull=True)
+    if unacknowledged_only:
+        qs = qs.filter(UNACKNOWLEDGED)
     return qs.order_by("-created_at", "-id")
+
+
+# An alert still waiting for this recipient: its event keeps an Alert (the kind needs acknowledging),
+# the recipient has not acknowledged it, and no one's acknowledgement has closed it.
+UNACKNOWLEDGED = Q(acknowledged_at__isnull=True, event__alert__isnull=False, event__alert__acknowledged_at__isnull=True)
+
+
+def unacknowledged(*, user) -> QuerySet[Notification]:
+    """The user's open alerts, oldest first (the one waiting longest leads)."""
+    return inbox(user=user, unacknowledged_only=True).order_by("created_at", "id")
 
 
 def unread_count(*, user) -> int:

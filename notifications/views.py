@@ -22,21 +22,26 @@ PAGE_SIZE = 25
 def _back(request: HttpRequest) -> HttpResponse:
     # Only our own inbox URL, with its filter: never an arbitrary "next".
     url = reverse("notifications:inbox")
-    if request.POST.get("show") == "unread":
-        url += "?show=unread"
+    if request.POST.get("show") in ("unread", "unacknowledged"):
+        url += f"?show={request.POST['show']}"
     return redirect(url)
 
 
 @require_GET
 def inbox(request: HttpRequest) -> HttpResponse:
-    unread_only = request.GET.get("show") == "unread"
-    paginator = Paginator(selectors.inbox(user=request.user, unread_only=unread_only), PAGE_SIZE)
+    show = request.GET.get("show")
+    unread_only = show == "unread"
+    unacknowledged_only = show == "unacknowledged"
+    paginator = Paginator(
+        selectors.inbox(user=request.user, unread_only=unread_only, unacknowledged_only=unacknowledged_only),
+        PAGE_SIZE,
+    )
     page = paginator.get_page(request.GET.get("page"))
     rows = selectors.annotate_access(page.object_list, user=request.user)
     context = {
         "page": page,
         "rows": rows,
-        "show": "unread" if unread_only else "all",
+        "show": show if unread_only or unacknowledged_only else "all",
         "unread": selectors.unread_count(user=request.user),
     }
     template = "notifications/inbox.html"
