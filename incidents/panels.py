@@ -18,7 +18,7 @@ from django.utils.http import urlencode
 
 from personnel.models import Role
 from personnel.selectors import user_roles
-from schools.selectors import school_list
+from schools.selectors import district_list, school_list
 from ssd.panels import Panel, register_panel
 
 from .models import Status
@@ -196,7 +196,8 @@ def significant_context(request: HttpRequest, subject=None) -> dict | None:
 
 def area_districts_context(request: HttpRequest, subject=None) -> dict | None:
     """The lieutenant's area, one row per district: awaiting review, returned, significant this
-    week (7 days) and overdue follow-ups. Two grouped queries, whatever the number of districts."""
+    week (7 days) and overdue follow-ups. The area's districts and two grouped counts, whatever the
+    number of districts or incidents."""
     if not user_roles(request) & AREA_ROLES:
         return None
     user = request.user
@@ -222,11 +223,14 @@ def area_districts_context(request: HttpRequest, subject=None) -> dict | None:
         .annotate(n=Count("pk"))
         .values_list("incident__school__psa__district_id", "n")
     )
+    counted = {row["district_id"]: row for row in incidents}
     rows = []
-    for row in sorted(incidents, key=lambda r: r["number"]):
-        d = row["district_id"]
+    for district in district_list(user=user).order_by("number"):
+        d = district.pk
+        zero = {"district_id": d, "number": district.number, "name": district.name, "submitted": 0, "returned": 0,
+                "significant": 0}
         rows.append({
-            **row,
+            **counted.get(d, zero),
             "overdue": overdue.get(d, 0),
             "submitted_url": incident_list_url(status=Status.SUBMITTED, district=d),
             "returned_url": incident_list_url(status=Status.RETURNED, district=d),
