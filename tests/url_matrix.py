@@ -124,7 +124,13 @@ def _incident_attachment(p) -> int:
     return p._attachment_pk
 
 
+def _review_panel(p) -> str:
+    """A home panel's key: the sergeant's review queue (incidents registers it)."""
+    return "incidents.review_queue"
+
+
 OBJECTS: dict[str, Callable] = {
+    "review_panel": _review_panel,
     "school": _school,
     "other_school": _other_school,
     "sro_user": _sro_user,
@@ -166,6 +172,9 @@ MATRIX: dict[str, Url] = {
     "audit:disclosures": url(only(ADMINS)),
     # Home, schools, people
     "home": url(everyone(200)),
+    # One home panel, re-rendered in place by htmx: 404 to a role it has nothing for (the sergeant's
+    # review queue here; tests/dashboard/test_panels.py covers each panel's roles).
+    "home_panel": url({"key": "review_panel"}, only({"sergeant"}, others=404)),
     "schools:list": url(everyone(200)),  # a scoped list: empty for nobody
     "schools:detail": url({"pk": "school"}, everyone(200, nobody=404)),
     "personnel:directory": url(everyone(200)),
