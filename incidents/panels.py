@@ -328,20 +328,21 @@ def duration_text(delta: dt.timedelta) -> str:
     return " ".join(parts[:2]) or "under a minute"
 
 
+# A work queue leads the home page: these come before personnel's posts, scope and chain (10-30).
 HOME_PANELS = (
-    ("incidents.my_reports", "My drafts and returned reports", "my_reports", my_reports_context, 40),
-    ("incidents.my_followups", "My overdue follow-ups", "my_followups", my_followups_context, 41),
-    ("incidents.school_week", "My school this week", "school_week", school_week_context, 42),
-    ("incidents.review_queue", "Awaiting my review", "review_queue", review_queue_context, 40),
-    ("incidents.area_districts", "My area by district", "area_districts", area_districts_context, 40),
-    ("incidents.returned", "Returned, not yet resubmitted", "returned", returned_context, 43),
+    ("incidents.my_reports", "My drafts and returned reports", "my_reports", my_reports_context, 1),
+    ("incidents.my_followups", "My overdue follow-ups", "my_followups", my_followups_context, 2),
+    ("incidents.school_week", "My school this week", "school_week", school_week_context, 6),
+    ("incidents.review_queue", "Awaiting my review", "review_queue", review_queue_context, 1),
+    ("incidents.area_districts", "My area by district", "area_districts", area_districts_context, 1),
+    ("incidents.returned", "Returned, not yet resubmitted", "returned", returned_context, 3),
     ("incidents.overdue_followups", "Overdue follow-ups by officer", "overdue_followups",
-     overdue_followups_context, 44),
-    ("incidents.significant", "Significant incidents, last 7 days", "significant", significant_context, 45),
-    ("incidents.division_week", "This week against last year", "division_week", division_week_context, 40),
+     overdue_followups_context, 4),
+    ("incidents.significant", "Significant incidents, last 7 days", "significant", significant_context, 5),
+    ("incidents.division_week", "This week against last year", "division_week", division_week_context, 1),
     ("incidents.division_significant", "Significant incidents this week", "division_significant",
-     division_significant_context, 41),
-    ("incidents.review_time", "Time from submission to review", "review_time", review_time_context, 42),
+     division_significant_context, 2),
+    ("incidents.review_time", "Time from submission to review", "review_time", review_time_context, 6),
 )
 
 

@@ -38,7 +38,7 @@ def register() -> None:
             title="Alerts to acknowledge",
             template="notifications/panels/alerts.html",
             context=alerts_context,
-            order=35,
+            order=0,
             refresh=30,
         )
     )

@@ -146,12 +146,12 @@ def register() -> None:
         Panel("personnel.chain", "home", "Your chain of command", "personnel/panels/chain.html", chain_context, 30)
     )
     register_panel(
-        Panel("personnel.my_sros", "home", "My SROs", "personnel/panels/my_sros.html", my_sros_context, 50,
+        Panel("personnel.my_sros", "home", "My SROs", "personnel/panels/my_sros.html", my_sros_context, 8,
               refresh=300)
     )
     register_panel(
         Panel("personnel.coverage", "home", "Schools without an SRO", "personnel/panels/coverage.html",
-              coverage_context, 43, refresh=300)
+              coverage_context, 7, refresh=300)
     )
     register_panel(
         Panel(

@@ -18,7 +18,10 @@ def test_home_is_the_dashboards_and_personnel_fills_it():
     match = reverse("home")
     assert match == "/"
     keys = [p.key for p in registered("home")]
-    assert keys[:3] == ["personnel.posts", "personnel.scope", "personnel.chain"]
+    personnel = [k for k in keys if k in ("personnel.posts", "personnel.scope", "personnel.chain")]
+    assert personnel == ["personnel.posts", "personnel.scope", "personnel.chain"]
+    # The work queue leads: alerts and the incident queues come before the identity cards.
+    assert keys.index("notifications.alerts") < keys.index("incidents.review_queue") < keys.index("personnel.posts")
     assert "personnel.admin_tasks" in keys
 
 
