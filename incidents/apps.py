@@ -15,6 +15,7 @@ class IncidentsConfig(AppConfig):
         register_school_perms(app="incidents", perms=permissions.SCHOOL_PERMS, grants=permissions.ROLE_GRANTS)
         register_admin_perms(permissions.ADMIN_PERMS, source="incidents")
 
-        from . import notifications
+        from . import notifications, panels
 
         notifications.register()
+        panels.register()

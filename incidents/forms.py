@@ -246,6 +246,9 @@ class FilterForm(Form):
     )
     occurred_from = forms.DateField(label="From", required=False, widget=forms.DateInput(attrs={"type": "date"}))
     occurred_to = forms.DateField(label="To", required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    # Set by the home page's links (my drafts, a district's row); kept through the form as hidden inputs.
+    mine = forms.BooleanField(required=False, widget=forms.HiddenInput)
+    district = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
     sort = forms.ChoiceField(
         required=False,
         choices=[(k, k) for k in SORTS] + [(f"-{k}", f"-{k}") for k in SORTS],
@@ -274,6 +277,8 @@ class FilterForm(Form):
                 occurred_to=d.get("occurred_to"),
                 q=d.get("q") or "",
                 sort=d.get("sort") or "-occurred",
+                mine=bool(d.get("mine")),
+                district=d.get("district"),
             ),
             valid,
         )

@@ -64,6 +64,7 @@ class IncidentFilters:
     q: str = ""
     sort: str = DEFAULT_SORT
     mine: bool = False
+    district: int | None = None
 
 
 class AnyOf(Lookup):
@@ -138,6 +139,8 @@ def incident_list(*, user, filters: IncidentFilters | None = None) -> QuerySet[I
         qs = qs.filter(occurred_at__lt=_local_midnight(f.occurred_to + dt.timedelta(days=1)))
     if f.mine:
         qs = qs.filter(author=user)
+    if f.district:
+        qs = qs.filter(school__psa__district_id=f.district)
     if f.q:
         text = f.q.strip()
         # Categories first (a small table), so the incident query is an OR of index conditions.
@@ -316,7 +319,9 @@ def incident_detail(*, incident: Incident) -> Incident:
     return incident
 
 
-def followup_list(*, user, overdue_only: bool = False, mine_only: bool = False) -> QuerySet[FollowUp]:
+def followup_list(
+    *, user, overdue_only: bool = False, mine_only: bool = False, officer: int | None = None
+) -> QuerySet[FollowUp]:
     on = timezone.localdate()
     qs = (
         FollowUp.objects.filter(incident__in=visible_incidents(user=user))
@@ -328,6 +333,8 @@ def followup_list(*, user, overdue_only: bool = False, mine_only: bool = False) 
         qs = qs.filter(status__in=open_states, due_on__lt=on)
     if mine_only:
         qs = qs.filter(assigned_to__user=user)
+    if officer:
+        qs = qs.filter(assigned_to_id=officer)
     return qs.annotate(
         overdue=Case(
             When(status__in=open_states, due_on__lt=on, then=Value(True)),
@@ -353,6 +360,7 @@ def followup_page(
     user,
     overdue_only: bool = False,
     mine_only: bool = False,
+    officer: int | None = None,
     open_only: bool = True,
     after: str = "",
     size: int = 25,
@@ -373,6 +381,8 @@ def followup_page(
         qs = qs.filter(due_on__lt=on)
     if mine_only:
         qs = qs.filter(assigned_to__user=user)
+    if officer:
+        qs = qs.filter(assigned_to_id=officer)
     matching = qs
     cursor = _decode_followup_cursor(after)
     if cursor:

@@ -618,11 +618,14 @@ def followup_list_view(request: HttpRequest) -> HttpResponse:
     require_incident_scope(request.user)
     overdue_only = request.GET.get("overdue") == "1"
     mine_only = request.GET.get("mine") == "1"
+    officer = request.GET.get("officer", "")
+    officer = int(officer) if officer.isdigit() else None
     show_all = request.GET.get("all") == "1" and not overdue_only
     page = followup_page(
         user=request.user,
         overdue_only=overdue_only,
         mine_only=mine_only,
+        officer=officer,
         open_only=not show_all,
         after=request.GET.get("after", "")[:100],
         size=PAGE_SIZE,
@@ -638,6 +641,7 @@ def followup_list_view(request: HttpRequest) -> HttpResponse:
             "overdue_only": overdue_only,
             "mine_only": mine_only,
             "show_all": show_all,
+            "officer": officer,
             "query": params.urlencode(),
             "today": timezone.localdate(),
         },

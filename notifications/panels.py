@@ -5,7 +5,9 @@ from __future__ import annotations
 from ssd.panels import Panel, register_panel
 
 from .models import OutboxEvent
-from .selectors import subject_timeline
+from .selectors import annotate_access, subject_timeline, unacknowledged
+
+ALERTS_MAX = 6
 
 
 def timeline_context(request, subject) -> dict | None:
@@ -17,7 +19,29 @@ def timeline_context(request, subject) -> dict | None:
     return {"steps": steps}
 
 
+def alerts_context(request, subject=None) -> dict:
+    """The user's alerts still to acknowledge, oldest first. Constant queries: the list, its count,
+    and one subject load per (kind, subject model) on the page (`annotate_access`)."""
+    from django.utils import timezone
+
+    open_alerts = unacknowledged(user=request.user)
+    rows = annotate_access(list(open_alerts[:ALERTS_MAX]), user=request.user)
+    total = open_alerts.count()
+    return {"rows": rows, "total": total, "now": timezone.now()}
+
+
 def register() -> None:
+    register_panel(
+        Panel(
+            key="notifications.alerts",
+            slot="home",
+            title="Alerts to acknowledge",
+            template="notifications/panels/alerts.html",
+            context=alerts_context,
+            order=0,
+            refresh=30,
+        )
+    )
     register_panel(
         Panel(
             key="notifications.timeline",

@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections import defaultdict
 
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from .models import Channel, Notification, TimelineEntry
-from .registry import all_kinds, get_kind
+from .registry import get_kind
 
 STATES = {
     "": "All",
@@ -18,16 +18,12 @@ STATES = {
 }
 
 
-def ack_kinds() -> list[str]:
-    return [k.key for k in all_kinds() if k.needs_ack]
-
-
 def inbox(*, user, unread_only: bool = False, state: str = "", kind: str = "") -> QuerySet[Notification]:
     qs = Notification.objects.filter(recipient=user, channel=Channel.IN_APP).select_related("event")
     if unread_only or state == "unread":
         qs = qs.filter(read_at__isnull=True)
     elif state == "waiting":
-        qs = qs.filter(acknowledged_at__isnull=True, event__kind__in=ack_kinds())
+        qs = qs.filter(UNACKNOWLEDGED)
     elif state == "acknowledged":
         qs = qs.filter(acknowledged_at__isnull=False)
     if kind:
@@ -35,11 +31,19 @@ def inbox(*, user, unread_only: bool = False, state: str = "", kind: str = "") -
     return qs.order_by("-created_at", "-id")
 
 
+# An alert still waiting for this recipient: its event keeps an Alert (the kind needs acknowledging),
+# the recipient has not acknowledged it, and no one's acknowledgement has closed it.
+UNACKNOWLEDGED = Q(acknowledged_at__isnull=True, event__alert__isnull=False, event__alert__acknowledged_at__isnull=True)
+
+
+def unacknowledged(*, user) -> QuerySet[Notification]:
+    """The user's open alerts, oldest first (the one waiting longest leads)."""
+    return inbox(user=user, state="waiting").order_by("created_at", "id")
+
+
 def waiting_count(*, user) -> int:
-    """Alerts the user has not acknowledged (kinds that need one): what the header counts."""
-    return Notification.objects.filter(
-        recipient=user, channel=Channel.IN_APP, acknowledged_at__isnull=True, event__kind__in=ack_kinds()
-    ).count()
+    """Alerts still waiting for the user's acknowledgement: what the header counts."""
+    return Notification.objects.filter(recipient=user, channel=Channel.IN_APP).filter(UNACKNOWLEDGED).count()
 
 
 def unread_count(*, user) -> int:

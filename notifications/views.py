@@ -25,8 +25,8 @@ PAGE_SIZE = 25
 def _back(request: HttpRequest) -> HttpResponse:
     # Only our own inbox URL, with its filter: never an arbitrary "next".
     url = reverse("notifications:inbox")
-    if request.POST.get("show") == "unread":
-        url += "?show=unread"
+    if request.POST.get("show") in ("unread", "unacknowledged"):
+        url += f"?show={request.POST['show']}"
     return redirect(url)
 
 
@@ -34,8 +34,8 @@ def _back(request: HttpRequest) -> HttpResponse:
 def inbox(request: HttpRequest) -> HttpResponse:
     # Filters in the URL; an unknown value is ignored, never an error. `show=unread` is the older link.
     state = request.GET.get("state", "")
-    if request.GET.get("show") == "unread":
-        state = "unread"
+    if request.GET.get("show") in ("unread", "unacknowledged"):
+        state = {"unread": "unread", "unacknowledged": "waiting"}[request.GET["show"]]
     state = state if state in selectors.STATES else ""
     kinds = {k.key: k.label for k in all_kinds()}
     kind = request.GET.get("kind", "")

@@ -4,17 +4,25 @@ costs a constant number of queries whatever the user's scope."""
 
 from __future__ import annotations
 
-from django.db.models import Count
+import datetime as dt
+
+from django.db.models import Count, Max, Q
 from django.http import HttpRequest
+from django.utils import timezone
 
 from schools.selectors import area_list, district_list, school_list
 from ssd.panels import Panel, register_panel
 
-from .models import CONTRACT_ROLES, Role
+from .models import CONTRACT_ROLES, Assignment, Role, TrainingCompletion
 from .permissions import can_manage_people, viewable_officer_ids
 from .selectors import active_assignments_for, chain_of_command, school_officers, user_roles
 
 SCOPE_LIST_MAX = 12
+# An SRO's qualifying training "expires soon" this many days ahead; an SRO whose post at one of the
+# sergeant's schools ended or starts within NEARBY_DAYS is listed as off duty rather than dropped.
+TRAINING_WARNING_DAYS = 60
+NEARBY_DAYS = 14
+COVERAGE_LIST_MAX = 8
 
 
 def posts_context(request: HttpRequest, subject=None) -> dict:
@@ -64,11 +72,86 @@ def school_officers_context(request: HttpRequest, school) -> dict:
     }
 
 
+def sro_training_status(officer_ids, *, on: dt.date) -> dict[int, tuple[str, dt.date | None]]:
+    """Per officer: ("current" | "expiring" | "lapsed", the date it expires or lapsed), from their
+    completions of courses that qualify an SRO (the best one counts). One grouped query."""
+    rows = (
+        TrainingCompletion.objects.filter(officer_id__in=officer_ids, course__qualifies_sro=True, completed_on__lte=on)
+        .order_by()
+        .values("officer_id")
+        .annotate(latest=Max("expires_on"), forever=Count("pk", filter=Q(expires_on__isnull=True)))
+    )
+    status: dict[int, tuple[str, dt.date | None]] = {}
+    for row in rows:
+        if row["forever"] or row["latest"] >= on + dt.timedelta(days=TRAINING_WARNING_DAYS):
+            status[row["officer_id"]] = ("current", row["latest"] if not row["forever"] else None)
+        elif row["latest"] >= on:
+            status[row["officer_id"]] = ("expiring", row["latest"])
+        else:
+            status[row["officer_id"]] = ("lapsed", row["latest"])
+    return status
+
+
+def my_sros_context(request: HttpRequest, subject=None) -> dict | None:
+    """The sergeant's SROs: whoever is posted at a school of the sergeant's districts today (on
+    duty), or was until NEARBY_DAYS ago or will be within NEARBY_DAYS (off duty), with school,
+    phone and training status. Three queries whatever the number of SROs."""
+    if Role.SERGEANT not in user_roles(request):
+        return None
+    user = request.user
+    today = timezone.localdate()
+    districts = Assignment.objects.active(today).filter(officer__user=user, role=Role.SERGEANT).values("district_id")
+    near = dt.timedelta(days=NEARBY_DAYS)
+    posts = list(
+        Assignment.objects.filter(role=Role.SRO, school__psa__district__in=districts, starts_on__lte=today + near)
+        .filter(Q(ends_on__isnull=True) | Q(ends_on__gte=today - near))
+        .select_related("officer__user", "school__psa__district")
+        .order_by("school__name", "officer__user__last_name", "officer_id", "-starts_on")
+    )
+    on_duty = {a.officer_id for a in posts if a.is_active(today)}
+    rows, seen = [], set()
+    for a in posts:
+        # One row per officer and school: the current post if there is one, else the nearest.
+        if (a.officer_id, a.school_id) in seen or (a.officer_id in on_duty and not a.is_active(today)):
+            continue
+        seen.add((a.officer_id, a.school_id))
+        rows.append({"assignment": a, "officer": a.officer, "school": a.school, "on_duty": a.is_active(today)})
+    training = sro_training_status({r["officer"].pk for r in rows}, on=today)
+    viewable = viewable_officer_ids(user=user, roles=user_roles(request))
+    for r in rows:
+        r["training"], r["training_date"] = training.get(r["officer"].pk, ("lapsed", None))
+        r["may_open"] = viewable is None or r["officer"].pk in viewable
+    rows.sort(key=lambda r: (not r["on_duty"], r["school"].name, r["officer"].full_name))
+    return {"rows": rows, "today": today, "warning_days": TRAINING_WARNING_DAYS}
+
+
+def coverage_context(request: HttpRequest, subject=None) -> dict | None:
+    """The commander's coverage gaps: active schools in scope with no SRO posted today."""
+    if Role.COMMANDER not in user_roles(request):
+        return None
+    covered = Assignment.objects.active().filter(role=Role.SRO).values("school_id")
+    uncovered = school_list(user=request.user).filter(active=True).exclude(pk__in=covered)
+    items = list(uncovered.order_by("psa__district__number", "name")[: COVERAGE_LIST_MAX + 1])
+    return {
+        "items": items[:COVERAGE_LIST_MAX],
+        "total": (total := uncovered.count()),
+        "more": total - min(len(items), COVERAGE_LIST_MAX),
+    }
+
+
 def register() -> None:
     register_panel(Panel("personnel.posts", "home", "Your posts", "personnel/panels/posts.html", posts_context, 10))
     register_panel(Panel("personnel.scope", "home", "Your scope", "personnel/panels/scope.html", scope_context, 20))
     register_panel(
         Panel("personnel.chain", "home", "Your chain of command", "personnel/panels/chain.html", chain_context, 30)
+    )
+    register_panel(
+        Panel("personnel.my_sros", "home", "My SROs", "personnel/panels/my_sros.html", my_sros_context, 8,
+              refresh=300)
+    )
+    register_panel(
+        Panel("personnel.coverage", "home", "Schools without an SRO", "personnel/panels/coverage.html",
+              coverage_context, 7, refresh=300)
     )
     register_panel(
         Panel(

@@ -29,6 +29,8 @@ class Panel:
     template: str
     context: PanelContext = field(compare=False)
     order: int = 100
+    # Seconds between in-place refreshes on its page (htmx polls the dashboard's panel URL); 0 = never.
+    refresh: int = 0
 
     def __post_init__(self):
         if self.slot not in SLOTS:

@@ -254,10 +254,16 @@ def _guard_discrepancy(p) -> int:
     return p._discrepancy_pk
 
 
+def _review_panel(p) -> str:
+    """A home panel's key: the sergeant's review queue (incidents registers it)."""
+    return "incidents.review_queue"
+
+
 OBJECTS: dict[str, Callable] = {
     "guard_post": _guard_post,
     "guard_shift": _guard_shift,
     "guard_discrepancy": _guard_discrepancy,
+    "review_panel": _review_panel,
     "school": _school,
     "other_school": _other_school,
     "sro_user": _sro_user,
@@ -323,6 +329,9 @@ MATRIX: dict[str, Url] = {
     "audit:break_glass": url(only({"admin"})),
     # Home, schools, people
     "home": url(everyone(200)),
+    # One home panel, re-rendered in place by htmx: 404 to a role it has nothing for (the sergeant's
+    # review queue here; tests/dashboard/test_panels.py covers each panel's roles).
+    "home_panel": url({"key": "review_panel"}, only({"sergeant"}, others=404)),
     "schools:list": url(everyone(200)),  # a scoped list: empty for nobody
     # Crime around a school (crime app): SRO, sergeant, lieutenant, SROC, commander, admin at Roosevelt HS;
     # district and watch commanders see the school but not its vicinity (403); contract staff and the

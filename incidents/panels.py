@@ -1,0 +1,354 @@
+"""Incidents' home panels: each officer's work queue and the commander's division at a glance.
+Registered from IncidentsConfig.ready(). Every figure is counted over `visible_incidents` (the rule
+in `incidents.permissions.visible_q`), so it is exactly what the list behind its link shows; every
+context costs a constant number of queries whatever the user's scope (grouped counts, never a query
+per school, district or officer)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import statistics
+from collections import OrderedDict
+
+from django.db.models import Count, F, Q
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import urlencode
+
+from personnel.models import Role
+from personnel.selectors import user_roles
+from schools.selectors import district_list, school_list
+from ssd.panels import Panel, register_panel
+
+from .models import Status
+from .permissions import REPORT
+from .selectors import followup_list, review_queue, visible_incidents
+
+LIST_MAX = 8
+SIGNIFICANT_DAYS = 7
+REVIEW_TIME_DAYS = 30
+# The same weekday a year earlier: 52 weeks back, so Monday compares with Monday.
+YEAR_AGO = dt.timedelta(weeks=52)
+REFRESH_SECONDS = 60
+
+SUPERVISORS = frozenset({Role.SERGEANT, Role.LIEUTENANT, Role.SROC})
+AREA_ROLES = frozenset({Role.LIEUTENANT, Role.SROC})
+
+
+def _start_of(day: dt.date) -> dt.datetime:
+    return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
+
+
+def week_start(today: dt.date) -> dt.date:
+    return today - dt.timedelta(days=today.weekday())
+
+
+def incident_list_url(**params) -> str:
+    query = {k: (v.isoformat() if isinstance(v, dt.date) else v) for k, v in params.items() if v not in (None, "")}
+    return f"{reverse('incidents:list')}?{urlencode(query)}" if query else reverse("incidents:list")
+
+
+def followups_url(**params) -> str:
+    return f"{reverse('incidents:followups')}?{urlencode(params)}"
+
+
+# --- SRO -----------------------------------------------------------------------------------------
+
+
+def my_reports_context(request: HttpRequest, subject=None) -> dict | None:
+    """The SRO's drafts and returned reports, oldest change first: what they still have to finish."""
+    if Role.SRO not in user_roles(request):
+        return None
+    user = request.user
+    mine = visible_incidents(user=user).filter(author=user, status__in=[Status.DRAFT, Status.RETURNED])
+    counts = mine.aggregate(
+        drafts=Count("pk", filter=Q(status=Status.DRAFT)), returned=Count("pk", filter=Q(status=Status.RETURNED))
+    )
+    items = list(mine.select_related("school", "category").order_by("status", "updated_at", "id")[:LIST_MAX])
+    return {
+        "counts": counts,
+        "items": items,
+        "total": counts["drafts"] + counts["returned"],
+        "drafts_url": incident_list_url(status=Status.DRAFT, mine=1),
+        "returned_url": incident_list_url(status=Status.RETURNED, mine=1),
+    }
+
+
+def my_followups_context(request: HttpRequest, subject=None) -> dict | None:
+    if Role.SRO not in user_roles(request):
+        return None
+    overdue = followup_list(user=request.user, overdue_only=True, mine_only=True)
+    items = list(overdue[:LIST_MAX])
+    return {
+        "items": items,
+        "total": overdue.count(),
+        "today": timezone.localdate(),
+        "list_url": followups_url(overdue=1, mine=1),
+    }
+
+
+def school_week_context(request: HttpRequest, subject=None) -> dict | None:
+    """The incidents of this week (since Monday) at the SRO's own schools, per school."""
+    if Role.SRO not in user_roles(request):
+        return None
+    user = request.user
+    monday = week_start(timezone.localdate())
+    schools = list(school_list(user=user, perm=REPORT).order_by("name"))
+    counts = dict(
+        visible_incidents(user=user)
+        .filter(school_id__in=[s.pk for s in schools], occurred_at__gte=_start_of(monday))
+        .order_by()
+        .values_list("school_id")
+        .annotate(n=Count("pk"))
+        .values_list("school_id", "n")
+    )
+    rows = [
+        {"school": s, "count": counts.get(s.pk, 0), "url": incident_list_url(school=s.pk, occurred_from=monday)}
+        for s in schools
+    ]
+    return {"rows": rows, "since": monday}
+
+
+# --- sergeant (and, grouped by district, lieutenant) ---------------------------------------------
+
+
+def review_queue_context(request: HttpRequest, subject=None) -> dict | None:
+    """Submitted incidents the sergeant may review, oldest first, with how long each has waited."""
+    if Role.SERGEANT not in user_roles(request):
+        return None
+    queue = review_queue(user=request.user)
+    items = list(queue[:LIST_MAX])
+    return {
+        "items": items,
+        "total": queue.count(),
+        "now": timezone.now(),
+        "list_url": reverse("incidents:review_queue"),
+    }
+
+
+def returned_context(request: HttpRequest, subject=None) -> dict | None:
+    """Returned for correction and not yet resubmitted, in the supervisor's scope, oldest first."""
+    roles = user_roles(request)
+    if not roles & SUPERVISORS:
+        return None
+    returned = visible_incidents(user=request.user).filter(status=Status.RETURNED)
+    items = list(
+        returned.select_related("school__psa__district", "category", "author").order_by("reviewed_at", "id")[:LIST_MAX]
+    )
+    return {
+        "items": items,
+        "total": returned.count(),
+        "now": timezone.now(),
+        "list_url": incident_list_url(status=Status.RETURNED),
+    }
+
+
+def overdue_followups_context(request: HttpRequest, subject=None) -> dict | None:
+    """Overdue follow-ups in the supervisor's scope, counted per assigned officer (most first)."""
+    if not user_roles(request) & SUPERVISORS:
+        return None
+    rows = list(
+        followup_list(user=request.user, overdue_only=True)
+        .order_by()
+        .values("assigned_to_id", "assigned_to__user__first_name", "assigned_to__user__last_name")
+        .annotate(n=Count("pk"))
+        .order_by("-n", "assigned_to__user__last_name", "assigned_to_id")
+    )
+    for row in rows:
+        row["name"] = f"{row['assigned_to__user__first_name']} {row['assigned_to__user__last_name']}".strip()
+        row["url"] = followups_url(overdue=1, officer=row["assigned_to_id"])
+    return {
+        "rows": rows,
+        "total": sum(r["n"] for r in rows),
+        "list_url": followups_url(overdue=1),
+    }
+
+
+def significant_context(request: HttpRequest, subject=None) -> dict | None:
+    """Significant incidents that occurred in the last seven days in the supervisor's districts; a
+    lieutenant sees them counted per district of the area as well."""
+    roles = user_roles(request)
+    if not roles & SUPERVISORS:
+        return None
+    since = timezone.localdate() - dt.timedelta(days=SIGNIFICANT_DAYS - 1)
+    significant = visible_incidents(user=request.user).filter(significant=True, occurred_at__gte=_start_of(since))
+    items = list(
+        significant.select_related("school__psa__district", "category").order_by("-occurred_at", "-id")[:LIST_MAX]
+    )
+    by_district = []
+    if roles & AREA_ROLES:
+        by_district = [
+            {**row, "url": incident_list_url(significant="yes", occurred_from=since, district=row["district_id"])}
+            for row in significant.order_by()
+            .values(district_id=F("school__psa__district_id"), number=F("school__psa__district__number"))
+            .annotate(n=Count("pk"))
+            .order_by("number")
+        ]
+    return {
+        "items": items,
+        "total": significant.count(),
+        "by_district": by_district,
+        "since": since,
+        "list_url": incident_list_url(significant="yes", occurred_from=since),
+    }
+
+
+def area_districts_context(request: HttpRequest, subject=None) -> dict | None:
+    """The lieutenant's area, one row per district: awaiting review, returned, significant this
+    week (7 days) and overdue follow-ups. The area's districts and two grouped counts, whatever the
+    number of districts or incidents."""
+    if not user_roles(request) & AREA_ROLES:
+        return None
+    user = request.user
+    since = timezone.localdate() - dt.timedelta(days=SIGNIFICANT_DAYS - 1)
+    incidents = (
+        visible_incidents(user=user)
+        .order_by()
+        .values(
+            district_id=F("school__psa__district_id"),
+            number=F("school__psa__district__number"),
+            name=F("school__psa__district__name"),
+        )
+        .annotate(
+            submitted=Count("pk", filter=Q(status=Status.SUBMITTED)),
+            returned=Count("pk", filter=Q(status=Status.RETURNED)),
+            significant=Count("pk", filter=Q(significant=True, occurred_at__gte=_start_of(since))),
+        )
+    )
+    overdue = dict(
+        followup_list(user=user, overdue_only=True)
+        .order_by()
+        .values_list("incident__school__psa__district_id")
+        .annotate(n=Count("pk"))
+        .values_list("incident__school__psa__district_id", "n")
+    )
+    counted = {row["district_id"]: row for row in incidents}
+    rows = []
+    for district in district_list(user=user).order_by("number"):
+        d = district.pk
+        zero = {"district_id": d, "number": district.number, "name": district.name, "submitted": 0, "returned": 0,
+                "significant": 0}
+        rows.append({
+            **counted.get(d, zero),
+            "overdue": overdue.get(d, 0),
+            "submitted_url": incident_list_url(status=Status.SUBMITTED, district=d),
+            "returned_url": incident_list_url(status=Status.RETURNED, district=d),
+            "significant_url": incident_list_url(significant="yes", occurred_from=since, district=d),
+        })
+    return {"rows": rows, "since": since}
+
+
+# --- commander -----------------------------------------------------------------------------------
+
+
+def division_week_context(request: HttpRequest, subject=None) -> dict | None:
+    """This week (Monday to today) against the same days 52 weeks earlier, per district and area."""
+    if Role.COMMANDER not in user_roles(request):
+        return None
+    today = timezone.localdate()
+    monday = week_start(today)
+    end = _start_of(today + dt.timedelta(days=1))
+    this_week = Q(occurred_at__gte=_start_of(monday), occurred_at__lt=end)
+    last_year = Q(occurred_at__gte=_start_of(monday - YEAR_AGO), occurred_at__lt=end - YEAR_AGO)
+    grouped = (
+        visible_incidents(user=request.user)
+        .filter(this_week | last_year)
+        .order_by()
+        .values(
+            district_id=F("school__psa__district_id"),
+            number=F("school__psa__district__number"),
+            area=F("school__psa__district__area__name"),
+        )
+        .annotate(now=Count("pk", filter=this_week), before=Count("pk", filter=last_year))
+    )
+    areas: OrderedDict[str, dict] = OrderedDict()
+    for row in sorted(grouped, key=lambda r: (r["area"] or "~", r["number"])):
+        area = areas.setdefault(row["area"] or "No area", {"name": row["area"] or "No area", "now": 0, "before": 0,
+                                                          "districts": []})
+        area["now"] += row["now"]
+        area["before"] += row["before"]
+        area["districts"].append({
+            **row, "url": incident_list_url(occurred_from=monday, occurred_to=today, district=row["district_id"])
+        })
+    total_now = sum(a["now"] for a in areas.values())
+    total_before = sum(a["before"] for a in areas.values())
+    return {
+        "areas": list(areas.values()),
+        "total_now": total_now,
+        "total_before": total_before,
+        "monday": monday,
+        "today": today,
+        "year_ago_monday": monday - YEAR_AGO,
+        "year_ago_today": today - YEAR_AGO,
+        "list_url": incident_list_url(occurred_from=monday, occurred_to=today),
+    }
+
+
+def division_significant_context(request: HttpRequest, subject=None) -> dict | None:
+    if Role.COMMANDER not in user_roles(request):
+        return None
+    monday = week_start(timezone.localdate())
+    significant = visible_incidents(user=request.user).filter(significant=True, occurred_at__gte=_start_of(monday))
+    items = list(
+        significant.select_related("school__psa__district", "category").order_by("-occurred_at", "-id")[:LIST_MAX]
+    )
+    return {
+        "items": items,
+        "total": significant.count(),
+        "since": monday,
+        "list_url": incident_list_url(significant="yes", occurred_from=monday),
+    }
+
+
+def review_time_context(request: HttpRequest, subject=None) -> dict | None:
+    """The median time from submission to review, for incidents reviewed in the last 30 days."""
+    if Role.COMMANDER not in user_roles(request):
+        return None
+    since = timezone.now() - dt.timedelta(days=REVIEW_TIME_DAYS)
+    waits = [
+        (reviewed - submitted).total_seconds()
+        for submitted, reviewed in visible_incidents(user=request.user)
+        .filter(reviewed_at__gte=since, submitted_at__isnull=False)
+        .values_list("submitted_at", "reviewed_at")
+    ]
+    median = dt.timedelta(seconds=round(statistics.median(waits))) if waits else None
+    return {
+        "median": median, "median_text": duration_text(median) if median is not None else "",
+        "count": len(waits), "days": REVIEW_TIME_DAYS,
+    }
+
+
+def duration_text(delta: dt.timedelta) -> str:
+    """Days, hours and minutes, the two largest that are not zero ("1 d 4 h", "3 h 12 min", "5 min")."""
+    minutes = int(delta.total_seconds() // 60)
+    days, minutes = divmod(minutes, 24 * 60)
+    hours, minutes = divmod(minutes, 60)
+    parts = [f"{n} {unit}" for n, unit in ((days, "d"), (hours, "h"), (minutes, "min")) if n]
+    return " ".join(parts[:2]) or "under a minute"
+
+
+# A work queue leads the home page: these come before personnel's posts, scope and chain (10-30).
+HOME_PANELS = (
+    ("incidents.my_reports", "My drafts and returned reports", "my_reports", my_reports_context, 1),
+    ("incidents.my_followups", "My overdue follow-ups", "my_followups", my_followups_context, 2),
+    ("incidents.school_week", "My school this week", "school_week", school_week_context, 6),
+    ("incidents.review_queue", "Awaiting my review", "review_queue", review_queue_context, 1),
+    ("incidents.area_districts", "My area by district", "area_districts", area_districts_context, 1),
+    ("incidents.returned", "Returned, not yet resubmitted", "returned", returned_context, 3),
+    ("incidents.overdue_followups", "Overdue follow-ups by officer", "overdue_followups",
+     overdue_followups_context, 4),
+    ("incidents.significant", "Significant incidents, last 7 days", "significant", significant_context, 5),
+    ("incidents.division_week", "This week against last year", "division_week", division_week_context, 1),
+    ("incidents.division_significant", "Significant incidents this week", "division_significant",
+     division_significant_context, 2),
+    ("incidents.review_time", "Time from submission to review", "review_time", review_time_context, 6),
+)
+
+
+def register() -> None:
+    for key, title, name, context, order in HOME_PANELS:
+        register_panel(
+            Panel(key, "home", title, f"incidents/panels/{name}.html", context, order, refresh=REFRESH_SECONDS)
+        )
+

@@ -1,0 +1,40 @@
+"""Each role's home page in a real browser: axe-core clean, screenshots at phone and desktop sizes,
+and a panel refreshing in place (htmx polls /panels/<key>/, no inline script)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.utils import timezone
+
+from incidents import services
+from tests.factories import PASSWORD
+from tests.incidents.factories import ensure_taxonomy, make_incident
+
+from .conftest import PHONE, assert_accessible, screenshot, sign_in
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def some_work(p) -> None:
+    ensure_taxonomy()
+    sro, sgt = p.sro.user, p.sergeant.user
+    make_incident(by=sro, school=p.school, submit=False)
+    returned = make_incident(by=sro, school=p.school, occurred_at=timezone.now() - dt.timedelta(days=1))
+    services.incident_return(incident=returned, by=sgt, comment="Add the CCN.")
+    waiting = make_incident(by=sro, school=p.school, code="13A")
+    services.followup_create(incident=waiting, by=sgt, assigned_to=p.sro, due_on=timezone.localdate(), task="Call")
+
+
+@pytest.mark.parametrize("persona", ["sro", "sergeant", "lieutenant", "commander"])
+def test_each_roles_home_is_accessible_on_phone_and_desktop(personas, new_page, persona):
+    some_work(personas)
+    officer = getattr(personas, persona)
+    for size, viewport in (("phone", PHONE), ("desktop", None)):
+        page = new_page(viewport=viewport) if viewport else new_page()
+        sign_in(page, officer.user.username, PASSWORD)
+        page.goto("/")
+        assert page.locator(".home-panels .card").count() >= 3
+        assert_accessible(page, context=f"home ({persona}, {size})")
+        screenshot(page, f"home-{persona}-{size}")
