@@ -40,7 +40,7 @@ def _sergeant(username: str):
     return user
 
 
-@register_seed_step("advisories.demo", after=("personnel.assignments", "notifications.demo"))
+@register_seed_step("advisories.demo", after=("personnel.assignments",), before=("notifications.demo",))
 def step_advisories(ctx: SeedContext) -> None:
     now = timezone.now()
     made = 0

@@ -54,6 +54,9 @@ class _AdvisoryKind(NotificationKind):
     def may_open(self, user, subject) -> bool:
         return can_see(user, subject)
 
+    def happened_at(self, subject):
+        return subject.created_at
+
     def url(self, subject) -> str:
         return reverse("advisories:detail", args=[subject.pk])
 

@@ -210,7 +210,9 @@ def register() -> None:
 
     register_school_perms(app="contracts", perms=SCHOOL_PERMS, grants=ROLE_GRANTS)
     register_admin_perms(ADMIN_PERMS, source="contracts")
-    register_seed_step("contracts.demo", after=("personnel.assignments", "incidents.demo"))(seed_contracts)
+    register_seed_step(
+        "contracts.demo", after=("personnel.assignments", "incidents.demo"), before=("notifications.demo",)
+    )(seed_contracts)
     register_panel(
         Panel(
             key="contracts.needs_me",

@@ -185,4 +185,6 @@ def register() -> None:
     )
     from .demo import seed_safetyplans
 
-    register_seed_step("safetyplans.demo", after=("personnel.assignments",))(seed_safetyplans)
+    register_seed_step("safetyplans.demo", after=("personnel.assignments",), before=("notifications.demo",))(
+        seed_safetyplans
+    )

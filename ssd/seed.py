@@ -75,17 +75,24 @@ class SeedStep:
     name: str
     run: StepFunction = field(compare=False)
     after: tuple[str, ...] = ()
+    # Steps this one must run before: a step whose records another processes (a domain's demo
+    # notifications are delivered by `notifications.demo`) names it here, so that step need not
+    # know every app.
+    before: tuple[str, ...] = ()
 
 
 _STEPS: dict[str, SeedStep] = {}
 
 
-def register_seed_step(name: str, *, after: Iterable[str] = ()) -> Callable[[StepFunction], StepFunction]:
-    """Decorator: register `fn` as the step `name`, to run after the steps named in `after`.
-    Registering the same name again replaces it (a module reloaded in a test)."""
+def register_seed_step(
+    name: str, *, after: Iterable[str] = (), before: Iterable[str] = ()
+) -> Callable[[StepFunction], StepFunction]:
+    """Decorator: register `fn` as the step `name`, to run after the steps named in `after` and
+    before those named in `before`. Registering the same name again replaces it (a module reloaded
+    in a test)."""
 
     def decorator(fn: StepFunction) -> StepFunction:
-        _STEPS[name] = SeedStep(name=name, run=fn, after=tuple(after))
+        _STEPS[name] = SeedStep(name=name, run=fn, after=tuple(after), before=tuple(before))
         return fn
 
     return decorator
@@ -100,6 +107,10 @@ def ordered_steps(steps: Iterable[SeedStep] | None = None) -> list[SeedStep]:
     is not registered is ignored (an app left out of INSTALLED_APPS); a cycle is an error."""
     by_name = {s.name: s for s in (steps if steps is not None else _STEPS.values())}
     waiting = {name: {a for a in s.after if a in by_name} for name, s in by_name.items()}
+    for name, step in by_name.items():
+        for later in step.before:
+            if later in waiting:
+                waiting[later].add(name)
     ready = [name for name, deps in waiting.items() if not deps]
     heapq.heapify(ready)
     out: list[SeedStep] = []

@@ -164,4 +164,6 @@ def register() -> None:
     )
     register_kind(VisitTomorrow())
     register_kind(SchoolOverdue())
-    register_seed_step("visits.demo", after=("personnel.assignments", "incidents.demo"))(seed_visits)
+    register_seed_step(
+        "visits.demo", after=("personnel.assignments", "incidents.demo"), before=("notifications.demo",)
+    )(seed_visits)
