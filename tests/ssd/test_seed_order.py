@@ -53,3 +53,18 @@ def test_a_cycle_is_an_error_and_an_unknown_after_is_ignored():
         seed.ordered_steps([a, b])
     c = seed.SeedStep("c", lambda ctx: None, ("not.installed",))
     assert [s.name for s in seed.ordered_steps([c])] == ["c"]
+
+
+def test_before_puts_a_step_ahead_of_one_that_does_not_know_it():
+    from ssd.seed import SeedStep, ordered_steps
+
+    steps = [
+        SeedStep("notifications.demo", None, after=("incidents.demo",)),
+        SeedStep("incidents.demo", None),
+        SeedStep("advisories.demo", None, before=("notifications.demo",)),
+        SeedStep("zeta.demo", None),
+    ]
+    for order in (steps, list(reversed(steps))):
+        names = [s.name for s in ordered_steps(order)]
+        assert names.index("advisories.demo") < names.index("notifications.demo")
+        assert names.index("incidents.demo") < names.index("notifications.demo")
