@@ -132,17 +132,17 @@ def test_the_sros_drafts_returned_followups_and_school_week(personas, book):
 
 def test_the_links_open_the_same_incidents(client, personas, book):
     login(client, personas.sro)
-    listed = client.get("/incidents/", {"status": "returned", "mine": "1"}).context["page"].object_list
+    listed = client.get("/incidents/", {"status": "returned", "mine": "1"}).context["page"].rows
     assert [i.pk for i in listed] == [book["returned"].pk]
     row = context(personas.sro, "incidents.school_week")["rows"][0]
-    assert client.get(row["url"]).context["page"].paginator.count == row["count"]
+    assert client.get(row["url"]).context["page"].count == row["count"]
     login(client, personas.lieutenant)
     d = district_of(personas.school)
-    listed = client.get("/incidents/", {"status": "submitted", "district": d}).context["page"].paginator.count
+    listed = client.get("/incidents/", {"status": "submitted", "district": d}).context["page"].count
     assert listed == Incident.objects.filter(status=Status.SUBMITTED, school__psa__district_id=d).count() == 2
     officer = personas.sro.pk
     followups = client.get("/incidents/follow-ups/", {"overdue": "1", "officer": officer}).context["page"]
-    assert [f.pk for f in followups.object_list] == [book["followup_mine"].pk]
+    assert [f.pk for f in followups.rows] == [book["followup_mine"].pk]
 
 
 def test_a_bad_district_or_officer_filter_is_ignored_not_a_500(client, personas, book):

@@ -30,7 +30,7 @@ def test_the_sergeant_sees_the_alert_until_he_acknowledges_it(world, incident, c
     mine = Notification.objects.about(incident).get(recipient=sergeant.user, channel=Channel.IN_APP)
     login(client, sergeant)
     panel = client.get(reverse("home_panel", args=["notifications.alerts"])).content.decode()
-    assert f'href="/incidents/{incident.pk}/"' in panel and "?show=unacknowledged" in panel
+    assert f'href="/incidents/{incident.pk}/"' in panel and "?state=waiting" in panel
     assert "knife" not in panel  # never the narrative
     listed = client.get("/notifications/", {"show": "unacknowledged"}).context["rows"]
     assert [n.pk for n in listed] == [mine.pk]
