@@ -446,7 +446,7 @@ MATRIX: dict[str, Url] = {
     # Training: the division admin and the chain of command (an SRO sees their own); bulk entry is the admin's.
     "training:list": url(only(ADMINS | {"lieutenant", "sroc", "sergeant", "sro"})),
     "training:export": url(only(ADMINS | {"lieutenant", "sroc", "sergeant", "sro"})),
-    "training:bulk": url(only({"admin"})),
+    "training:bulk": url(only({"admin"}, **NOT_MPD)),
     # Guard contract (issue 12). Outside the contract scope (commander, division admin, SROC, district
     # and watch commanders, the unassigned): 404 everywhere, as if the pages did not exist.
     "contracts:overview": url(only(CONTRACT_SCOPE, others=404)),

@@ -45,7 +45,7 @@ def test_a_sergeant_advises_two_schools_and_follows_the_acknowledgements(new_pag
     expect(sergeant.get_by_label("Title")).to_have_value(f"{incident.category.name} at {p.school.name}")
     # Prefilled with the facts only: never the narrative.
     assert incident.narrative not in sergeant.content()
-    sergeant.get_by_label("Schools").select_option([str(p.school.pk), str(school2.pk)])
+    sergeant.get_by_label("Schools", exact=True).select_option([str(p.school.pk), str(school2.pk)])
     sergeant.get_by_label("What to watch for").fill(
         f"What: weapon found. Where: {p.school.name}. Watch for: students carrying bags at dismissal."
     )

@@ -61,11 +61,15 @@ def demo_assignments():
     return Assignment.objects.active().filter(officer__in=demo_officers())
 
 
-def assert_every_sro_school_has_one_trained_sro(schools: list[School]) -> None:
+def assert_every_sro_school_has_one_trained_sro(schools: list[School], *, lapsed: int = 0) -> None:
+    """One SRO at each school, trained; `lapsed` of them have let their training lapse since (the
+    safety-plans demo lapses one on purpose, to show the flag)."""
+    untrained = 0
     for school in schools:
         sros = demo_officers().filter(assignments__in=Assignment.objects.active().filter(role=Role.SRO, school=school))
         assert sros.count() == 1, school
-        assert has_current_sro_training(sros.get(), on=today())
+        untrained += not has_current_sro_training(sros.get(), on=today())
+    assert untrained == lapsed
     others = Assignment.objects.active().filter(role=Role.SRO, officer__in=demo_officers()).exclude(school__in=schools)
     assert others.exists()
 
