@@ -68,7 +68,7 @@ def seed_contracts(ctx) -> None:
     User = get_user_model()
     by = ctx.by
     areas = list(Area.objects.order_by("code"))
-    rng = random.Random(12)  # noqa: S311  (demo data, not security)
+    rng = random.Random(12)  # noqa: S311  # nosec B311 (demo data, not security)
     # Supervisor accounts first (listed on every run, created once).
     accounts = {}
     contractor, _ = Contractor.objects.get_or_create(

@@ -194,7 +194,8 @@ def _hours(report: MonthReport, *, contract: Contract, first: dt.date, last: dt.
     )
     inner, params = per_day.query.sql_with_params()
     sql = (
-        "SELECT g.post_id, g.wd, COUNT(*),"  # noqa: S608 (the inner query is the ORM's, values as parameters)
+        # The inner query is the ORM's, its values travel as parameters.
+        "SELECT g.post_id, g.wd, COUNT(*),"  # noqa: S608  # nosec B608
         " SUM(CASE WHEN g.m <= 0 THEN 1 ELSE 0 END),"
         " SUM(CASE WHEN g.m > 0 AND g.m < p.required_minutes_per_day THEN 1 ELSE 0 END),"
         " SUM(CASE WHEN g.m < p.required_minutes_per_day THEN p.required_minutes_per_day - g.m ELSE 0 END)"

@@ -155,7 +155,7 @@ def _upsert_postgresql(batch: list[dict], *, source: str, now: dt.datetime) -> t
     # Column names come from FILE_FIELDS (constants), values travel as COPY data or parameters.
     with connection.cursor() as cursor:
         cursor.execute(
-            f"CREATE TEMP TABLE IF NOT EXISTS crime_load AS SELECT {columns} FROM crime_crime WITH NO DATA"  # noqa: S608
+            f"CREATE TEMP TABLE IF NOT EXISTS crime_load AS SELECT {columns} FROM crime_crime WITH NO DATA"  # noqa: S608  # nosec B608
         )
         cursor.execute("TRUNCATE crime_load")
         with cursor.copy(f"COPY crime_load ({columns}) FROM STDIN") as copy:

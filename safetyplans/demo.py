@@ -88,7 +88,7 @@ def _walk(plan, state: str, *, sro, sergeant, lieutenant, concurred_on: dt.date,
 def seed_safetyplans(ctx) -> None:
     today = ctx.today
     year = plan_year(today)
-    rng = random.Random(14)  # noqa: S311 (demo data, not security)
+    rng = random.Random(14)  # noqa: S311  # nosec B311 (demo data, not security)
     sros = sorted(
         (a for a in ctx.accounts if a.role == Role.SRO and a.school is not None and _is_secondary(a.school)),
         key=lambda a: a.school.name,

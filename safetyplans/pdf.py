@@ -4,7 +4,7 @@ a Paragraph: reportlab reads its own markup in paragraph text, and section text 
 from __future__ import annotations
 
 import io
-from xml.sax.saxutils import escape
+from xml.sax.saxutils import escape  # nosec B406 (escapes text for ReportLab markup; parses no XML)
 
 from django.utils import timezone
 from reportlab.lib import colors
