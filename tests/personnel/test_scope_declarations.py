@@ -50,9 +50,15 @@ def test_grants_are_unchanged_for_every_role():
     """The refactor changed no role's grants of the codenames that existed before it; apps added
     since declare codenames of their own (checked by their own tests)."""
     assert set(BEFORE) == set(Role.values)
-    before_codenames = set().union(*BEFORE.values())
+    # The guard-contract issue gave the SRO, sergeant and lieutenant `monitor_school_contract` at
+    # their schools on purpose; every other grant of the codenames that existed before is unchanged.
+    before_codenames = set().union(*BEFORE.values()) - {"monitor_school_contract"}
     table = scope.role_school_perms_table()
-    assert {role: set(perms) & before_codenames for role, perms in table.items()} == BEFORE
+    assert {role: set(table.get(role, ())) & before_codenames for role in BEFORE} == {
+        role: perms - {"monitor_school_contract"} for role, perms in BEFORE.items()
+    }
+    for role in (Role.COTR, Role.COMPLIANCE_MONITOR, Role.CONTRACT_MONITORING):
+        assert "monitor_school_contract" in table[role]
 
 
 def test_the_division_admins_model_permissions_are_unchanged():

@@ -36,12 +36,12 @@ def test_registering_in_a_shuffled_order_gives_the_same_order_and_result(monkeyp
             step.run(ctx)
         return ctx.log
 
-    baseline = result_of([seed.SeedStep(s.name, recorder(s.name), s.after) for s in real])
+    baseline = result_of([seed.SeedStep(s.name, recorder(s.name), s.after, s.before) for s in real])
     shuffled = real[:]
     random.Random(shuffle_seed).shuffle(shuffled)
     monkeypatch.setattr(seed, "_STEPS", {})
     for step in shuffled:
-        seed.register_seed_step(step.name, after=step.after)(recorder(step.name))
+        seed.register_seed_step(step.name, after=step.after, before=step.before)(recorder(step.name))
     assert [s.name for s in seed.ordered_steps()] == expected
     assert result_of(None) == baseline
 
