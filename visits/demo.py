@@ -12,14 +12,13 @@ from __future__ import annotations
 import datetime as dt
 import random
 
-from django.apps import apps
-from django.contrib.contenttypes.models import ContentType
 from django.utils import timezone
 
 from personnel.models import Assignment, Role
 from schools.models import PSA, School
 
 from .models import CHECKLIST_FIELDS, CalendarToken, Meeting, MeetingAction, Visit, VisitAction
+from .selectors import SIGNIFICANT_KIND
 from .services import calendar_token_issue
 
 SEED = 20261113
@@ -200,30 +199,37 @@ def _seed_meetings(ctx, rng: random.Random, assignment, schools) -> None:
 
 
 def _seed_incident_responses(ctx, lieutenant_by_area: dict) -> None:
-    """Response visits on some significant incidents, found through the ORM by label (this app
-    never imports the incidents app; it is only looked up here, when it is installed)."""
-    try:
-        incident_model = apps.get_model("incidents", "Incident")
-    except LookupError:
+    """Response visits on some significant incidents, found through the notification outbox (the
+    events of the incidents' kind, with their school and subject): this app never reaches into the
+    incidents app, not even by model label."""
+    from notifications.models import OutboxEvent
+    from notifications.registry import get_kind
+
+    kind = get_kind(SIGNIFICANT_KIND, missing_ok=True)
+    if kind is None:
         return
-    ct = ContentType.objects.get_for_model(incident_model)
-    incidents = list(
-        incident_model.objects.filter(significant=True)
-        .select_related("school__psa__district")
-        .order_by("-occurred_at", "pk")[:12]
+    events = list(
+        OutboxEvent.objects.filter(kind=SIGNIFICANT_KIND, level=0)
+        .select_related("school__psa__district", "subject_type")
+        .order_by("-created_at", "-id")[:12]
     )
+    incidents = []
+    for event in events:
+        happened = kind.happened_at(event.subject) if event.subject is not None else None
+        if happened is not None:
+            incidents.append((event, happened))
     visits = []
-    for n, incident in enumerate(incidents):
+    for n, (event, happened) in enumerate(incidents):
         if n % 3 == 2:
             continue  # not every significant incident got a visit
-        lieutenant = lieutenant_by_area.get(incident.school.psa.district.area_id)
+        lieutenant = lieutenant_by_area.get(event.school.psa.district.area_id)
         if lieutenant is None:
             continue
-        start = (incident.occurred_at + dt.timedelta(hours=2)).replace(minute=0, second=0, microsecond=0)
+        start = (happened + dt.timedelta(hours=2)).replace(minute=0, second=0, microsecond=0)
         past = start < timezone.now()
         visits.append(
             Visit(
-                school=incident.school,
+                school=event.school,
                 starts_at=start,
                 ends_at=start + dt.timedelta(hours=1),
                 kind=Visit.Kind.INCIDENT,
@@ -231,8 +237,8 @@ def _seed_incident_responses(ctx, lieutenant_by_area: dict) -> None:
                 purpose="Response to a significant incident",
                 assigned_to=lieutenant,
                 created_by=lieutenant,
-                subject_type=ct,
-                subject_id=incident.pk,
+                subject_type_id=event.subject_type_id,
+                subject_id=event.subject_id,
                 findings="Met the principal and the SRO; reviewed the response and the safety plan." if past else "",
                 recorded_at=start + dt.timedelta(hours=1) if past else None,
                 check_principal=past,
