@@ -6,7 +6,6 @@ nothing is half-saved and nothing typed is lost.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 
 from django.conf import settings
@@ -19,6 +18,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from ssd.errors import DomainError
+from ssd.exports import SafeWriter
 
 from . import selectors, services
 from .forms import CertifyForm, DiscrepancyFilterForm, InspectionForm, RaiseForm, ReportForm, ShiftForm, TransitionForm
@@ -43,16 +43,11 @@ def _form_error(form, exc: DomainError) -> None:
     form.add_error(exc.field if exc.field in form.fields else None, exc.message)
 
 
-def _csv(filename: str) -> tuple[HttpResponse, csv.writer]:
+def _csv(filename: str) -> tuple[HttpResponse, SafeWriter]:
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response, csv.writer(response)
-
-
-def _safe(value) -> str:
-    """CSV cells a spreadsheet would run as a formula are prefixed with a quote (CSV injection)."""
-    text = "" if value is None else str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+    response["Cache-Control"] = "no-store"
+    return response, SafeWriter(response)
 
 
 # --- Overview -------------------------------------------------------------------------------------------------
@@ -285,8 +280,8 @@ def discrepancy_list(request: HttpRequest) -> HttpResponse:
             writer.writerow(
                 [
                     d.number,
-                    _safe(d.school.name),
-                    _safe(d.post.name if d.post else ""),
+                    d.school.name,
+                    d.post.name if d.post else "",
                     d.type,
                     d.severity,
                     d.status,
@@ -458,7 +453,7 @@ def _report_csv(context, table: str) -> HttpResponse:
             writer.writerow(
                 [
                     f["contract"],
-                    _safe(f["contractor"]),
+                    f["contractor"],
                     f["month"],
                     "yes" if r["report"].certified else "no",
                     f["hours"]["required"],
@@ -507,11 +502,11 @@ def _report_csv(context, table: str) -> HttpResponse:
                     [
                         r["figures"]["contract"],
                         r["figures"]["month"],
-                        _safe(a["school"]),
-                        _safe(a["post"]),
+                        a["school"],
+                        a["post"],
                         a["date"],
                         a["hours"],
-                        _safe(a["reason"]),
+                        a["reason"],
                     ]
                 )
     return response

@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-import csv
-
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -10,6 +8,7 @@ from django.views.decorators.http import require_GET
 
 from schools.models import School
 from ssd.actions import get_action
+from ssd.exports import SafeWriter
 
 from .forms import VicinityRangeForm
 from .geo import VICINITY_M
@@ -124,13 +123,6 @@ def school_vicinity(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, template, vicinity_context(request, school))
 
 
-def _cell(value: object) -> object:
-    """Spreadsheets run a cell that starts with = + - @ as a formula; a leading quote stops that."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
-
-
 @require_GET
 def school_vicinity_csv(request: HttpRequest, pk: int) -> HttpResponse:
     """Every vicinity incident of the school in the range (no list limit), newest first."""
@@ -149,7 +141,7 @@ def school_vicinity_csv(request: HttpRequest, pk: int) -> HttpResponse:
     if rng is not None:
         name += f"-{rng[0]:%Y%m%d}-{rng[1]:%Y%m%d}"
     response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
-    writer = csv.writer(response)
+    writer = SafeWriter(response)
     writer.writerow(
         [
             "CCN",
@@ -172,12 +164,12 @@ def school_vicinity_csv(request: HttpRequest, pk: int) -> HttpResponse:
         reported = c.reported_at.astimezone(NEW_YORK).isoformat() if c.reported_at else c.reported_on.isoformat()
         writer.writerow(
             [
-                _cell(c.ccn),
+                c.ccn,
                 reported,
-                _cell(c.offense),
-                _cell(c.method),
-                _cell(c.shift),
-                _cell(c.block),
+                c.offense,
+                c.method,
+                c.shift,
+                c.block,
                 f"{c.distance_ft:.0f}",
                 "yes" if c.same_psa else "no",
                 c.psa or "",

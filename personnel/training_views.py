@@ -6,8 +6,6 @@ of command: 403."""
 
 from __future__ import annotations
 
-import csv
-
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
@@ -18,6 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from schools.selectors import school_ids
 from ssd.audit.services import audit_record, deny_forbidden
 from ssd.errors import DomainError
+from ssd.exports import Echo, SafeWriter
 
 from .forms import DirectoryFilterForm, TrainingBulkForm, TrainingFilterForm, add_domain_error
 from .models import Role, TrainingCourse
@@ -82,20 +81,6 @@ def training_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _cell(value) -> str:
-    text = "" if value is None else str(value)
-    # A spreadsheet would run a cell that starts like a formula (CSV injection): names are typed
-    # by people, and a course name is data the division admin edits.
-    if text[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        text = "'" + text
-    return text
-
-
-class _Echo:
-    def write(self, value: str) -> str:
-        return value
-
-
 EXPORT_COLUMNS = ["officer", "badge", "serves_as_sro", "course", "qualifies_sro", "completed_on", "expires_on", "state"]
 
 
@@ -107,15 +92,15 @@ def training_export(request: HttpRequest) -> HttpResponse:
     audit_record(action="training.export", user=request.user, detail=f"CSV of {count} training rows")
 
     def lines():
-        writer = csv.writer(_Echo())
+        writer = SafeWriter(Echo())
         yield writer.writerow(EXPORT_COLUMNS)
         for row in rows.iterator(chunk_size=1000):
             yield writer.writerow(
                 [
-                    _cell(row.officer),
-                    _cell(row.officer.badge_number),
+                    row.officer,
+                    row.officer.badge_number,
                     "yes" if row.serves_as_sro else "no",
-                    _cell(row.course.name),
+                    row.course.name,
                     "yes" if row.course.qualifies_sro else "no",
                     row.completed_on.strftime("%m/%d/%Y"),
                     row.expires_on.strftime("%m/%d/%Y") if row.expires_on else "",

@@ -27,13 +27,23 @@ def safe_row(values: Iterable) -> list[str]:
     return [safe_cell(v) for v in values]
 
 
-class _Echo:
+class Echo:
     def write(self, value: str) -> str:
         return value
 
 
+class SafeWriter:
+    """csv.writer's `writerow`, every field quoted and neutralised: for views that write to a response."""
+
+    def __init__(self, out):
+        self._writer = csv.writer(out, quoting=csv.QUOTE_ALL)
+
+    def writerow(self, row: Iterable):
+        return self._writer.writerow(safe_row(row))
+
+
 def csv_lines(header: Iterable[str], rows: Iterable[Iterable]) -> Iterable[str]:
-    writer = csv.writer(_Echo(), quoting=csv.QUOTE_ALL)
+    writer = csv.writer(Echo(), quoting=csv.QUOTE_ALL)
     yield writer.writerow(safe_row(header))
     for row in rows:
         yield writer.writerow(safe_row(row))
