@@ -1,14 +1,17 @@
 """Render time of the guard contract's monthly report at scale (issue 12; target under 500 ms).
 
-    BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/ssd_contracts .venv/bin/python bench/bench_contract_report.py
+    BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench_contracts \
+        .venv/bin/python bench/bench_contract_report.py
 
 Drops and recreates that database, migrates, imports the DC geography, adds generated schools up
 to 2,000 (each a copy of a real school's place: `bench_0254` ...), a COTR, and the contract from
 `bench/generate_contracts.py` (a post at every school, a year of shifts and inspections, their
-discrepancies); ANALYZE; then times, for the last full month:
+discrepancies, and the per-(post, day) delivered-minutes rollup the report reads); ANALYZE; checks
+that the rollup equals the shifts grouped by (post, day); then times, for the last full month:
   - `contract_month_report` (the figures and deductions), and
   - GET /contracts/report/?month=YYYY-MM as the COTR (the whole page through Django's test client),
-each `--runs` times after one warm-up, and prints the median, p95 and max. No test asserts a timing.
+each `--runs` times after one warm-up, and prints the median, p95 and max, with the machine's load
+average before and after (the machine is shared). No test asserts a timing.
 """
 
 from __future__ import annotations
@@ -62,7 +65,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--keep", action="store_true", help="reuse the database if it already has the contract")
     args = parser.parse_args(argv)
-    url = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/ssd_contracts")
+    url = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/bench_contracts")
     os.environ["DATABASE_URL"] = url
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ssd.settings")
     os.environ["DEBUG"] = "0"
@@ -120,6 +123,21 @@ def main(argv: list[str] | None = None) -> int:
             out.append((time.perf_counter() - t) * 1000)
         return out
 
+    with connection.cursor() as cur:
+        # The rollup against the raw shifts: every (post, day) with the same minutes and count.
+        cur.execute(
+            """SELECT count(*) FROM
+                 (SELECT post_id, date, SUM(minutes) AS m, COUNT(*) AS c FROM contracts_shift GROUP BY 1, 2) s
+                 FULL JOIN contracts_postdaydelivery r USING (post_id, date)
+               WHERE r.minutes IS DISTINCT FROM s.m OR r.shifts IS DISTINCT FROM s.c"""
+        )
+        mismatched = cur.fetchone()[0]
+        cur.execute("SELECT count(*) FROM contracts_postdaydelivery")
+        rollup_rows = cur.fetchone()[0]
+    print(f"rollup rows {rollup_rows}, post-days differing from the shifts: {mismatched}")
+    if mismatched:
+        return 1
+    load_before = os.getloadavg()
     report = contract_month_report(contract=contract, month=month)
     compute = timed(lambda: contract_month_report(contract=Contract.objects.get(pk=contract.pk), month=month))
     client = Client()
@@ -142,6 +160,13 @@ def main(argv: list[str] | None = None) -> int:
         f"month {month:%Y-%m}: required {report.required_minutes / 60:.0f} h, delivered "
         f"{report.delivered_minutes / 60:.0f} h, inspections {report.inspections}, opened {report.opened_total}, "
         f"deductions {report.deductions_total}"
+    )
+    load_after = os.getloadavg()
+    print(
+        "load average (1, 5, 15 min) before "
+        + ", ".join(f"{x:.1f}" for x in load_before)
+        + "; after "
+        + ", ".join(f"{x:.1f}" for x in load_after)
     )
     for label, values in (("contract_month_report", compute), ("GET /contracts/report/", render)):
         values = sorted(values)

@@ -7,7 +7,8 @@ contractor and one contract whose base year ends today (started a year ago), its
 schedule, one cluster per SSD area, a post at every school given (Monday to Friday 07:00-16:00; one
 school in three needs two guards), a guard per required place (one in twenty with a licence that
 expires within 30 days), their post assignments, a year of shifts (about 3% of post-days unfilled,
-9% short), inspections (`scale` × 3 a month per school, seven checklist items each; one in four
+9% short) and their per-(post, day) rollup, inspections (`scale` × 3 a month per school, seven
+checklist items each; one in four
 fails an item) and a discrepancy per failed inspection, in every state. Set-based (`INSERT ...
 SELECT` over `generate_series`), with a hash of (row, salt, seed) for every choice: the same seed
 on the same schools gives the same rows. Idempotent only in the sense that it refuses a second run.
@@ -128,6 +129,15 @@ def generate(conn, *, schools: list[int], seed: int = 1, scale: float = 1.0) -> 
             [starts, starts, by, starts, today, contract, starts],
         )
         counts["guard shifts"] = cur.rowcount
+        # The per-(post, day) delivered-minutes rollup the shift services keep (the report reads it).
+        cur.execute(
+            """INSERT INTO contracts_postdaydelivery (post_id, contract_id, date, minutes, shifts)
+               SELECT s.post_id, p.contract_id, s.date, SUM(s.minutes), COUNT(*)
+               FROM contracts_shift s JOIN contracts_post p ON p.id = s.post_id
+               WHERE p.contract_id = %s GROUP BY s.post_id, p.contract_id, s.date ORDER BY s.date, s.post_id""",
+            [contract],
+        )
+        counts["guard post-days delivered"] = cur.rowcount
         # Inspections: `per_month` a month per post, on a weekday mid-morning.
         cur.execute(
             f"""INSERT INTO contracts_inspection (post_id, school_id, guard_id, post_order_id, inspector_id,

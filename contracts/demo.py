@@ -218,6 +218,8 @@ def _seed_contract(ctx, *, contractor, schools, areas, accounts, rng, by) -> Non
                     )
         day += dt.timedelta(days=1)
     Shift.objects.bulk_create(shifts, batch_size=2000)
+    # Written in bulk, so the post-day rollup the shift services keep is built set-based here.
+    services.delivery_rebuild(contract=contract)
     ctx.count("guard shifts", len(shifts))
     from ssd.audit.services import audit_record
 

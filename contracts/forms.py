@@ -14,11 +14,38 @@ from .reporting import parse_month
 Result = InspectionItem.Result
 
 
+class MultiplePhotoInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class PhotosField(forms.FileField):
+    """Zero or more photos; their content is checked by `contracts.uploads` (not by the name or the
+    browser's claimed type), before the inspection's transaction."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault(
+            "widget",
+            MultiplePhotoInput(attrs={"accept": "image/*", "capture": "environment", "multiple": True}),
+        )
+        kwargs.setdefault("required", False)
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        if isinstance(data, list | tuple):
+            return [super(PhotosField, self).clean(d, initial) for d in data if d]
+        one = super().clean(data, initial)
+        return [one] if one else []
+
+
 class InspectionForm(forms.Form):
-    """One radio group per checklist item, a note for each, a severity for a failed one."""
+    """One radio group per checklist item, a note for each, a severity for a failed one, and photos."""
 
     guard = forms.TypedChoiceField(required=False, coerce=int, empty_value=None, label="Guard on post")
     notes = forms.CharField(required=False, max_length=4000, widget=forms.Textarea(attrs={"rows": 3}))
+    photos = PhotosField(
+        label="Photos",
+        help_text="Optional: take or choose photos (JPEG or PNG, up to 10). Location and camera details are removed.",
+    )
 
     def __init__(self, *args, guards=(), **kwargs):
         super().__init__(*args, **kwargs)
@@ -153,3 +180,53 @@ class CertifyForm(forms.Form):
     month = MonthField()
     contract = forms.IntegerField(min_value=1, max_value=2**31 - 1)
     comment = forms.CharField(required=False, max_length=2000)
+
+
+class PostOrderForm(forms.Form):
+    body = forms.CharField(
+        label="Post orders", max_length=20000, widget=forms.Textarea(attrs={"rows": 12}), strip=True
+    )
+    effective_on = forms.DateField(
+        label="In force from",
+        input_formats=["%Y-%m-%d", "%m/%d/%Y"],
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text="Guards and inspections use this version from this day.",
+    )
+
+    def clean_effective_on(self):
+        day = self.cleaned_data["effective_on"]
+        if not 2000 <= day.year <= 2100:
+            raise forms.ValidationError("Enter a real date.")
+        return day
+
+
+class AssignForm(forms.Form):
+    guard = forms.TypedChoiceField(coerce=int, label="Guard")
+    starts_on = forms.DateField(
+        label="From", input_formats=["%Y-%m-%d", "%m/%d/%Y"], widget=forms.DateInput(attrs={"type": "date"})
+    )
+    ends_on = forms.DateField(
+        label="Until (optional)",
+        required=False,
+        input_formats=["%Y-%m-%d", "%m/%d/%Y"],
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+
+    def __init__(self, *args, guards=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        choices = [("", "— choose a guard —")]
+        for g in guards:
+            flag = " (license expired)" if g.licence_expired else " (license expiring)" if g.licence_expiring else ""
+            choices.append((g.pk, f"{g.name}, {g.licence_number}{flag}"))
+        self.fields["guard"].choices = choices
+
+    def clean(self):
+        data = super().clean()
+        for name in ("starts_on", "ends_on"):
+            day = data.get(name)
+            if day is not None and not 2000 <= day.year <= 2100:
+                self.add_error(name, "Enter a real date.")
+        start, end = data.get("starts_on"), data.get("ends_on")
+        if start and end and end < start:
+            self.add_error("ends_on", "The assignment cannot end before it starts.")
+        return data

@@ -354,6 +354,35 @@ class Shift(models.Model):
         return f"{self.guard} at {self.post} on {self.date:%m/%d/%Y}"
 
 
+class PostDayDelivery(models.Model):
+    """The delivered minutes of one post on one day: a rollup of its shifts, so the monthly report
+    reads one narrow row per post-day (~40,000 a month for 2,000 schools) instead of grouping every
+    shift. Kept exact by `contracts.services` in the same transaction as each shift's create,
+    correction and deletion (an atomic upsert, so two supervisors signing guards in at one post do
+    not lose an update); `shifts` counts the shifts behind the row and the row goes when it reaches
+    zero, so the table equals `GROUP BY post, date` over the shifts at every commit. The contract is
+    copied from the post (a post never changes contract) to filter a month without a join."""
+
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="delivery_days")
+    contract = models.ForeignKey(Contract, on_delete=models.CASCADE, related_name="+")
+    date = models.DateField()
+    minutes = models.PositiveIntegerField(default=0)
+    shifts = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["post", "date"]
+        verbose_name = "post-day delivery"
+        verbose_name_plural = "post-day deliveries"
+        constraints = [
+            models.UniqueConstraint(fields=["post", "date"], name="postdaydelivery_unique"),
+            models.CheckConstraint(name="postdaydelivery_has_shifts", condition=Q(shifts__gte=1)),
+        ]
+        indexes = [models.Index(fields=["contract", "date"], name="postdaydelivery_month")]
+
+    def __str__(self) -> str:
+        return f"{self.post_id} on {self.date:%m/%d/%Y}: {self.minutes} min"
+
+
 class HoursAdjustment(models.Model):
     """A correction to a shift in a certified (frozen) month: the month stays as certified and the
     difference is carried into the first month not yet certified."""
@@ -432,6 +461,33 @@ class InspectionItem(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_item_display()}: {self.get_result_display()}"
+
+
+class InspectionPhoto(models.Model):
+    """A photo taken on the inspection (the phone's camera): evidence for the discrepancies it
+    raised. Stored through `ssd.uploads` under its content address, written before the transaction
+    that records this row, with its EXIF (location, device, time) removed; served only through
+    `contracts:inspection_photo`, which checks the inspection's scope and audits the view."""
+
+    inspection = models.ForeignKey(Inspection, on_delete=models.PROTECT, related_name="photos")
+    file = models.FileField(max_length=200)
+    content_type = models.CharField(max_length=40)
+    size = models.PositiveIntegerField()
+    sha256 = models.CharField(max_length=64)
+    original_name = models.CharField(max_length=200, blank=True)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    uploaded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["inspection", "id"]
+        constraints = [models.UniqueConstraint(fields=["inspection", "sha256"], name="inspectionphoto_once")]
+
+    def __str__(self) -> str:
+        return f"Photo {self.pk} of inspection {self.inspection_id}"
+
+    @property
+    def extension(self) -> str:
+        return {"image/jpeg": "jpg", "image/png": "png"}.get(self.content_type, "bin")
 
 
 class DiscrepancyStatus(models.TextChoices):

@@ -16,6 +16,8 @@ What each may do, at the schools in their scope:
 - decide an escalated discrepancy (close, or send back to the contractor): COTR, CMU
 - propose corrective action, dispute: the Cluster Supervisor of the school's cluster
 - certify a month: the COTR
+- publish a new version of a post's orders, assign a guard to a post: the COTR and the compliance
+  monitor (they oversee the contract; everyone in scope reads the orders)
 """
 
 from __future__ import annotations
@@ -41,6 +43,7 @@ VERIFIERS = frozenset({Role.SERGEANT, Role.LIEUTENANT, Role.COMPLIANCE_MONITOR, 
 DECIDERS = frozenset({Role.COTR, Role.CONTRACT_MONITORING})
 CERTIFIERS = frozenset({Role.COTR})
 CONTRACT_WIDE = frozenset({Role.COTR, Role.COMPLIANCE_MONITOR, Role.CONTRACT_MONITORING})
+OVERSEERS = frozenset({Role.COTR, Role.COMPLIANCE_MONITOR})
 
 
 class Actor:
@@ -128,6 +131,8 @@ def capabilities(user_or_actor, obj=None) -> frozenset[str]:
         caps.add("raise")
     if roles & CERTIFIERS:
         caps.add("certify")
+    if roles & OVERSEERS:
+        caps |= {"publish_orders", "assign_guard"}
     if roles & CONTRACT_WIDE or actor.is_supervisor or roles & DIRECTORS:
         caps.add("report")
     if isinstance(obj, Discrepancy):

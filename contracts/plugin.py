@@ -28,6 +28,11 @@ ADMIN_PERMS = {
     "contracts.clusterschool": ("view",),
     "contracts.post": ("view", "add", "change"),
     "contracts.guard": ("view", "add", "change"),
+    # History, read-only in the admin (contracts/admin.py); written only through the pages' services.
+    "contracts.postorder": ("view",),
+    "contracts.postassignment": ("view",),
+    "contracts.hoursadjustment": ("view",),
+    "contracts.monthcertification": ("view",),
 }
 
 

@@ -3,7 +3,8 @@
 For a contract and a month (America/New_York calendar):
 - required post-hours: for each post, every staffed day of the month inside the post's and the
   contract's period, its daily hours × guards required;
-- delivered post-hours: the shifts' minutes on those days;
+- delivered post-hours: the shifts' minutes on those days (read from the per-(post, day) rollup
+  `PostDayDelivery` that the shift services keep exact);
 - shortfall: per post and day, what was required and not delivered (hours delivered over the
   requirement on one day never make up for another day);
 - adjustments: corrections to shifts in earlier, certified months, reported in this month;
@@ -30,9 +31,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db import connection
-from django.db.models import Count, F, Q, Sum
-from django.db.models.functions import ExtractWeekDay
+from django.db.models import Case, Count, F, IntegerField, Q, Sum, When
 from django.utils import timezone
 
 from .models import (
@@ -43,8 +42,8 @@ from .models import (
     Inspection,
     MonthCertification,
     Post,
+    PostDayDelivery,
     Severity,
-    Shift,
 )
 
 CENT = Decimal("0.01")
@@ -149,73 +148,74 @@ class MonthReport:
 
 
 def _hours(report: MonthReport, *, contract: Contract, first: dt.date, last: dt.date) -> None:
-    """Required, delivered and short post-hours. The database sums each post's shifts per day and
-    compares them with the post's daily requirement; Python only counts each post's staffed days
-    (a handful of rows per post, whatever the number of shifts)."""
-    report.delivered_minutes = (
-        Shift.objects.filter(post__contract=contract, date__gte=first, date__lte=last).aggregate(m=Sum("minutes"))["m"]
-        or 0
-    )
-    # A month in progress requires only the days already over: today's shifts are still running.
+    """Required, delivered and short post-hours, from the per-(post, day) rollup the shift services
+    keep (`PostDayDelivery`): the month's delivered minutes, then one query over the staffed
+    post-days' narrow rows (one per post-day with a shift) joined to the posts, returning one row of
+    sums; Python only counts each post's staffed days.
+
+    Per post-day staffed inside the post's and the contract's period: short if 0 < delivered <
+    required, unfilled if nothing was delivered (no row, or a row of open shifts); the shortfall is
+    required − delivered where positive (a day's surplus never makes up another day). Days without
+    a row are counted by difference: every staffed day minus the staffed days that have a row."""
     yesterday = timezone.localdate() - dt.timedelta(days=1)
+    # A month in progress requires only the days already over: today's shifts are still running.
     start, end = max(first, contract.starts_on), min(last, contract.period_ends_on(), yesterday)
+    rows = PostDayDelivery.objects.filter(contract=contract).order_by()
+    report.delivered_minutes = rows.filter(date__gte=first, date__lte=last).aggregate(m=Sum("minutes"))["m"] or 0
     if end < start:
         return
-    posts = {
-        p.pk: p
-        for p in Post.objects.filter(contract=contract).only(
-            "pk", "weekdays", "required_minutes_per_day", "starts_on", "ends_on"
+    # Plain tuples, not model instances: thousands of posts.
+    posts = list(
+        Post.objects.filter(contract=contract).values_list(
+            "weekdays", "required_minutes_per_day", "starts_on", "ends_on"
         )
-    }
+    )
     # Days of the month by weekday (0 = Monday), to count a post's staffed days without a loop per day.
     by_weekday: dict[int, list[dt.date]] = defaultdict(list)
     for i in range((end - start).days + 1):
         day = start + dt.timedelta(days=i)
         by_weekday[day.weekday()].append(day)
-    staffed: dict[int, int] = {}
-    for post in posts.values():
-        lo, hi = max(start, post.starts_on), min(end, post.ends_on or end)
+    staffed_days = 0
+    for weekdays, per_day, starts_on, ends_on in posts:
+        lo, hi = max(start, starts_on), min(end, ends_on or end)
         n = 0
         if lo <= hi:
-            for c in post.weekdays:
+            for c in weekdays:
                 days = by_weekday.get(int(c), [])
                 n += bisect.bisect_right(days, hi) - bisect.bisect_left(days, lo)
-        staffed[post.pk] = n
-        report.required_minutes += n * post.required_minutes_per_day
-    # Shifts per post and day, inside the post's own period; grouped again per post and weekday with
-    # the comparison against the daily requirement done in the database.
-    per_day = (
-        Shift.objects.filter(post__contract=contract, date__gte=start, date__lte=end)
+        staffed_days += n
+        report.required_minutes += n * per_day
+    # "A staffed day of its post", as (weekday pattern, the month's dates on those weekdays) pairs:
+    # posts share a handful of patterns ("01234"), so the database compares a string and looks a date
+    # up in a short list instead of computing each row's weekday.
+    patterns = sorted({weekdays for weekdays, *_ in posts})
+    staffed = Q(pk__in=[])
+    for pattern in patterns:
+        dates = sorted(d for c in pattern for d in by_weekday.get(int(c), []))
+        if dates:
+            staffed |= Q(post__weekdays=pattern, date__in=dates)
+    required = F("post__required_minutes_per_day")
+    # The staffed post-days that have a row, filtered once in WHERE (an aggregate's FILTER would be
+    # evaluated per aggregate and row), summed in one pass: one row comes back.
+    sums = (
+        rows.filter(date__gte=start, date__lte=end)
         .filter(date__gte=F("post__starts_on"))
         .filter(Q(post__ends_on__isnull=True) | Q(date__lte=F("post__ends_on")))
-        .values("post_id", "date")
-        .annotate(m=Sum("minutes"), wd=ExtractWeekDay("date"))
-        .order_by()
+        .filter(staffed)
+        .aggregate(
+            days=Count("pk"),
+            zero=Count("pk", filter=Q(minutes__lte=0)),
+            short=Count("pk", filter=Q(minutes__gt=0, minutes__lt=required)),
+            shortfall=Sum(
+                Case(When(minutes__lt=required, then=required - F("minutes")), default=0, output_field=IntegerField())
+            ),
+            required=Sum(required),
+        )
     )
-    inner, params = per_day.query.sql_with_params()
-    sql = (
-        # The inner query is the ORM's, its values travel as parameters.
-        "SELECT g.post_id, g.wd, COUNT(*),"  # noqa: S608  # nosec B608
-        " SUM(CASE WHEN g.m <= 0 THEN 1 ELSE 0 END),"
-        " SUM(CASE WHEN g.m > 0 AND g.m < p.required_minutes_per_day THEN 1 ELSE 0 END),"
-        " SUM(CASE WHEN g.m < p.required_minutes_per_day THEN p.required_minutes_per_day - g.m ELSE 0 END)"
-        f" FROM ({inner}) g JOIN contracts_post p ON p.id = g.post_id GROUP BY g.post_id, g.wd"
-    )
-    with_shifts: dict[int, int] = defaultdict(int)
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        for post_id, wd, n, zero, short, shortfall in cursor.fetchall():
-            post = posts[post_id]
-            if str((wd + 5) % 7) not in post.weekdays:  # ExtractWeekDay: 1 = Sunday ... 7 = Saturday
-                continue  # a shift on a day the post is not staffed: delivered, but nothing required
-            with_shifts[post_id] += n
-            report.post_days_unfilled += zero
-            report.post_days_short += short
-            report.shortfall_minutes += shortfall
-    for post_id, n in staffed.items():
-        missing = n - with_shifts[post_id]
-        report.post_days_unfilled += missing
-        report.shortfall_minutes += missing * posts[post_id].required_minutes_per_day
+    # Staffed post-days without a row had nothing delivered: unfilled, the whole requirement short.
+    report.post_days_unfilled = (sums["zero"] or 0) + staffed_days - (sums["days"] or 0)
+    report.post_days_short = sums["short"] or 0
+    report.shortfall_minutes = (sums["shortfall"] or 0) + report.required_minutes - (sums["required"] or 0)
 
 
 def contract_month_report(*, contract: Contract, month: dt.date, use_certification: bool = False) -> MonthReport:

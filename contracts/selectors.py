@@ -152,7 +152,11 @@ def overdue_count(*, actor: Actor) -> int:
 
 
 def recent_inspections(*, actor: Actor, school=None, limit: int = 10) -> list[Inspection]:
-    qs = Inspection.objects.filter(visible_q(actor)).select_related("post", "school", "inspector", "guard")
+    qs = (
+        Inspection.objects.filter(visible_q(actor))
+        .select_related("post", "school", "inspector", "guard")
+        .annotate(photo_count=Count("photos"))
+    )
     if school is not None:
         qs = qs.filter(school=school)
     return list(qs.order_by("-inspected_at")[:limit])

@@ -7,16 +7,17 @@ can read. Nothing is half-saved: a refusal raised anywhere rolls the whole write
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
 from schools.models import School
 from ssd.audit.services import audit_record, model_changes
 from ssd.errors import DomainError
+from ssd.uploads import StoredUpload
 
 from . import events
 from .models import (
@@ -34,9 +35,11 @@ from .models import (
     HoursAdjustment,
     Inspection,
     InspectionItem,
+    InspectionPhoto,
     MonthCertification,
     Post,
     PostAssignment,
+    PostDayDelivery,
     PostOrder,
     Severity,
     Shift,
@@ -144,23 +147,60 @@ def post_create(
     )
     audit_record(action="contracts.post_create", user=by, obj=post)
     if orders:
-        post_order_publish(post=post, body=orders, effective_on=starts_on, by=by)
+        _orders_publish(post=post, body=orders, effective_on=starts_on, by=by)
     return post
+
+
+def current_orders(post: Post, *, on: dt.date | None = None) -> PostOrder | None:
+    """The version in force on `on` (today): the latest version already effective. What guards are
+    expected to know and what an inspection records; a version effective later waits its day."""
+    on = on or timezone.localdate()
+    return post.orders.filter(effective_on__lte=on).order_by("-version").first()
+
+
+def _orders_publish(*, post: Post, body: str, effective_on: dt.date, by) -> PostOrder:
+    body = (body or "").strip()
+    if not body:
+        raise DomainError("Post orders cannot be empty.", field="body")
+    if len(body) > 20000:
+        raise DomainError("Post orders are limited to 20,000 characters.", field="body")
+    if effective_on is None:
+        raise DomainError("Say from which day the orders apply.", field="effective_on")
+    post = Post.objects.select_for_update().select_related("contract").get(pk=post.pk)
+    _in_contract(post.contract, effective_on, field="effective_on")
+    latest = post.orders.order_by("-version").first()
+    if latest is not None and effective_on < latest.effective_on:
+        raise DomainError(
+            f"Version {latest.version} applies from {latest.effective_on:%m/%d/%Y}: a new version cannot "
+            "apply before it.",
+            field="effective_on",
+        )
+    if latest is not None and latest.body == body:
+        raise DomainError(f"These are the orders of version {latest.version} unchanged.", field="body")
+    order = PostOrder.objects.create(
+        post=post,
+        version=(latest.version + 1) if latest else 1,
+        body=body,
+        effective_on=effective_on,
+        created_by=by if getattr(by, "is_authenticated", False) else None,
+    )
+    audit_record(
+        action="contracts.post_order_publish",
+        user=by,
+        obj=post,
+        detail=f"version {order.version} effective {effective_on:%m/%d/%Y}",
+    )
+    return order
 
 
 @transaction.atomic
 def post_order_publish(*, post: Post, body: str, effective_on: dt.date, by) -> PostOrder:
-    """A new version of the post orders; earlier versions stay as they were."""
-    body = (body or "").strip()
-    if not body:
-        raise DomainError("Post orders cannot be empty.", field="body")
-    post = Post.objects.select_for_update().get(pk=post.pk)
-    latest = post.orders.order_by("-version").first()
-    order = PostOrder.objects.create(
-        post=post, version=(latest.version + 1) if latest else 1, body=body, effective_on=effective_on, created_by=by
-    )
-    audit_record(action="contracts.post_order_publish", user=by, obj=post, detail=f"version {order.version}")
-    return order
+    """A new version of a post's orders, by the COTR or the compliance monitor: earlier versions
+    stay as they were (an inspection keeps the version it checked), and the new one is in force from
+    `effective_on` (inside the contract period, not before the latest version's day)."""
+    actor = _actor(by)
+    _require(actor, "publish_orders", post, what=str(post))
+    return _orders_publish(post=post, body=body, effective_on=effective_on, by=actor.user)
 
 
 @transaction.atomic
@@ -235,10 +275,40 @@ def guard_assign(*, guard: Guard, post: Post, starts_on: dt.date, by, ends_on: d
                 code="overlap",
             )
     assignment = PostAssignment.objects.create(
-        guard=guard, post=post, starts_on=starts_on, ends_on=ends_on, created_by=by
+        guard=guard,
+        post=post,
+        starts_on=starts_on,
+        ends_on=ends_on,
+        created_by=by if getattr(by, "is_authenticated", False) else None,
     )
-    audit_record(action="contracts.guard_assign", user=by, obj=assignment)
+    audit_record(
+        action="contracts.guard_assign",
+        user=by,
+        obj=assignment,
+        detail=f"guard {guard.pk} to post {post.pk} from {starts_on:%m/%d/%Y}",
+    )
     return assignment
+
+
+@transaction.atomic
+def guard_assign_to_post(
+    *, guard: Guard, post: Post, starts_on: dt.date, by, ends_on: dt.date | None = None
+) -> PostAssignment:
+    """The assign page's write: the COTR or the compliance monitor, at a post in their scope, under
+    every rule of `guard_assign` (valid licence, no overlapping hours, inside the contract)."""
+    actor = _actor(by)
+    _require(actor, "assign_guard", post, what=str(post))
+    if not guard.active:
+        raise DomainError(f"{guard} is no longer active with the contractor.", field="guard")
+    # Back-dating the start to before the expiry does not make an expired license valid today.
+    if not guard.licence_valid_on(timezone.localdate()):
+        raise DomainError(
+            f"{guard}'s license expired on {guard.licence_expires_on:%m/%d/%Y}: a guard without a valid "
+            "license cannot be assigned a post.",
+            field="guard",
+            code="licence_expired",
+        )
+    return guard_assign(guard=guard, post=post, starts_on=starts_on, ends_on=ends_on, by=actor.user)
 
 
 # --- Shifts: hours delivered ----------------------------------------------------------------------------------
@@ -283,6 +353,49 @@ def _shift_checks(
     return day
 
 
+def _delivery_add(*, post: Post, day: dt.date, minutes: int, shifts: int) -> None:
+    """Add to the post-day rollup, inside the caller's transaction. A new shift is an atomic upsert
+    (PostgreSQL and SQLite both take `ON CONFLICT ... DO UPDATE`), so concurrent shifts at one post
+    and day add up; a correction adds its difference; a deletion subtracts, and the row whose last
+    shift goes is deleted: the rollup equals `GROUP BY post, date` over the shifts at every commit."""
+    assert connection.in_atomic_block, "the rollup is written in the shift's own transaction"
+    table = PostDayDelivery._meta.db_table  # our own table name; every value is a parameter
+    with connection.cursor() as cursor:
+        if shifts > 0:
+            cursor.execute(
+                f"INSERT INTO {table} (post_id, contract_id, date, minutes, shifts) VALUES (%s, %s, %s, %s, %s)"  # noqa: S608  # nosec B608
+                f" ON CONFLICT (post_id, date) DO UPDATE SET minutes = {table}.minutes + excluded.minutes,"
+                f" shifts = {table}.shifts + excluded.shifts",
+                [post.pk, post.contract_id, day, minutes, shifts],
+            )
+            return
+        # The last shift of the day going: the row goes (its check keeps `shifts` at one or more).
+        cursor.execute(
+            f"DELETE FROM {table} WHERE post_id = %s AND date = %s AND shifts + %s <= 0",  # noqa: S608  # nosec B608
+            [post.pk, day, shifts],
+        )
+        cursor.execute(
+            f"UPDATE {table} SET minutes = minutes + %s, shifts = shifts + %s WHERE post_id = %s AND date = %s",  # noqa: S608  # nosec B608
+            [minutes, shifts, post.pk, day],
+        )
+
+
+def delivery_rebuild(*, contract: Contract) -> int:
+    """Rebuild a contract's post-day rollup from its shifts, set-based (after a bulk load of shifts
+    such as the demo's; the migration does the same for every contract). Returns the rows written."""
+    table = PostDayDelivery._meta.db_table
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(f"DELETE FROM {table} WHERE contract_id = %s", [contract.pk])  # noqa: S608  # nosec B608
+        cursor.execute(
+            f"INSERT INTO {table} (post_id, contract_id, date, minutes, shifts)"  # noqa: S608  # nosec B608
+            f" SELECT s.post_id, p.contract_id, s.date, SUM(s.minutes), COUNT(*)"
+            f" FROM {Shift._meta.db_table} s JOIN {Post._meta.db_table} p ON p.id = s.post_id"
+            " WHERE p.contract_id = %s GROUP BY s.post_id, p.contract_id, s.date",
+            [contract.pk],
+        )
+        return cursor.rowcount
+
+
 def _minutes(signed_in_at, signed_out_at) -> int:
     return int((signed_out_at - signed_in_at).total_seconds() // 60) if signed_out_at else 0
 
@@ -314,6 +427,7 @@ def shift_record(
         recorded_by=actor.user,
         note=note[:300],
     )
+    _delivery_add(post=post, day=day, minutes=shift.minutes, shifts=1)
     if shift.minutes and is_certified(post.contract, day):
         _adjust(shift=shift, delta=shift.minutes, reason="Shift recorded after the month was certified", by=actor.user)
     audit_record(action="contracts.shift_record", user=actor.user, obj=shift)
@@ -348,6 +462,8 @@ def shift_correct(
     shift.note = reason[:300]
     shift.full_clean(exclude=["post", "guard", "recorded_by", "corrected_by"])
     shift.save(update_fields=["signed_in_at", "signed_out_at", "minutes", "corrected_by", "corrected_at", "note"])
+    if delta:
+        _delivery_add(post=shift.post, day=shift.date, minutes=delta, shifts=0)
     if delta and is_certified(shift.post.contract, shift.date):
         _adjust(shift=shift, delta=delta, reason=reason, by=actor.user)
     audit_record(
@@ -360,6 +476,45 @@ def shift_correct(
         detail=reason,
     )
     return shift
+
+
+@transaction.atomic
+def shift_delete(*, shift: Shift, by, reason: str) -> None:
+    """Remove a shift entered by mistake (a wrong post or guard, a duplicate): the Cluster
+    Supervisor, or an inspector. Not in a month the COTR has certified, where the figures are
+    frozen: there the times are corrected instead (signed out at sign-in removes the hours) and the
+    difference is reported as an adjustment in the next open month."""
+    actor = _actor(by)
+    shift = Shift.objects.select_for_update().select_related("post__contract", "guard").get(pk=shift.pk)
+    cap = "record_shift" if actor.is_supervisor else "correct_shift"
+    _require(actor, cap, shift.post, what=str(shift.post))
+    reason = (reason or "").strip()
+    if not reason:
+        raise DomainError("Say why the shift is deleted.", field="reason")
+    if is_certified(shift.post.contract, shift.date) or shift.adjustments.exists():
+        raise DomainError(
+            f"{shift.date:%m/%Y} is certified: a certified month cannot change. Correct the shift's times "
+            "instead; the difference is reported in the next open month.",
+            field="reason",
+            code="certified",
+        )
+    snapshot = {
+        "post": str(shift.post_id),
+        "guard": str(shift.guard_id),
+        "date": f"{shift.date:%Y-%m-%d}",
+        "signed_in_at": shift.signed_in_at.isoformat(),
+        "signed_out_at": shift.signed_out_at.isoformat() if shift.signed_out_at else None,
+        "minutes": str(shift.minutes),
+    }
+    _delivery_add(post=shift.post, day=shift.date, minutes=-shift.minutes, shifts=-1)
+    audit_record(
+        action="contracts.shift_delete",
+        user=actor.user,
+        obj=shift,
+        changes={k: [v, None] for k, v in snapshot.items()},
+        detail=reason[:300],
+    )
+    shift.delete()
 
 
 def _adjust(*, shift: Shift, delta: int, reason: str, by) -> HoursAdjustment:
@@ -491,10 +646,13 @@ def inspection_submit(
     item_notes: Mapping[str, str] | None = None,
     guard: Guard | None = None,
     severities: Mapping[str, str] | None = None,
+    photos: Sequence[StoredUpload] = (),
 ) -> Inspection:
     """A post check. `results` maps every checklist item to pass / fail / na; each failed item
     raises a discrepancy in the same transaction (its severity from `severities`, medium by default;
-    a missing licence is high)."""
+    a missing licence is high). `photos` were stored before this transaction
+    (`contracts.uploads.photos_store`); their rows are written in it, and the discrepancies raised
+    say how many photos are their evidence."""
     actor = _actor(by)
     _require(actor, "inspect", post, what=f"The post {post}")
     item_notes = item_notes or {}
@@ -518,7 +676,7 @@ def inspection_submit(
         raise DomainError(f"{guard} does not work for {post.contract.contractor}.", field="guard")
     now = timezone.now()
     _in_contract(post.contract, _local_date(now))
-    order = post.orders.filter(effective_on__lte=_local_date(now)).order_by("-version").first()
+    order = current_orders(post, on=_local_date(now))
     failed = [item for item in ChecklistItem.values if results[item] == InspectionItem.Result.FAIL]
     inspection = Inspection.objects.create(
         post=post,
@@ -536,6 +694,32 @@ def inspection_submit(
         )
         for item in ChecklistItem.values
     }
+    seen: set[str] = set()
+    for stored in photos:
+        if stored.sha256 in seen:  # the same picture chosen twice is one photo
+            continue
+        seen.add(stored.sha256)
+        photo = InspectionPhoto(
+            inspection=inspection,
+            content_type=stored.content_type,
+            size=stored.size,
+            sha256=stored.sha256,
+            original_name=stored.original_name,
+            uploaded_by=actor.user,
+            uploaded_at=now,
+        )
+        photo.file.name = stored.name
+        photo.save()
+        audit_record(
+            action="contracts.inspection_photo_add",
+            user=actor.user,
+            obj=photo,
+            changes={"inspection": [None, str(inspection.pk)], "sha256": [None, stored.sha256]},
+        )
+    evidence = inspection.notes
+    if seen:
+        photos_line = f"{len(seen)} photo{'s' if len(seen) != 1 else ''} on the inspection."
+        evidence = f"{evidence}\n{photos_line}" if evidence else photos_line
     for item in failed:
         label = ChecklistItem(item).label
         severity = severities.get(item) or (Severity.HIGH if item == ChecklistItem.LICENCE else Severity.MEDIUM)
@@ -548,7 +732,7 @@ def inspection_submit(
             type=ITEM_DISCREPANCY_TYPE[item],
             severity=severity,
             description=f"Inspection failed: {label}." + (f" {note}" if note else ""),
-            evidence=inspection.notes,
+            evidence=evidence,
             by=actor.user,
             inspection=inspection,
             item=items[item],
@@ -557,7 +741,7 @@ def inspection_submit(
         action="contracts.inspection_submit",
         user=actor.user,
         obj=inspection,
-        detail=f"{'passed' if not failed else 'failed: ' + ', '.join(failed)}",
+        detail=f"{'passed' if not failed else 'failed: ' + ', '.join(failed)}; {len(seen)} photos",
     )
     return inspection
 

@@ -11,29 +11,42 @@ import datetime as dt
 from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from ssd.audit.services import audit_record, deny_forbidden
 from ssd.errors import DomainError
 from ssd.exports import SafeWriter
 
 from . import selectors, services
-from .forms import CertifyForm, DiscrepancyFilterForm, InspectionForm, RaiseForm, ReportForm, ShiftForm, TransitionForm
-from .models import Contract, DiscrepancyTransition, Guard, InspectionItem, Shift
+from .forms import (
+    AssignForm,
+    CertifyForm,
+    DiscrepancyFilterForm,
+    InspectionForm,
+    PostOrderForm,
+    RaiseForm,
+    ReportForm,
+    ShiftForm,
+    TransitionForm,
+)
+from .models import Contract, DiscrepancyTransition, Guard, InspectionItem, InspectionPhoto, PostOrder, Shift
 from .permissions import (
     CONTRACT_WIDE,
     actor_for,
     capabilities,
     get_discrepancy_for_user,
+    get_inspection_for_user,
     get_post_for_user,
     get_school_for_user,
     require_scope,
     schools_for,
 )
 from .reporting import contract_month_report, contractor_totals, month_bounds
+from .uploads import photos_store
 
 PAGE_SIZE = 50
 CSV_COLUMNS = ["number", "school", "post", "type", "severity", "status", "opened", "due", "closed", "overdue"]
@@ -205,9 +218,14 @@ def inspect(request: HttpRequest, pk: int) -> HttpResponse:
         if not rows:
             return HttpResponse(status=400)
         return render(request, "contracts/inspect.html#row", {"post": post, "r": rows[0]})
+    if request.method == "POST":
+        form = InspectionForm(request.POST, request.FILES, guards=guards)
     if request.method == "POST" and form.is_valid():
         guard = next((g for g in guards if g.pk == form.cleaned_data["guard"]), None)
         try:
+            # The photos are checked and written before the inspection's transaction (ssd.uploads):
+            # one that is not a photo refuses the whole inspection, with everything typed kept.
+            photos = photos_store(form.cleaned_data["photos"])
             inspection = services.inspection_submit(
                 post=post,
                 by=actor,
@@ -216,6 +234,7 @@ def inspect(request: HttpRequest, pk: int) -> HttpResponse:
                 item_notes=form.item_notes(),
                 guard=guard,
                 severities=form.severities(),
+                photos=photos,
             )
         except DomainError as exc:
             _form_error(form, exc)
@@ -228,10 +247,154 @@ def inspect(request: HttpRequest, pk: int) -> HttpResponse:
                 else f"Inspection recorded: {failed} item{'s' if failed != 1 else ''} failed, "
                 f"discrepanc{'ies' if failed != 1 else 'y'} raised.",
             )
-            return redirect("contracts:school", pk=post.school_id)
+            return redirect("contracts:inspection", pk=inspection.pk)
     status = 400 if request.method == "POST" else 200
-    order = post.orders.order_by("-version").first()
+    if request.method == "POST" and request.FILES.getlist("photos"):
+        # Everything typed is re-rendered; a browser cannot be handed the files back.
+        form.add_error("photos", "Nothing was saved: choose the photos again before submitting.")
+    order = services.current_orders(post)
     return render(request, "contracts/inspect.html", {"post": post, "form": form, "order": order}, status=status)
+
+
+@require_GET
+def inspection_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    actor = actor_for(request)
+    inspection = get_inspection_for_user(actor, pk)
+    context = {
+        "inspection": inspection,
+        "items": list(inspection.items.all()),
+        "photos": list(inspection.photos.all()),
+        "discrepancies": list(inspection.discrepancies.select_related("post").order_by("number")),
+    }
+    return render(request, "contracts/inspection.html", context)
+
+
+@require_GET
+def inspection_photo(request: HttpRequest, pk: int, photo_pk: int) -> HttpResponse:
+    """One inspection photo, to whoever may see the inspection (404 otherwise), each view audited."""
+    actor = actor_for(request)
+    inspection = get_inspection_for_user(actor, pk)
+    photo = InspectionPhoto.objects.filter(pk=photo_pk, inspection=inspection).first()
+    if photo is None:
+        from ssd.audit.services import deny_not_found
+
+        raise deny_not_found(actor.user, f"contracts.inspectionphoto {photo_pk}", message="No such photo.")
+    try:
+        handle = photo.file.open("rb")
+    except FileNotFoundError as exc:
+        raise Http404("The photo is missing from storage.") from exc
+    audit_record(action="contracts.inspection_photo_view", user=actor.user, obj=photo, detail=f"inspection {pk}")
+    response = FileResponse(
+        handle,
+        as_attachment=request.GET.get("download") == "1",
+        filename=f"inspection-{inspection.pk}-photo-{photo.pk}.{photo.extension}",
+        content_type=photo.content_type,
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response
+
+
+# --- Post orders (versioned) and guard assignments ------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+def post_orders(request: HttpRequest, pk: int) -> HttpResponse:
+    """Every version of a post's orders (the one in force marked); the COTR and the compliance
+    monitor publish a new version here. Everyone in scope reads them."""
+    actor = actor_for(request)
+    post = get_post_for_user(actor, pk)
+    can_publish = "publish_orders" in post.user_caps
+    if request.method == "POST" and not can_publish:
+        raise deny_forbidden(actor.user, "needs publish_orders", obj=post, message="You may not publish post orders.")
+    versions = list(post.orders.select_related("created_by").order_by("-version"))
+    current = services.current_orders(post)
+    form = None
+    if can_publish:
+        initial = {"body": versions[0].body if versions else "", "effective_on": timezone.localdate()}
+        form = PostOrderForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            order = services.post_order_publish(
+                post=post, body=form.cleaned_data["body"], effective_on=form.cleaned_data["effective_on"], by=actor
+            )
+        except DomainError as exc:
+            _form_error(form, exc)
+        else:
+            messages.success(
+                request,
+                f"Post orders version {order.version} published, in force from {order.effective_on:%m/%d/%Y}.",
+            )
+            return redirect("contracts:post_orders", pk=post.pk)
+    status = 400 if request.method == "POST" else 200
+    context = {"post": post, "versions": versions, "current": current, "form": form, "today": timezone.localdate()}
+    return render(request, "contracts/post_orders.html", context, status=status)
+
+
+@require_GET
+def post_order_version(request: HttpRequest, pk: int, version: int) -> HttpResponse:
+    actor = actor_for(request)
+    post = get_post_for_user(actor, pk)
+    order = PostOrder.objects.select_related("created_by").filter(post=post, version=version).first()
+    if order is None:
+        from ssd.audit.services import deny_not_found
+
+        raise deny_not_found(actor.user, f"contracts.postorder {pk} v{version}", message="No such version.")
+    current = services.current_orders(post)
+    return render(request, "contracts/post_order.html", {"post": post, "order": order, "current": current})
+
+
+@require_http_methods(["GET", "POST"])
+def post_assign(request: HttpRequest, pk: int) -> HttpResponse:
+    """Assign a guard to a post (the COTR and the compliance monitor): an expired license, hours
+    overlapping another post the guard holds, or dates outside the contract are refused, with the
+    reason on the form."""
+    actor = actor_for(request)
+    post = get_post_for_user(actor, pk, need="assign_guard")
+    guards = list(Guard.objects.filter(contractor=post.contract.contractor, active=True).order_by("name"))
+    form = AssignForm(request.POST or None, guards=guards, initial={"starts_on": timezone.localdate()})
+    if request.method == "POST" and form.is_valid():
+        guard = next((g for g in guards if g.pk == form.cleaned_data["guard"]), None)
+        if guard is None:
+            form.add_error("guard", "Choose one of the contractor's guards.")
+        else:
+            try:
+                services.guard_assign_to_post(
+                    guard=guard,
+                    post=post,
+                    starts_on=form.cleaned_data["starts_on"],
+                    ends_on=form.cleaned_data["ends_on"],
+                    by=actor,
+                )
+            except DomainError as exc:
+                _form_error(form, exc)
+            else:
+                messages.success(request, f"{guard.name} assigned to {post.name}.")
+                return redirect("contracts:post_assign", pk=post.pk)
+    assignments = list(
+        post.assignments.select_related("guard", "created_by").order_by("-starts_on", "-id")[:100]
+    )
+    status = 400 if request.method == "POST" else 200
+    context = {"post": post, "form": form, "assignments": assignments, "today": timezone.localdate()}
+    return render(request, "contracts/post_assign.html", context, status=status)
+
+
+@require_POST
+def shift_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    actor = actor_for(request)
+    shift = Shift.objects.select_related("post__contract", "guard").filter(pk=pk).first()
+    post = get_post_for_user(actor, shift.post_id if shift else 0)
+    if not capabilities(actor, post) & {"correct_shift", "record_shift"}:
+        raise deny_forbidden(actor.user, "needs correct_shift", obj=post)
+    reason = (request.POST.get("delete_reason") or "").strip()[:300]
+    try:
+        services.shift_delete(shift=shift, by=actor, reason=reason)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return redirect("contracts:shift_correct", pk=shift.pk)
+    messages.success(request, "Shift deleted.")
+    return redirect("contracts:school", pk=post.school_id)
 
 
 # --- Discrepancies -----------------------------------------------------------------------------------------------
@@ -316,6 +479,9 @@ def _detail(request, d, form=None, status=200):
 
     actions = [(a, ACTION_LABELS[a]) for a in ACTION_LABELS if a in d.user_caps]
     history = DiscrepancyTransition.objects.filter(discrepancy=d).select_related("by").order_by("at", "id")
+    photos = []
+    if d.inspection_id:
+        photos = list(InspectionPhoto.objects.filter(inspection_id=d.inspection_id).select_related("inspection"))
     return render(
         request,
         "contracts/discrepancy_detail.html",
@@ -323,6 +489,7 @@ def _detail(request, d, form=None, status=200):
             "d": d,
             "actions": actions,
             "history": history,
+            "photos": photos,
             "form": form or TransitionForm(initial={"version": d.version}),
         },
         status=status,

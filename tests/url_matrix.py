@@ -254,6 +254,31 @@ def _guard_discrepancy(p) -> int:
     return p._discrepancy_pk
 
 
+def _guard_inspection(p) -> int:
+    """An inspection by the personas' SRO at `_guard_post`, with one photo (the file goes to MEDIA_ROOT)."""
+    if getattr(p, "_inspection_pk", None) is None:
+        from contracts.models import Post
+        from contracts.services import inspection_submit
+        from contracts.uploads import photos_store
+        from tests.incidents.factories import png_bytes, upload
+
+        post = Post.objects.get(pk=_guard_post(p))
+        results = dict.fromkeys(("present", "uniform", "licence", "post_orders", "log_book", "equipment"), "pass")
+        p._inspection_pk = inspection_submit(
+            post=post,
+            by=p.sro.user,
+            results={**results, "other": "na"},
+            photos=photos_store([upload("post.png", png_bytes())]),
+        ).pk
+    return p._inspection_pk
+
+
+def _guard_inspection_photo(p) -> int:
+    from contracts.models import InspectionPhoto
+
+    return InspectionPhoto.objects.filter(inspection_id=_guard_inspection(p)).values_list("pk", flat=True).get()
+
+
 def _review_panel(p) -> str:
     """A home panel's key: the sergeant's review queue (incidents registers it)."""
     return "incidents.review_queue"
@@ -263,6 +288,8 @@ OBJECTS: dict[str, Callable] = {
     "guard_post": _guard_post,
     "guard_shift": _guard_shift,
     "guard_discrepancy": _guard_discrepancy,
+    "guard_inspection": _guard_inspection,
+    "guard_inspection_photo": _guard_inspection_photo,
     "review_panel": _review_panel,
     "school": _school,
     "other_school": _other_school,
@@ -473,7 +500,28 @@ MATRIX: dict[str, Url] = {
             cluster_supervisor=403,
         )
     ),
+    # Post orders: read by everyone in the contract scope; publishing (POST) is the COTR's and the
+    # compliance monitor's. Assigning guards: theirs alone (others in scope 403).
+    "contracts:post_orders": url({"pk": "guard_post"}, only(CONTRACT_SCOPE, others=404)),
+    "contracts:post_order": url({"pk": "guard_post", "version": 1}, only(CONTRACT_SCOPE, others=404)),
+    "contracts:post_assign": url(
+        {"pk": "guard_post"},
+        only(
+            {"cotr", "compliance_monitor"},
+            others=404,
+            sro=403,
+            sergeant=403,
+            lieutenant=403,
+            contract_unit=403,
+            cluster_supervisor=403,
+        ),
+    ),
+    "contracts:inspection": url({"pk": "guard_inspection"}, only(CONTRACT_SCOPE, others=404)),
+    "contracts:inspection_photo": url(
+        {"pk": "guard_inspection", "photo_pk": "guard_inspection_photo"}, only(CONTRACT_SCOPE, others=404)
+    ),
     # POST only.
+    "contracts:shift_delete": url({"pk": 1}, everyone(405)),
     "contracts:shift_add": url({"pk": 1}, everyone(405)),
     "contracts:discrepancy_act": url({"pk": 1}, everyone(405)),
     "contracts:certify": url(everyone(405)),

@@ -130,14 +130,12 @@ def test_report_matches_raw_counts(world, personas):
     posts = list(Post.objects.filter(contract=world.contract))
     for day in rng.sample(days, 15):
         start = rng.choice([6, 7, 8])
-        Shift.objects.create(
+        services.shift_record(
             post=world.post,
             guard=world.guard,
-            date=day,
             signed_in_at=at(day, start),
             signed_out_at=at(day, start + 5),
-            minutes=300,
-            recorded_by=world.supervisor.user,
+            by=world.supervisor.user,
         )
     for day in rng.sample(days, 6):
         with time_machine.travel(at(day, 10), tick=False):
