@@ -13,11 +13,20 @@ from hypothesis import strategies as st
 from hypothesis.extra.django import TestCase as HypothesisTestCase
 
 from contracts import services
-from contracts.models import Discrepancy, Inspection, InspectionItem
+from contracts.models import (
+    Discrepancy,
+    Guard,
+    Inspection,
+    InspectionItem,
+    InspectionPhoto,
+    PostAssignment,
+    PostOrder,
+)
 from personnel.models import Rank, Role
 from schools.models import School
 from tests.conftest import assign
 from tests.factories import OfficerFactory, UserFactory
+from tests.incidents.factories import png_bytes
 from tests.test_form_fuzz import FUZZ, fields_on
 
 from .factories import make_cluster, make_contract, make_guard, make_post, make_supervisor
@@ -64,6 +73,7 @@ class TestContractFormsSurviveFuzzing(HypothesisTestCase):
         cls.cotr = OfficerFactory(user=UserFactory(username="fuzz-cotr"), rank=Rank.CIVILIAN)
         assign(cls.cotr, Role.COTR)
         contract = make_contract()
+        cls.contract = contract
         cls.supervisor = make_supervisor("fuzz-cs", contract)
         make_cluster(contract, "North", [school], cls.supervisor)
         cls.post = make_post(contract, school)
@@ -78,6 +88,8 @@ class TestContractFormsSurviveFuzzing(HypothesisTestCase):
             signed_out_at=start + dt.timedelta(hours=8),
             by=cls.supervisor.user,
         )
+        make_guard(contract, "Expired", expires_in_days=-2)
+        make_guard(contract, "Free")
         cls.discrepancy = services.discrepancy_raise(
             post=cls.post, type="uniform", severity="low", description="x", by=cls.sro.user
         )
@@ -141,3 +153,47 @@ class TestContractFormsSurviveFuzzing(HypothesisTestCase):
         self._fuzz(self.cotr.user, "get", "/contracts/report/", report)
         certify = data.draw(st.fixed_dictionaries(dict.fromkeys(["month", "contract", "comment"], value)))
         self._fuzz(self.cotr.user, "post", "/contracts/report/certify/", certify)
+
+    @FUZZ
+    @given(data=st.data())
+    def test_post_orders_and_assign_forms(self, data):
+        """Publishing orders and assigning guards: a new version or assignment only on a redirect."""
+        orders = f"/contracts/posts/{self.post.pk}/orders/"
+        self.client.force_login(self.cotr.user)
+        names = fields_on(self.client, orders)
+        before = PostOrder.objects.count()
+        response = self._fuzz(
+            self.cotr.user, "post", orders, data.draw(st.fixed_dictionaries(dict.fromkeys(names, value)))
+        )
+        assert PostOrder.objects.count() == before + (response.status_code == 302)
+        assign = f"/contracts/posts/{self.post.pk}/assign/"
+        names = fields_on(self.client, assign)
+        guards = [str(pk) for pk in Guard.objects.values_list("pk", flat=True)[:4]]
+        fields = dict.fromkeys(names, value)
+        fields["guard"] = st.one_of(value, st.sampled_from(guards))
+        before = PostAssignment.objects.count()
+        response = self._fuzz(self.cotr.user, "post", assign, data.draw(st.fixed_dictionaries(fields)))
+        assert PostAssignment.objects.count() == before + (response.status_code == 302)
+
+    @FUZZ
+    @given(
+        data=st.data(),
+        content=st.one_of(st.binary(max_size=2048), st.just(png_bytes()), st.just(png_bytes()[:40])),
+        name=st.text(max_size=40),
+    )
+    def test_inspection_photos(self, data, content, name):
+        """Whatever file is sent as a photo (bytes, name): a page or a form error, never a 500; a
+        refusal saves no inspection and no photo."""
+        from django.core.files.uploadedfile import SimpleUploadedFile
+
+        url = f"/contracts/posts/{self.post.pk}/inspect/"
+        self.client.force_login(self.sro.user)
+        form = {f"item_{v}": "pass" for v in ("present", "uniform", "licence", "post_orders", "log_book", "equipment")}
+        form["item_other"] = data.draw(st.sampled_from(["pass", "na", "fail", ""]))
+        upload = SimpleUploadedFile(
+            name or "x", content, content_type=data.draw(st.sampled_from(["image/jpeg", "image/png", ""]))
+        )
+        before = (Inspection.objects.count(), InspectionPhoto.objects.count())
+        response = self._fuzz(self.sro.user, "post", url, {**form, "photos": [upload]})
+        if response.status_code != 302:
+            assert (Inspection.objects.count(), InspectionPhoto.objects.count()) == before
