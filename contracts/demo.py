@@ -225,6 +225,20 @@ def _seed_contract(ctx, *, contractor, schools, areas, accounts, rng, by) -> Non
 
     audit_record(action="contracts.demo_shifts", user=by, obj=contract, detail=f"{len(shifts)} demo shifts")
 
+    # Post orders are a versioned document: the COTR revised the first posts' orders a month ago
+    # (version 1 kept and viewable; inspections since record version 2).
+    revised_on = max(starts_on, ctx.today - dt.timedelta(days=30))
+    if cotr is not None:
+        for post in posts[:3]:
+            services.post_order_publish(
+                post=post,
+                body="Screen every person entering (walk-through magnetometer and bag check). Keep the post log "
+                "book. Call the SRO for any weapon or refusal. Radio check with the SRO at 07:00 and 12:00. "
+                "No one leaves the post unrelieved.",
+                effective_on=revised_on,
+                by=Actor(cotr),
+            )
+        ctx.count("revised post orders", 3)
     _seed_inspections(ctx, contract=contract, posts=posts, guards_by_post=guards_by_post, rng=rng)
     # The last full month, certified by the COTR (its figures frozen).
     month = (ctx.today.replace(day=1) - dt.timedelta(days=1)).replace(day=1)
@@ -272,7 +286,9 @@ def _seed_inspections(ctx, *, contract, posts, guards_by_post, rng) -> None:
                 notes="Routine post check." if all(r == "pass" for r in results.values()) else "See the failed item.",
             )
             when = _tz_at(rng.choice(term_days), rng.randint(7, 14), rng.choice([0, 15, 30, 45]))
-            Inspection.objects.filter(pk=inspection.pk).update(inspected_at=when)
+            Inspection.objects.filter(pk=inspection.pk).update(
+                inspected_at=when, post_order=services.current_orders(post, on=timezone.localtime(when).date())
+            )
             for d in Discrepancy.objects.filter(inspection=inspection):
                 Discrepancy.objects.filter(pk=d.pk).update(
                     opened_at=when, due_on=services.due_on_for(d.severity, timezone.localtime(when).date())
