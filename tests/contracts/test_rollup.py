@@ -251,3 +251,59 @@ def test_migration_backfill_sql_matches_the_shifts(world):
 
     backfill(None, Editor())
     assert rollup() == raw_groups() == {(world.post.pk, day): (720, 2)}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_shifts_at_one_post_and_day_both_count(personas):
+    """Two supervisors' writes at one post and day, interleaved on PostgreSQL: the second waits on
+    the first's uncommitted rollup row and adds to it (ON CONFLICT ... DO UPDATE), no lost update
+    and no IntegrityError."""
+    if connection.vendor != "postgresql":
+        pytest.skip("row locks and concurrent transactions need PostgreSQL")
+    import threading
+    import time
+
+    from django.db import close_old_connections, transaction
+
+    from .factories import World
+
+    world = World(personas)
+    second = make_guard(world.contract, "Second")
+    day = timezone.localdate() - dt.timedelta(days=1)
+    by = world.supervisor.user
+    a_wrote, b_started = threading.Event(), threading.Event()
+    errors: list[BaseException] = []
+
+    def first():
+        try:
+            with transaction.atomic():
+                services.shift_record(
+                    post=world.post, guard=world.guard, signed_in_at=at(day, 7), signed_out_at=at(day, 15), by=by
+                )
+                a_wrote.set()
+                b_started.wait(5)
+                time.sleep(0.5)  # B is now blocked on A's uncommitted rollup row
+        except BaseException as exc:  # noqa: BLE001 (reported below)
+            errors.append(exc)
+        finally:
+            close_old_connections()
+
+    def other():
+        try:
+            a_wrote.wait(5)
+            b_started.set()
+            services.shift_record(
+                post=world.post, guard=second, signed_in_at=at(day, 7), signed_out_at=at(day, 12), by=by
+            )
+        except BaseException as exc:  # noqa: BLE001
+            errors.append(exc)
+        finally:
+            close_old_connections()
+
+    threads = [threading.Thread(target=first), threading.Thread(target=other)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(20)
+    assert not errors, errors
+    assert rollup() == raw_groups() == {(world.post.pk, day): (480 + 300, 2)}
