@@ -214,8 +214,14 @@ class PostAdmin(admin.ModelAdmin):
     inlines = [PostOrderInline]
 
     def get_readonly_fields(self, request, obj=None):
-        # Shifts, inspections and discrepancies are recorded against this post at this school.
-        return ["contract", "school"] if obj is not None else []
+        # Shifts, inspections and discrepancies are recorded against this post at this school. Once
+        # shifts are recorded, its days, hours and guards are what past months were measured
+        # against: a new schedule is a new post (give this one its last day).
+        if obj is None:
+            return []
+        if obj.shifts.exists():
+            return ["contract", "school", "weekdays", "starts_at", "ends_at", "guards_required", "starts_on"]
+        return ["contract", "school"]
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False

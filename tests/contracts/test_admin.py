@@ -103,3 +103,21 @@ def test_division_admin_holds_view_only_on_history_and_nothing_on_the_records():
         assert ADMIN_PERMS[f"contracts.{name}"] == ("view",)
     for name in ("shift", "inspection", "discrepancy", "discrepancytransition", "postdaydelivery"):
         assert f"contracts.{name}" not in ADMIN_PERMS
+
+
+def test_a_posts_schedule_is_frozen_once_shifts_are_recorded(client, world):
+    superuser = UserFactory(username="t-super4", is_superuser=True, is_staff=True)
+    client.force_login(superuser)
+    url = reverse("admin:contracts_post_change", args=[world.post.pk])
+    assert b'name="starts_at"' in client.get(url).content
+    day = timezone.localdate() - dt.timedelta(days=1)
+    start = timezone.make_aware(dt.datetime.combine(day, dt.time(7)))
+    services.shift_record(
+        post=world.post,
+        guard=world.guard,
+        signed_in_at=start,
+        signed_out_at=start + dt.timedelta(hours=8),
+        by=world.supervisor.user,
+    )
+    page = client.get(url).content
+    assert b'name="starts_at"' not in page and b'name="ends_on"' in page

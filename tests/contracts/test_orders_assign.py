@@ -171,3 +171,29 @@ def test_assign_page(client, personas, world):
     assert ok.status_code == 302
     assert PostAssignment.objects.filter(guard=fresh, post=world.post).exists()
     assert PostAssignment.objects.filter(guard=expired).count() == 0
+
+
+def test_versions_and_assignments_pages_cost_the_same_whatever_the_rows(client, personas, world):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.force_login(personas.cotr.user)
+    orders = reverse("contracts:post_orders", args=[world.post.pk])
+    assign = reverse("contracts:post_assign", args=[world.post.pk])
+    client.get(orders)  # the session's first request
+    with CaptureQueriesContext(connection) as few_orders:
+        client.get(orders)
+    with CaptureQueriesContext(connection) as few_assignments:
+        client.get(assign)
+    today = timezone.localdate()
+    for i in range(4):
+        services.post_order_publish(
+            post=world.post, body=f"Version body {i}", effective_on=today, by=personas.cotr.user
+        )
+        services.guard_assign(guard=make_guard(world.contract), post=world.post, starts_on=today, by=None)
+    with CaptureQueriesContext(connection) as many_orders:
+        client.get(orders)
+    with CaptureQueriesContext(connection) as many_assignments:
+        client.get(assign)
+    assert len(many_orders) == len(few_orders)
+    assert len(many_assignments) == len(few_assignments)
