@@ -7,9 +7,9 @@ contractor and one contract whose base year ends today (started a year ago), its
 schedule, one cluster per SSD area, a post at every school given (Monday to Friday 07:00-16:00; one
 school in three needs two guards), a guard per required place (one in twenty with a licence that
 expires within 30 days), their post assignments, a year of shifts (about 3% of post-days unfilled,
-9% short) and their per-(post, day) rollup, inspections (`scale` × 3 a month per school, seven
-checklist items each; one in four
-fails an item) and a discrepancy per failed inspection, in every state. Set-based (`INSERT ...
+9% short) and their per-(post, day) delivered-minutes rollup (`PostDayDelivery`, what the report
+reads), inspections (`scale` × 3 a month per school, seven checklist items each; one in four fails
+an item) and a discrepancy per failed inspection, in every state. Set-based (`INSERT ...
 SELECT` over `generate_series`), with a hash of (row, salt, seed) for every choice: the same seed
 on the same schools gives the same rows. Idempotent only in the sense that it refuses a second run.
 """

@@ -174,6 +174,9 @@ def _guard_shift(p) -> int:
             minutes=480,
             recorded_by=p.cluster_supervisor.user,
         ).pk
+        from contracts.services import delivery_rebuild
+
+        delivery_rebuild(contract=post.contract)  # written directly: the post-day rollup follows
     return p._shift_pk
 
 
