@@ -200,11 +200,11 @@ def _meeting(p) -> int:
 
 
 def _revoked_feed_token(p) -> str:
-    """The lieutenant's calendar-feed token, revoked: the feed must answer 404 to everyone."""
-    from visits.services import calendar_token_issue, calendar_token_revoke
+    """The lieutenant's calendar-feed token from before a reset: the feed must answer 404 to everyone."""
+    from visits.services import calendar_feed_get, calendar_feed_reset, calendar_feed_token
 
-    token = calendar_token_issue(user=p.lieutenant.user)
-    calendar_token_revoke(user=p.lieutenant.user)
+    token = calendar_feed_token(calendar_feed_get(user=p.lieutenant.user))
+    calendar_feed_reset(user=p.lieutenant.user)
     return token
 def _safety_plan_year(p) -> int:
     """A draft safety plan of the current plan year at Roosevelt HS, by its SRO (made once per test)."""
@@ -408,9 +408,9 @@ MATRIX: dict[str, Url] = {
     "visits:cancel": url({"pk": 1}, everyone(405)),
     "visits:action_add": url({"pk": 1}, everyone(405)),
     "visits:action_done": url({"pk": 1}, everyone(405)),
-    "visits:feed_issue": url(everyone(405)),
-    "visits:feed_revoke": url(everyone(405)),
-    # The token is the whole credential: no sign-in (calendar apps carry no cookie); unknown → 404.
+    "visits:feed_reset": url(everyone(405)),
+    # The signed token is the whole credential: no sign-in (calendar apps carry no cookie); a token
+    # from before a reset (or forged, or another key's) → 404.
     "visits:feed": url({"token": "revoked_feed_token"}, everyone(404, anonymous=404)),
     # Liaison meetings.
     "meetings:index": url(only(VISIT_SEE)),

@@ -13,6 +13,7 @@ from django.contrib.auth.decorators import login_not_required
 from django.contrib.contenttypes.models import ContentType
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST, require_safe
@@ -34,11 +35,12 @@ from .forms import (
     aware,
 )
 from .ical import build_calendar
-from .models import CalendarToken, Visit, VisitAction
+from .models import Visit, VisitAction
 from .permissions import (
     RECORD,
     SCHEDULE,
     get_visit_for_user,
+    may_see_visits,
     may_work,
     people_in_scope,
     require_visits_page,
@@ -84,14 +86,10 @@ def _nav_dates(view: str, anchor: dt.date) -> tuple[dt.date, dt.date]:
     return anchor - dt.timedelta(days=step), anchor + dt.timedelta(days=step)
 
 
-def _feed_context(request: HttpRequest, token: str | None = None) -> dict:
-    active = CalendarToken.objects.filter(user=request.user, revoked_at__isnull=True).first()
-    ctx = {"feed_token": active, "feed_url": None}
-    if token:
-        from django.urls import reverse
-
-        ctx["feed_url"] = request.build_absolute_uri(reverse("visits:feed", args=[token]))
-    return ctx
+def _feed_context(request: HttpRequest) -> dict:
+    feed = services.calendar_feed_get(user=request.user)
+    path = reverse("visits:feed", args=[services.calendar_feed_token(feed)])
+    return {"feed": feed, "feed_url": request.build_absolute_uri(path)}
 
 
 @require_http_methods(["GET"])
@@ -99,7 +97,7 @@ def visit_index(request: HttpRequest) -> HttpResponse:
     return _render_index(request)
 
 
-def _render_index(request: HttpRequest, *, token: str | None = None) -> HttpResponse:
+def _render_index(request: HttpRequest) -> HttpResponse:
     require_visits_page(request.user)
     form = CalendarForm(request.GET or None)
     view, anchor = form.cleaned()
@@ -130,14 +128,14 @@ def _render_index(request: HttpRequest, *, token: str | None = None) -> HttpResp
         "may_work": may_work(request.user),
         "interval": settings.SSD_VISIT_INTERVAL_DAYS,
         "sro_interval": settings.SSD_VISIT_INTERVAL_SRO_SECONDARY_DAYS,
-        **_feed_context(request, token),
+        **_feed_context(request),
     }
     template = "visits/index.html"
     if request.htmx and not request.htmx.history_restore_request:
         template += "#calendar"
     response = render(request, template, context)
-    if token:
-        response["Cache-Control"] = "no-store"
+    # The page carries the feed URL, a credential: no shared or browser cache keeps it.
+    response["Cache-Control"] = "private, no-store"
     return response
 
 
@@ -440,30 +438,23 @@ def _accept_plan(request: HttpRequest) -> list[Visit] | str:
 
 
 @require_POST
-def feed_issue(request: HttpRequest) -> HttpResponse:
-    """Makes a new private feed URL and shows it once, on this response (never stored, never
-    redirected through a message that would sit in the session)."""
+def feed_reset(request: HttpRequest) -> HttpResponse:
+    """A new feed URL; the old one gives 404 from now on (a leaked link, a lost phone)."""
     require_visits_page(request.user)
-    token = services.calendar_token_issue(user=request.user)
-    return _render_index(request, token=token)
-
-
-@require_POST
-def feed_revoke(request: HttpRequest) -> HttpResponse:
-    require_visits_page(request.user)
-    if services.calendar_token_revoke(user=request.user):
-        messages.success(request, "Calendar feed turned off: the old link no longer works.")
-    return redirect("visits:index")
+    services.calendar_feed_reset(user=request.user)
+    messages.success(request, "New calendar feed link made: the old one no longer works. Subscribe again with it.")
+    return redirect(reverse("visits:index") + "#feed")
 
 
 @login_not_required
 @never_cache
 @require_safe
 def feed(request: HttpRequest, token: str) -> HttpResponse:
-    """The feed, for calendar apps that carry no session: the token is the whole credential. An
-    unknown or revoked token is a plain 404 (no audit entry per poll: calendar apps poll often)."""
-    user = services.calendar_token_user(token)
-    if user is None:
+    """The feed, for calendar apps that carry no session: the signed token is the whole credential.
+    A malformed, forged, reset or another key's token, or a user who no longer holds a post with a
+    calendar, is a plain 404 (no audit entry per poll: calendar apps poll often)."""
+    user = services.calendar_feed_user(token)
+    if user is None or not may_see_visits(user):
         raise Http404("No such calendar.")
     body = build_calendar(user=user, base_url=request.build_absolute_uri("/").rstrip("/"))
     response = HttpResponse(body, content_type="text/calendar; charset=utf-8")

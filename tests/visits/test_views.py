@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 from django.test import Client
@@ -149,7 +150,14 @@ def test_planner_proposes_explains_and_accepts(client, personas):
     assert response.status_code == 400 and Visit.objects.count() == 1
 
 
-def test_ical_feed_shown_once_parsed_back_updated_and_revoked(client, personas):
+def _feed_link(html: str) -> str:
+    """The feed URL as the page links it (what a person copies into their calendar app)."""
+    match = re.search(r'<a class="feed-link" href="([^"]+\.ics)">', html)
+    assert match, "no .ics link on /visits/"
+    return match.group(1)
+
+
+def test_ical_feed_linked_every_time_parsed_back_updated_and_reset(client, personas):
     lt = personas.lieutenant.user
     visit = schedule(by=lt, school=personas.school, days=3)
     services.meeting_create(
@@ -162,11 +170,11 @@ def test_ical_feed_shown_once_parsed_back_updated_and_revoked(client, personas):
         attendees=[lt],
     )
     login(client, personas.lieutenant)
-    response = client.post(reverse("visits:feed_issue"))
-    assert response.status_code == 200 and response["Cache-Control"] == "no-store"
-    url = response.context["feed_url"]
-    assert ".ics" in url
-    assert url not in client.get(reverse("visits:index")).content.decode()  # shown once
+    page = client.get(reverse("visits:index"))
+    assert page.status_code == 200 and "no-store" in page["Cache-Control"]
+    url = _feed_link(page.content.decode())
+    assert url.startswith("http://testserver/visits/feed/")
+    assert _feed_link(client.get(reverse("visits:index")).content.decode()) == url  # the same link each time
 
     anonymous = Client()
     feed = anonymous.get(url)
@@ -184,12 +192,26 @@ def test_ical_feed_shown_once_parsed_back_updated_and_revoked(client, personas):
     event = {str(e["UID"]): e for e in cal.walk("VEVENT")}[uid]
     assert int(event["SEQUENCE"]) == 2 and str(event["STATUS"]) == "CANCELLED"
 
-    other_token = services.calendar_token_issue(user=personas.sergeant.user)
+    other_token = services.calendar_feed_token(services.calendar_feed_get(user=personas.sergeant.user))
     other = Calendar.from_ical(anonymous.get(reverse("visits:feed", args=[other_token])).content)
     assert not other.walk("VEVENT")  # the sergeant's own feed: none of the lieutenant's events
-    client.post(reverse("visits:feed_revoke"))
+    # The lieutenant's signature under the sergeant's id (or the reverse) opens nothing.
+    signature = url.rsplit("/", 1)[1].removesuffix(".ics").partition(".")[2]
+    assert anonymous.get(reverse("visits:feed", args=[f"{personas.sergeant.user.pk}.{signature}"])).status_code == 404
+
+    response = client.post(reverse("visits:feed_reset"))
+    assert response.status_code == 302
     assert anonymous.get(url).status_code == 404
+    new_url = _feed_link(client.get(reverse("visits:index")).content.decode())
+    assert new_url != url and anonymous.get(new_url).status_code == 200
     assert anonymous.get(reverse("visits:feed", args=["not-a-token"])).status_code == 404
+
+
+def test_ical_feed_of_a_user_without_a_calendar_role_is_404(personas):
+    """A feed outlives nothing: an account whose post has no calendar (here the COTR) gets 404
+    even with a correctly signed token."""
+    token = services.calendar_feed_token(services.calendar_feed_get(user=personas.cotr.user))
+    assert Client().get(reverse("visits:feed", args=[token])).status_code == 404
 
 
 def test_respond_to_a_significant_incident(client, personas):
