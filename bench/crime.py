@@ -3,7 +3,10 @@ with `import_crime`'s service (into an empty table, then the same file again: al
 (2) `page`: the server time of a school's vicinity section with 1,000,000 crimes loaded (the
 generated ones of bench/generate_crime.py, added until there are that many).
 
-    .venv/bin/python bench/crime.py [import] [page] [--crimes 1000000] [--requests 20]
+    .venv/bin/python bench/crime.py [import] [page] [profile] [--crimes 1000000] [--requests 20]
+
+`profile` (never recorded) prints where the school page's time goes at the worst school: the SQL
+of one request with each query's time, then cProfile's top functions over `--requests` requests.
 
 Environment: BENCH_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/ssd_crime; migrated and
 given the DC geography if it has none; the `import` run empties the crime table first).
@@ -200,6 +203,52 @@ def bench_page(crimes: int, requests: int) -> list[str]:
     ]
 
 
+def bench_profile(requests: int) -> None:
+    import cProfile
+    import io
+    import pstats
+
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+    from django.urls import reverse
+
+    from crime.selectors import default_range, vicinity
+    from schools.models import School
+
+    start, end = default_range()
+    school = max(School.objects.all(), key=lambda s: vicinity(s, start=start, end=end).count())
+    client = Client()
+    client.force_login(_user())
+    for label, url in (
+        ("school page", reverse("schools:detail", args=[school.pk])),
+        ("vicinity page", reverse("crime:school_vicinity", args=[school.pk])),
+    ):
+        for _ in range(3):
+            client.get(url)
+        with CaptureQueriesContext(connection) as ctx:
+            began = time.perf_counter()
+            client.get(url)
+            took = (time.perf_counter() - began) * 1000
+        sql_ms = sum(float(q["time"]) for q in ctx.captured_queries) * 1000
+        print(f"\n== {label} {url} ({school.name}): {took:.0f} ms, {len(ctx)} queries, {sql_ms:.0f} ms in SQL")
+        for q in ctx.captured_queries:  # in the order the request ran them
+            print(f"  {float(q['time']) * 1000:7.1f} ms  {q['sql'][:240]}")
+        if os.environ.get("PROFILE_SQL_ONLY"):
+            continue
+        profiler = cProfile.Profile()
+        profiler.enable()
+        for _ in range(requests):
+            client.get(url)
+        profiler.disable()
+        out = io.StringIO()
+        stats = pstats.Stats(profiler, stream=out)
+        # The project's own functions (not Django's or the libraries'), by time including callees.
+        stats.sort_stats("cumulative").print_stats(r"^(?!.*site-packages).*/(?!bench/)\w+/\w+\.py", 45)
+        stats.strip_dirs().sort_stats("tottime").print_stats(20)
+        print(out.getvalue())
+
+
 def record(title: str, lines: list[str]) -> None:
     if not RESULTS.exists():
         RESULTS.write_text(
@@ -212,7 +261,7 @@ def record(title: str, lines: list[str]) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("what", nargs="*", choices=["import", "page"], default=["import", "page"])
+    parser.add_argument("what", nargs="*", choices=["import", "page", "profile"], default=["import", "page"])
     parser.add_argument("--crimes", type=int, default=1_000_000)
     parser.add_argument("--requests", type=int, default=20)
     parser.add_argument("--no-record", action="store_true", help="print only; do not append to bench/results.md")
@@ -226,6 +275,8 @@ def main(argv: list[str] | None = None) -> int:
         lines = bench_page(args.crimes, args.requests)
         if not args.no_record:
             record(f"crime: school vicinity page with {args.crimes:,} crimes on PostgreSQL", lines)
+    if "profile" in args.what:
+        bench_profile(args.requests)
     return 0
 
 

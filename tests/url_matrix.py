@@ -199,6 +199,25 @@ def _meeting(p) -> int:
     return p._meeting_pk
 
 
+def _crime_near_school(p) -> int:
+    """A theft 50 m north of Roosevelt HS (made once per test): a row of its vicinity list."""
+    if not hasattr(p, "_crime_pk"):
+        import datetime as dt
+
+        from django.utils import timezone
+
+        from crime.models import Crime
+
+        now = timezone.now()
+        p._crime_pk = Crime.objects.create(
+            ccn="99000001", reported_at=now, reported_on=timezone.localdate(), shift="DAY", method="OTHERS",
+            offense="THEFT/OTHER", block="100 - 199 BLOCK OF TEST STREET NW",
+            latitude=float(p.school.latitude) + 50 / 111_320, longitude=float(p.school.longitude),
+            start_date=now - dt.timedelta(hours=1), first_imported_at=now, imported_at=now,
+        ).pk
+    return p._crime_pk
+
+
 def _revoked_feed_token(p) -> str:
     """The lieutenant's calendar-feed token from before a reset: the feed must answer 404 to everyone."""
     from visits.services import calendar_feed_get, calendar_feed_reset, calendar_feed_token
@@ -274,6 +293,7 @@ OBJECTS: dict[str, Callable] = {
     "advisory": _advisory,
     "visit": _visit,
     "meeting": _meeting,
+    "crime_near_school": _crime_near_school,
     "revoked_feed_token": _revoked_feed_token,
     "safety_plan_year": _safety_plan_year,
     "safety_plan_attachment": _safety_plan_attachment,
@@ -341,6 +361,18 @@ MATRIX: dict[str, Url] = {
     ),
     "crime:school_vicinity_csv": url(
         {"pk": "school"}, only(INCIDENT_BOOK, district_commander=403, watch_commander=403, others=404)
+    ),
+    # "Advise SROs" on a crime of the vicinity: on to the prefilled advisory form for whoever may see
+    # the vicinity and send advisories; 403 to the others who see it (and to district and watch
+    # commanders, who send advisories but do not see this section); 404 outside the crime scope.
+    "crime:advise": url(
+        {"pk": "school", "crime_pk": "crime_near_school"},
+        only(
+            {"commander", "lieutenant", "sergeant"},
+            REDIRECT,
+            others=404,
+            admin=403, sroc=403, sro=403, district_commander=403, watch_commander=403,
+        ),
     ),
     "schools:detail": url({"pk": "school"}, everyone(200, nobody=404, cluster_supervisor=404)),
     "personnel:directory": url(everyone(200, **NOT_MPD)),
