@@ -65,13 +65,23 @@ def _form_error(form, exc: DomainError) -> None:
     form.add_error(exc.field if exc.field in form.fields else None, exc.message)
 
 
+# How many entries a day shows in each view before "+N more" (a link to that day's own view, which
+# shows them all). The commander's calendar holds the whole division: at 2,000 schools that is
+# ~70 visits a day, and drawing every one in a month grid took seconds and helped nobody read it.
+PER_DAY = {"month": 3, "week": 12, "list": 12, "day": None}
+LIST_DAYS = 30
+OVERDUE_SHOWN = 20
+
+
 def _calendar_days(view: str, anchor: dt.date) -> tuple[dt.date, dt.date]:
     if view == "month":
         first = anchor.replace(day=1)
         last = first.replace(day=pycalendar.monthrange(first.year, first.month)[1])
         return first - dt.timedelta(days=first.weekday()), last + dt.timedelta(days=6 - last.weekday())
     if view == "list":
-        return anchor, anchor + dt.timedelta(days=59)
+        return anchor, anchor + dt.timedelta(days=LIST_DAYS - 1)
+    if view == "day":
+        return anchor, anchor
     monday = anchor - dt.timedelta(days=anchor.weekday())
     return monday, monday + dt.timedelta(days=6)
 
@@ -82,7 +92,7 @@ def _nav_dates(view: str, anchor: dt.date) -> tuple[dt.date, dt.date]:
         prev = (first - dt.timedelta(days=1)).replace(day=1)
         nxt = (first + dt.timedelta(days=32)).replace(day=1)
         return prev, nxt
-    step = 60 if view == "list" else 7
+    step = {"list": LIST_DAYS, "day": 1}.get(view, 7)
     return anchor - dt.timedelta(days=step), anchor + dt.timedelta(days=step)
 
 
@@ -102,16 +112,30 @@ def _render_index(request: HttpRequest) -> HttpResponse:
     form = CalendarForm(request.GET or None)
     view, anchor = form.cleaned()
     first, last = _calendar_days(view, anchor)
-    visits = list(visits_between(user=request.user, first=first, last=last))
-    meetings = list(meetings_between(user=request.user, first=first, last=last))
+    cap = PER_DAY[view]
+    visits = list(visits_between(user=request.user, first=first, last=last, per_day=cap))
+    meetings = list(meetings_between(user=request.user, first=first, last=last, per_day=cap))
     by_day: dict[dt.date, list] = defaultdict(list)
-    for item in visits + meetings:
-        by_day[timezone.localtime(item.starts_at).date()].append(item)
-    for items in by_day.values():
-        items.sort(key=lambda i: i.starts_at)
+    totals: dict[dt.date, int] = defaultdict(int)
+    for kind_rows in (visits, meetings):
+        seen: set[dt.date] = set()
+        for item in kind_rows:
+            day = timezone.localtime(item.starts_at).date()
+            by_day[day].append(item)
+            if day not in seen:  # each kind's full count of the day, once
+                seen.add(day)
+                totals[day] += getattr(item, "day_total", 1) if cap is not None else 0
+    more: dict[dt.date, int] = {}
+    for day, items in by_day.items():
+        items.sort(key=lambda i: (i.starts_at, i.pk))
+        if cap is not None:
+            del items[cap:]
+            if totals[day] > len(items):
+                more[day] = totals[day] - len(items)
     days = [first + dt.timedelta(days=n) for n in range((last - first).days + 1)]
     weeks = [days[i : i + 7] for i in range(0, len(days), 7)]
     overdue = overdue_list(user=request.user)
+    show_all = request.GET.get("overdue") == "all"
     prev, nxt = _nav_dates(view, anchor)
     context = {
         "view": view,
@@ -120,11 +144,18 @@ def _render_index(request: HttpRequest) -> HttpResponse:
         "days": days,
         "weeks": weeks,
         "by_day": dict(by_day),
+        "more": more,
+        "list_days": LIST_DAYS,
         "agenda": [(d, by_day[d]) for d in days if d in by_day],
         "prev": prev,
         "next": nxt,
         "overdue": overdue,
-        "overdue_areas": overdue_by_area(overdue),
+        # Each area's most overdue first; the rest behind "show all" (a lieutenant's area at 2,000
+        # schools can have hundreds overdue, the commander's page every area's).
+        "overdue_areas": [
+            (area, rows if show_all else rows[:OVERDUE_SHOWN], len(rows)) for area, rows in overdue_by_area(overdue)
+        ],
+        "overdue_all": show_all,
         "may_work": may_work(request.user),
         "interval": settings.SSD_VISIT_INTERVAL_DAYS,
         "sro_interval": settings.SSD_VISIT_INTERVAL_SRO_SECONDARY_DAYS,

@@ -39,6 +39,48 @@ def test_index_week_month_list_and_overdue(client, personas):
     assert b'id="calendar"' in fragment.content and b"Coverage" not in fragment.content
 
 
+def test_busy_days_show_a_few_entries_and_a_link_to_the_whole_day(client, personas):
+    """A division-wide calendar draws at most 3 entries a day in the month grid (12 in the week
+    and list), counts the rest ("+N more") and links to the day's own view, which shows them all;
+    meetings count with the visits."""
+    lt = personas.lieutenant.user
+    for hour in (8, 9, 10, 11, 13):
+        schedule(by=lt, school=personas.school, days=2, hour=hour)
+    services.meeting_create(
+        by=lt,
+        kind=Meeting.Kind.PSA,
+        title="PSA 404 busy day",
+        starts_at=at(2, 18),
+        ends_at=at(2, 19),
+        psa=personas.school.psa,
+        attendees=[lt],
+    )
+    login(client, personas.lieutenant)
+    busy = day(2)
+    month = client.get(reverse("visits:index"), {"view": "month", "date": busy}).content.decode()
+    assert month.count('class="cal-item') == 3
+    assert f'href="?view=day&date={busy}">+3 more' in month
+    week = client.get(reverse("visits:index"), {"view": "week", "date": busy}).content.decode()
+    assert week.count('class="cal-item') == 6 and "+3 more" not in week
+    whole = client.get(reverse("visits:index"), {"view": "day", "date": busy})
+    assert whole.status_code == 200
+    html = whole.content.decode()
+    assert html.count('class="cal-item') == 6 and "PSA 404 busy day" in html and "more<" not in html
+
+
+def test_overdue_list_shows_the_most_overdue_and_a_show_all_link(client, personas, settings):
+    from visits import views
+
+    login(client, personas.commander)
+    page = client.get(reverse("visits:index")).content.decode()
+    total = int(re.search(r"Coverage: (\d+) schools? overdue", page).group(1))
+    assert total > views.OVERDUE_SHOWN  # no visits at all: every school is overdue
+    assert page.count('<li><span class="school">') <= views.OVERDUE_SHOWN * 3  # per area
+    assert "&overdue=all#coverage" in page
+    every = client.get(reverse("visits:index"), {"overdue": "all"}).content.decode()
+    assert every.count('<li><span class="school">') == total
+
+
 def test_schedule_form_refuses_the_past_and_other_areas(client, personas):
     login(client, personas.lieutenant)
     url = reverse("visits:new")
