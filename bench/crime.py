@@ -3,7 +3,10 @@ with `import_crime`'s service (into an empty table, then the same file again: al
 (2) `page`: the server time of a school's vicinity section with 1,000,000 crimes loaded (the
 generated ones of bench/generate_crime.py, added until there are that many).
 
-    .venv/bin/python bench/crime.py [import] [page] [--crimes 1000000] [--requests 20]
+    .venv/bin/python bench/crime.py [import] [page] [profile] [--crimes 1000000] [--requests 20]
+
+`profile` (never recorded) prints where the school page's time goes at the worst school: the SQL
+of one request with each query's time, then cProfile's top functions over `--requests` requests.
 
 Environment: BENCH_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/ssd_crime; migrated and
 given the DC geography if it has none; the `import` run empties the crime table first).
@@ -132,23 +135,30 @@ def bench_page(crimes: int, requests: int) -> list[str]:
     times: list[float] = []
     baseline: list[float] = []
     per_school = []
-    queries = 0
+    queries = school_queries = 0
+    page_cpu: list[float] = []
+    school_cpu: list[float] = []
     for n, school in sizes:
         url = reverse("crime:school_vicinity", args=[school.pk])
         for _ in range(2):
             assert client.get(url).status_code == 200
         mine = []
         for _ in range(requests):
-            began = time.perf_counter()
+            began, began_cpu = time.perf_counter(), time.process_time()
             response = client.get(url)
             mine.append((time.perf_counter() - began) * 1000)
+            page_cpu.append((time.process_time() - began_cpu) * 1000)
             assert response.status_code == 200
         # The school page (with the section as its panel since the layers), at the same moment.
         plain = reverse("schools:detail", args=[school.pk])
         for _ in range(requests):
-            began = time.perf_counter()
+            began, began_cpu = time.perf_counter(), time.process_time()
             client.get(plain)
             baseline.append((time.perf_counter() - began) * 1000)
+            school_cpu.append((time.process_time() - began_cpu) * 1000)
+        with CaptureQueriesContext(connection) as ctx:
+            client.get(plain)
+        school_queries = max(school_queries, len(ctx))
         with CaptureQueriesContext(connection) as ctx:
             client.get(url)
         queries = max(queries, len(ctx))
@@ -177,6 +187,8 @@ def bench_page(crimes: int, requests: int) -> list[str]:
         plan = cursor.fetchone()[0]
         cursor.execute("EXPLAIN (ANALYZE, FORMAT JSON) " + sql, params)
         sql_ms = cursor.fetchone()[0][0]["Execution Time"]
+    baseline.sort()
+    baseline_p95 = baseline[int(0.95 * (len(baseline) - 1))]
     section.sort()
     s50, s95 = statistics.median(section), section[int(0.95 * (len(section) - 1))]
     print(
@@ -195,9 +207,59 @@ def bench_page(crimes: int, requests: int) -> list[str]:
         *[f"  - {line}" for line in per_school],
         f"- The school page itself (`/schools/<id>/`, which since the layers carries this section as its "
         f"`crime.school_vicinity` panel, plus the school's facts, officers and other panels) at the same time: "
-        f"p50 {statistics.median(baseline):.0f} ms",
+        f"**p50 {statistics.median(baseline):.0f} ms, p95 {baseline_p95:.0f} ms**;"
+        f" {school_queries} queries",
+        f"- Python CPU time of the request (`time.process_time`, what a loaded machine stretches least): "
+        f"vicinity page p50 {statistics.median(page_cpu):.0f} ms, "
+        f"school page p50 {statistics.median(school_cpu):.0f} ms",
         f"- The bounding box uses the index: `{plan}`; that query's execution in PostgreSQL: {sql_ms:.1f} ms",
     ]
+
+
+def bench_profile(requests: int) -> None:
+    import cProfile
+    import io
+    import pstats
+
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+    from django.urls import reverse
+
+    from crime.selectors import default_range, vicinity
+    from schools.models import School
+
+    start, end = default_range()
+    school = max(School.objects.all(), key=lambda s: vicinity(s, start=start, end=end).count())
+    client = Client()
+    client.force_login(_user())
+    for label, url in (
+        ("school page", reverse("schools:detail", args=[school.pk])),
+        ("vicinity page", reverse("crime:school_vicinity", args=[school.pk])),
+    ):
+        for _ in range(3):
+            client.get(url)
+        with CaptureQueriesContext(connection) as ctx:
+            began = time.perf_counter()
+            client.get(url)
+            took = (time.perf_counter() - began) * 1000
+        sql_ms = sum(float(q["time"]) for q in ctx.captured_queries) * 1000
+        print(f"\n== {label} {url} ({school.name}): {took:.0f} ms, {len(ctx)} queries, {sql_ms:.0f} ms in SQL")
+        for q in ctx.captured_queries:  # in the order the request ran them
+            print(f"  {float(q['time']) * 1000:7.1f} ms  {q['sql'][:240]}")
+        if os.environ.get("PROFILE_SQL_ONLY"):
+            continue
+        profiler = cProfile.Profile()
+        profiler.enable()
+        for _ in range(requests):
+            client.get(url)
+        profiler.disable()
+        out = io.StringIO()
+        stats = pstats.Stats(profiler, stream=out)
+        # The project's own functions (not Django's or the libraries'), by time including callees.
+        stats.sort_stats("cumulative").print_stats(r"^(?!.*site-packages).*/(?!bench/)\w+/\w+\.py", 45)
+        stats.strip_dirs().sort_stats("tottime").print_stats(20)
+        print(out.getvalue())
 
 
 def record(title: str, lines: list[str]) -> None:
@@ -212,7 +274,7 @@ def record(title: str, lines: list[str]) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("what", nargs="*", choices=["import", "page"], default=["import", "page"])
+    parser.add_argument("what", nargs="*", choices=["import", "page", "profile"], default=["import", "page"])
     parser.add_argument("--crimes", type=int, default=1_000_000)
     parser.add_argument("--requests", type=int, default=20)
     parser.add_argument("--no-record", action="store_true", help="print only; do not append to bench/results.md")
@@ -226,6 +288,8 @@ def main(argv: list[str] | None = None) -> int:
         lines = bench_page(args.crimes, args.requests)
         if not args.no_record:
             record(f"crime: school vicinity page with {args.crimes:,} crimes on PostgreSQL", lines)
+    if "profile" in args.what:
+        bench_profile(args.requests)
     return 0
 
 

@@ -9,4 +9,5 @@ app_name = "crime"
 urlpatterns = [
     path("<int:pk>/vicinity/", views.school_vicinity, name="school_vicinity"),
     path("<int:pk>/vicinity.csv", views.school_vicinity_csv, name="school_vicinity_csv"),
+    path("<int:pk>/vicinity/<int:crime_pk>/advise/", views.crime_advise, name="advise"),
 ]

@@ -2,19 +2,21 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from schools.models import School
 from ssd.actions import get_action
+from ssd.audit.services import deny_forbidden, deny_not_found
 from ssd.exports import SafeWriter
 
 from .forms import VicinityRangeForm
 from .geo import VICINITY_M
 from .importer import NEW_YORK
 from .permissions import get_school_for_vicinity
-from .selectors import default_range, schools_near_many, vicinity_summary
+from .selectors import default_range, schools_near_many, vicinity, vicinity_summary
 
 LIST_PAGE = 50
 
@@ -44,7 +46,6 @@ def vicinity_context(request: HttpRequest, school: School) -> dict:
         v = vicinity_summary(school, start=start, end=end, offset=(page - 1) * LIST_PAGE, limit=LIST_PAGE)
         query = f"from={start:%Y-%m-%d}&to={end:%Y-%m-%d}"
         last_page = max(1, -(-v.total // LIST_PAGE))
-        near = schools_near_many(v.crimes, user=request.user) if advise is not None else {}
         context.update(
             vicinity=v,
             query=query,
@@ -67,7 +68,13 @@ def vicinity_context(request: HttpRequest, school: School) -> dict:
                     "shift": c.shift.title(),
                     "feet": f"{c.distance_ft:,.0f}",
                     "violent": c.spillover,
-                    "advise_url": _advise_url(advise, c, near),
+                    # A link to a redirect that works out the schools around the crime only when
+                    # followed: no per-row school lookup or prefilled URL while the page renders.
+                    "advise_url": (
+                        reverse("crime:advise", args=[school.pk, c.pk])
+                        if advise is not None and c.latitude is not None
+                        else None
+                    ),
                 }
                 for c in v.crimes
             ],
@@ -110,6 +117,21 @@ def _advise_url(action, crime, near_by_crime) -> str | None:
             "schools": [school.pk for school, _ in near],
         }
     )
+
+
+@require_GET
+def crime_advise(request: HttpRequest, pk: int, crime_pk: int) -> HttpResponse:
+    """"Advise SROs" on one crime of a school's vicinity: on to the advisory form, prefilled. The
+    school is the scope (404 outside it, as for the section); the crime must be within 1,000 ft of
+    it (404 otherwise); 403 for whoever may see the vicinity but not send advisories."""
+    school = get_school_for_vicinity(request.user, pk)
+    crime = vicinity(school).filter(pk=crime_pk).first()
+    if crime is None:
+        raise deny_not_found(request.user, f"crime.crime {crime_pk} near school {pk}", message="No such incident.")
+    action = get_action("advisories.advise", request.user)
+    if action is None:
+        raise deny_forbidden(request.user, "may not send advisories", obj=school)
+    return redirect(_advise_url(action, crime, schools_near_many([crime], user=request.user)))
 
 
 @require_GET

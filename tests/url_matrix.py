@@ -202,12 +202,31 @@ def _meeting(p) -> int:
     return p._meeting_pk
 
 
-def _revoked_feed_token(p) -> str:
-    """The lieutenant's calendar-feed token, revoked: the feed must answer 404 to everyone."""
-    from visits.services import calendar_token_issue, calendar_token_revoke
+def _crime_near_school(p) -> int:
+    """A theft 50 m north of Roosevelt HS (made once per test): a row of its vicinity list."""
+    if not hasattr(p, "_crime_pk"):
+        import datetime as dt
 
-    token = calendar_token_issue(user=p.lieutenant.user)
-    calendar_token_revoke(user=p.lieutenant.user)
+        from django.utils import timezone
+
+        from crime.models import Crime
+
+        now = timezone.now()
+        p._crime_pk = Crime.objects.create(
+            ccn="99000001", reported_at=now, reported_on=timezone.localdate(), shift="DAY", method="OTHERS",
+            offense="THEFT/OTHER", block="100 - 199 BLOCK OF TEST STREET NW",
+            latitude=float(p.school.latitude) + 50 / 111_320, longitude=float(p.school.longitude),
+            start_date=now - dt.timedelta(hours=1), first_imported_at=now, imported_at=now,
+        ).pk
+    return p._crime_pk
+
+
+def _revoked_feed_token(p) -> str:
+    """The lieutenant's calendar-feed token from before a reset: the feed must answer 404 to everyone."""
+    from visits.services import calendar_feed_get, calendar_feed_reset, calendar_feed_token
+
+    token = calendar_feed_token(calendar_feed_get(user=p.lieutenant.user))
+    calendar_feed_reset(user=p.lieutenant.user)
     return token
 def _safety_plan_year(p) -> int:
     """A draft safety plan of the current plan year at Roosevelt HS, by its SRO (made once per test)."""
@@ -304,6 +323,7 @@ OBJECTS: dict[str, Callable] = {
     "advisory": _advisory,
     "visit": _visit,
     "meeting": _meeting,
+    "crime_near_school": _crime_near_school,
     "revoked_feed_token": _revoked_feed_token,
     "safety_plan_year": _safety_plan_year,
     "safety_plan_attachment": _safety_plan_attachment,
@@ -372,6 +392,18 @@ MATRIX: dict[str, Url] = {
     "crime:school_vicinity_csv": url(
         {"pk": "school"}, only(INCIDENT_BOOK, district_commander=403, watch_commander=403, others=404)
     ),
+    # "Advise SROs" on a crime of the vicinity: on to the prefilled advisory form for whoever may see
+    # the vicinity and send advisories; 403 to the others who see it (and to district and watch
+    # commanders, who send advisories but do not see this section); 404 outside the crime scope.
+    "crime:advise": url(
+        {"pk": "school", "crime_pk": "crime_near_school"},
+        only(
+            {"commander", "lieutenant", "sergeant"},
+            REDIRECT,
+            others=404,
+            admin=403, sroc=403, sro=403, district_commander=403, watch_commander=403,
+        ),
+    ),
     "schools:detail": url({"pk": "school"}, everyone(200, nobody=404, cluster_supervisor=404)),
     "personnel:directory": url(everyone(200, **NOT_MPD)),
     "personnel:new": url(only({"admin"}, **NOT_MPD)),
@@ -438,9 +470,9 @@ MATRIX: dict[str, Url] = {
     "visits:cancel": url({"pk": 1}, everyone(405)),
     "visits:action_add": url({"pk": 1}, everyone(405)),
     "visits:action_done": url({"pk": 1}, everyone(405)),
-    "visits:feed_issue": url(everyone(405)),
-    "visits:feed_revoke": url(everyone(405)),
-    # The token is the whole credential: no sign-in (calendar apps carry no cookie); unknown → 404.
+    "visits:feed_reset": url(everyone(405)),
+    # The signed token is the whole credential: no sign-in (calendar apps carry no cookie); a token
+    # from before a reset (or forged, or another key's) → 404.
     "visits:feed": url({"token": "revoked_feed_token"}, everyone(404, anonymous=404)),
     # Liaison meetings.
     "meetings:index": url(only(VISIT_SEE)),

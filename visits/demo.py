@@ -3,7 +3,7 @@
 A term of visits per area: done visits since the school year began (checklists, findings, a few
 follow-up actions), some schools left overdue, the next two weeks booked; response visits on some
 significant incidents; PSA meetings, crime briefings and PTSA meetings with action items; and a
-calendar-feed token per lieutenant, printed once. Deterministic (seeded) and idempotent: a second
+calendar feed per lieutenant, its link printed. Deterministic (seeded) and idempotent: a second
 run finds the demo visits there and changes nothing (a lieutenant who has a feed keeps it).
 """
 
@@ -17,9 +17,9 @@ from django.utils import timezone
 from personnel.models import Assignment, Role
 from schools.models import PSA, School
 
-from .models import CHECKLIST_FIELDS, CalendarToken, Meeting, MeetingAction, Visit, VisitAction
+from .models import CHECKLIST_FIELDS, CalendarFeed, Meeting, MeetingAction, Visit, VisitAction
 from .selectors import SIGNIFICANT_KIND
-from .services import calendar_token_issue
+from .services import calendar_feed_get, calendar_feed_token
 
 SEED = 20261113
 DEMO_PURPOSE = "Term site visit"
@@ -66,13 +66,17 @@ def seed_visits(ctx) -> None:
 
 
 def _seed_tokens(ctx, lieutenants) -> None:
+    """Each lieutenant's feed link in the output the first time, like the passwords. The link is not
+    stored (it is recomputed from the feed's key), and `/visits/` shows it to its owner every time."""
     for assignment in lieutenants:
         user = assignment.officer.user
-        if CalendarToken.objects.filter(user=user, revoked_at__isnull=True).exists():
+        if CalendarFeed.objects.filter(user=user).exists():
             continue
-        token = calendar_token_issue(user=user)
+        feed = calendar_feed_get(user=user)
         ctx.count("calendar feeds")
-        ctx.log.append(f"calendar feed for {user.username} (shown once): /visits/feed/{token}.ics")
+        ctx.log.append(
+            f"calendar feed for {user.username} (also linked on /visits/): /visits/feed/{calendar_feed_token(feed)}.ics"
+        )
 
 
 def _seed_area(ctx, rng: random.Random, assignment) -> None:

@@ -107,7 +107,9 @@ class ActionForm(forms.Form):
 
 
 class CalendarForm(forms.Form):
-    view = forms.ChoiceField(choices=[("week", "Week"), ("month", "Month"), ("list", "List")], required=False)
+    view = forms.ChoiceField(
+        choices=[("day", "Day"), ("week", "Week"), ("month", "Month"), ("list", "List")], required=False
+    )
     date = forms.DateField(required=False, widget=DATE_INPUT)
 
     def cleaned(self) -> tuple[str, dt.date]:

@@ -180,23 +180,17 @@ class MeetingAction(models.Model):
         return self.description
 
 
-class CalendarToken(models.Model):
-    """A private calendar-feed URL. Only the SHA-256 of the token is kept: the token itself is shown
-    once, when it is made. Revoking keeps the row (who had a feed, when) and ends its use."""
+class CalendarFeed(models.Model):
+    """A user's private calendar feed. The feed URL is not stored: it is recomputed from the user id
+    and `key` and signed with SECRET_KEY (`visits.services.calendar_feed_token`), so `/visits/` can
+    show it every time while a copy of the database alone cannot forge one. `key` is random per
+    user; resetting the link draws a new one, which turns every earlier URL into a 404."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="calendar_tokens")
-    token_hash = models.CharField(max_length=64, unique=True)
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="calendar_feed")
+    key = models.CharField(max_length=64)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
-    revoked_at = models.DateTimeField(null=True, blank=True)
+    reset_at = models.DateTimeField(null=True, blank=True)
     last_used_at = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        ordering = ["-created_at"]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["user"], condition=Q(revoked_at__isnull=True), name="calendartoken_one_active_per_user"
-            )
-        ]
 
     def __str__(self) -> str:
         return f"Calendar feed of {self.user}"

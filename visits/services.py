@@ -5,12 +5,12 @@ validated against `visits.permissions`, audited in the same transaction. A refus
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import math
 import secrets
 from collections.abc import Iterable
 
 from django.contrib.contenttypes.models import ContentType
+from django.core.signing import BadSignature, Signer
 from django.db import transaction
 from django.utils import timezone
 
@@ -18,7 +18,7 @@ from schools.models import PSA, School
 from ssd.audit.services import audit_record, model_changes
 from ssd.errors import DomainError
 
-from .models import CHECKLIST_FIELDS, ActionStatus, CalendarToken, Meeting, MeetingAction, Visit, VisitAction
+from .models import CHECKLIST_FIELDS, ActionStatus, CalendarFeed, Meeting, MeetingAction, Visit, VisitAction
 from .permissions import (
     DIVISION_WIDE,
     may_see_visits,
@@ -446,42 +446,64 @@ def meeting_action_done(*, action: MeetingAction, by) -> MeetingAction:
     return action
 
 
-# --- Calendar feed tokens ---------------------------------------------------------------------------
+# --- Calendar feed ---------------------------------------------------------------------------------
+#
+# The feed URL is `/visits/feed/<user id>.<signature>.ics`, the signature an HMAC-SHA256 (Django's
+# Signer, keyed with SECRET_KEY) of the user id, salted with the user's random `CalendarFeed.key`.
+# Nothing that opens the feed is stored: the page recomputes the URL whenever it is shown, a
+# database copy without SECRET_KEY cannot forge one, and resetting draws a new key so every older
+# URL stops verifying. SECRET_KEY_FALLBACKS are honoured, so rotating SECRET_KEY that way keeps
+# subscriptions working until the fallback is dropped.
+
+FEED_SALT = "ssd.visits.calendar-feed"
+FEED_SEP = "."
+MAX_TOKEN_LENGTH = 100
 
 
-def token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
+def _feed_signer(key: str) -> Signer:
+    return Signer(salt=f"{FEED_SALT}:{key}", sep=FEED_SEP, algorithm="sha256")
 
 
 @transaction.atomic
-def calendar_token_issue(*, user) -> str:
-    """A new feed token for `user` (any earlier one is revoked). Returns the token: the only time it
-    exists outside the user's calendar app, since only its hash is stored."""
-    calendar_token_revoke(user=user)
-    token = secrets.token_urlsafe(32)
-    CalendarToken.objects.create(user=user, token_hash=token_hash(token))
-    audit_record(action="visits.calendar_token_issued", user=user)
-    return token
+def calendar_feed_get(*, user) -> CalendarFeed:
+    """The user's feed, made on first need (idempotent: the first page view after sign-up)."""
+    feed, created = CalendarFeed.objects.get_or_create(user=user, defaults={"key": secrets.token_hex(16)})
+    if created:
+        audit_record(action="visits.calendar_feed_created", user=user)
+    return feed
+
+
+def calendar_feed_token(feed: CalendarFeed) -> str:
+    return _feed_signer(feed.key).sign(str(feed.user_id))
 
 
 @transaction.atomic
-def calendar_token_revoke(*, user) -> int:
-    n = CalendarToken.objects.filter(user=user, revoked_at__isnull=True).update(revoked_at=timezone.now())
-    if n:
-        audit_record(action="visits.calendar_token_revoked", user=user)
-    return n
+def calendar_feed_reset(*, user) -> CalendarFeed:
+    """A new key: the feed URL changes and every earlier one gives 404."""
+    feed = calendar_feed_get(user=user)
+    feed = CalendarFeed.objects.select_for_update().get(pk=feed.pk)
+    feed.key = secrets.token_hex(16)
+    feed.reset_at = timezone.now()
+    feed.save(update_fields=["key", "reset_at"])
+    audit_record(action="visits.calendar_feed_reset", user=user)
+    return feed
 
 
-def calendar_token_user(token: str):
-    """The user a live token belongs to, or None (unknown, revoked, or the user deactivated)."""
-    if not token or len(token) > 100:
+def calendar_feed_user(token: str):
+    """The user a feed token belongs to, or None (malformed, forged, reset since, another key's, or
+    the user deactivated). Constant-time comparison by Signer.unsign."""
+    if not token or len(token) > MAX_TOKEN_LENGTH:
         return None
-    row = (
-        CalendarToken.objects.select_related("user")
-        .filter(token_hash=token_hash(token), revoked_at__isnull=True)
-        .first()
-    )
-    if row is None or not row.user.is_active:
+    user_id, sep, _ = token.partition(FEED_SEP)
+    if not sep or not user_id.isascii() or not user_id.isdigit():
         return None
-    CalendarToken.objects.filter(pk=row.pk).update(last_used_at=timezone.now())
-    return row.user
+    feed = CalendarFeed.objects.select_related("user").filter(user_id=int(user_id)).first()
+    if feed is None or not feed.user.is_active:
+        return None
+    try:
+        if _feed_signer(feed.key).unsign(token) != user_id:
+            return None
+    except BadSignature:
+        return None
+    CalendarFeed.objects.filter(pk=feed.pk).update(last_used_at=timezone.now())
+    return feed.user

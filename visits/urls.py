@@ -15,7 +15,6 @@ urlpatterns = [
     path("<int:pk>/cancel/", views.visit_cancel, name="cancel"),
     path("<int:pk>/actions/", views.visit_action_add, name="action_add"),
     path("actions/<int:pk>/done/", views.visit_action_done, name="action_done"),
-    path("feed/", views.feed_issue, name="feed_issue"),
-    path("feed/revoke/", views.feed_revoke, name="feed_revoke"),
+    path("feed/reset/", views.feed_reset, name="feed_reset"),
     path("feed/<str:token>.ics", views.feed, name="feed"),
 ]

@@ -13,6 +13,7 @@ from django.contrib.auth.decorators import login_not_required
 from django.contrib.contenttypes.models import ContentType
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST, require_safe
@@ -34,11 +35,12 @@ from .forms import (
     aware,
 )
 from .ical import build_calendar
-from .models import CalendarToken, Visit, VisitAction
+from .models import Visit, VisitAction
 from .permissions import (
     RECORD,
     SCHEDULE,
     get_visit_for_user,
+    may_see_visits,
     may_work,
     people_in_scope,
     require_visits_page,
@@ -63,13 +65,23 @@ def _form_error(form, exc: DomainError) -> None:
     form.add_error(exc.field if exc.field in form.fields else None, exc.message)
 
 
+# How many entries a day shows in each view before "+N more" (a link to that day's own view, which
+# shows them all). The commander's calendar holds the whole division: at 2,000 schools that is
+# ~70 visits a day, and drawing every one in a month grid took seconds and helped nobody read it.
+PER_DAY = {"month": 3, "week": 12, "list": 12, "day": None}
+LIST_DAYS = 30
+OVERDUE_SHOWN = 20
+
+
 def _calendar_days(view: str, anchor: dt.date) -> tuple[dt.date, dt.date]:
     if view == "month":
         first = anchor.replace(day=1)
         last = first.replace(day=pycalendar.monthrange(first.year, first.month)[1])
         return first - dt.timedelta(days=first.weekday()), last + dt.timedelta(days=6 - last.weekday())
     if view == "list":
-        return anchor, anchor + dt.timedelta(days=59)
+        return anchor, anchor + dt.timedelta(days=LIST_DAYS - 1)
+    if view == "day":
+        return anchor, anchor
     monday = anchor - dt.timedelta(days=anchor.weekday())
     return monday, monday + dt.timedelta(days=6)
 
@@ -80,18 +92,14 @@ def _nav_dates(view: str, anchor: dt.date) -> tuple[dt.date, dt.date]:
         prev = (first - dt.timedelta(days=1)).replace(day=1)
         nxt = (first + dt.timedelta(days=32)).replace(day=1)
         return prev, nxt
-    step = 60 if view == "list" else 7
+    step = {"list": LIST_DAYS, "day": 1}.get(view, 7)
     return anchor - dt.timedelta(days=step), anchor + dt.timedelta(days=step)
 
 
-def _feed_context(request: HttpRequest, token: str | None = None) -> dict:
-    active = CalendarToken.objects.filter(user=request.user, revoked_at__isnull=True).first()
-    ctx = {"feed_token": active, "feed_url": None}
-    if token:
-        from django.urls import reverse
-
-        ctx["feed_url"] = request.build_absolute_uri(reverse("visits:feed", args=[token]))
-    return ctx
+def _feed_context(request: HttpRequest) -> dict:
+    feed = services.calendar_feed_get(user=request.user)
+    path = reverse("visits:feed", args=[services.calendar_feed_token(feed)])
+    return {"feed": feed, "feed_url": request.build_absolute_uri(path)}
 
 
 @require_http_methods(["GET"])
@@ -99,21 +107,35 @@ def visit_index(request: HttpRequest) -> HttpResponse:
     return _render_index(request)
 
 
-def _render_index(request: HttpRequest, *, token: str | None = None) -> HttpResponse:
+def _render_index(request: HttpRequest) -> HttpResponse:
     require_visits_page(request.user)
     form = CalendarForm(request.GET or None)
     view, anchor = form.cleaned()
     first, last = _calendar_days(view, anchor)
-    visits = list(visits_between(user=request.user, first=first, last=last))
-    meetings = list(meetings_between(user=request.user, first=first, last=last))
+    cap = PER_DAY[view]
+    visits = list(visits_between(user=request.user, first=first, last=last, per_day=cap))
+    meetings = list(meetings_between(user=request.user, first=first, last=last, per_day=cap))
     by_day: dict[dt.date, list] = defaultdict(list)
-    for item in visits + meetings:
-        by_day[timezone.localtime(item.starts_at).date()].append(item)
-    for items in by_day.values():
-        items.sort(key=lambda i: i.starts_at)
+    totals: dict[dt.date, int] = defaultdict(int)
+    for kind_rows in (visits, meetings):
+        seen: set[dt.date] = set()
+        for item in kind_rows:
+            day = timezone.localtime(item.starts_at).date()
+            by_day[day].append(item)
+            if day not in seen:  # each kind's full count of the day, once
+                seen.add(day)
+                totals[day] += getattr(item, "day_total", 1) if cap is not None else 0
+    more: dict[dt.date, int] = {}
+    for day, items in by_day.items():
+        items.sort(key=lambda i: (i.starts_at, i.pk))
+        if cap is not None:
+            del items[cap:]
+            if totals[day] > len(items):
+                more[day] = totals[day] - len(items)
     days = [first + dt.timedelta(days=n) for n in range((last - first).days + 1)]
     weeks = [days[i : i + 7] for i in range(0, len(days), 7)]
     overdue = overdue_list(user=request.user)
+    show_all = request.GET.get("overdue") == "all"
     prev, nxt = _nav_dates(view, anchor)
     context = {
         "view": view,
@@ -122,22 +144,29 @@ def _render_index(request: HttpRequest, *, token: str | None = None) -> HttpResp
         "days": days,
         "weeks": weeks,
         "by_day": dict(by_day),
+        "more": more,
+        "list_days": LIST_DAYS,
         "agenda": [(d, by_day[d]) for d in days if d in by_day],
         "prev": prev,
         "next": nxt,
         "overdue": overdue,
-        "overdue_areas": overdue_by_area(overdue),
+        # Each area's most overdue first; the rest behind "show all" (a lieutenant's area at 2,000
+        # schools can have hundreds overdue, the commander's page every area's).
+        "overdue_areas": [
+            (area, rows if show_all else rows[:OVERDUE_SHOWN], len(rows)) for area, rows in overdue_by_area(overdue)
+        ],
+        "overdue_all": show_all,
         "may_work": may_work(request.user),
         "interval": settings.SSD_VISIT_INTERVAL_DAYS,
         "sro_interval": settings.SSD_VISIT_INTERVAL_SRO_SECONDARY_DAYS,
-        **_feed_context(request, token),
+        **_feed_context(request),
     }
     template = "visits/index.html"
     if request.htmx and not request.htmx.history_restore_request:
         template += "#calendar"
     response = render(request, template, context)
-    if token:
-        response["Cache-Control"] = "no-store"
+    # The page carries the feed URL, a credential: no shared or browser cache keeps it.
+    response["Cache-Control"] = "private, no-store"
     return response
 
 
@@ -440,30 +469,23 @@ def _accept_plan(request: HttpRequest) -> list[Visit] | str:
 
 
 @require_POST
-def feed_issue(request: HttpRequest) -> HttpResponse:
-    """Makes a new private feed URL and shows it once, on this response (never stored, never
-    redirected through a message that would sit in the session)."""
+def feed_reset(request: HttpRequest) -> HttpResponse:
+    """A new feed URL; the old one gives 404 from now on (a leaked link, a lost phone)."""
     require_visits_page(request.user)
-    token = services.calendar_token_issue(user=request.user)
-    return _render_index(request, token=token)
-
-
-@require_POST
-def feed_revoke(request: HttpRequest) -> HttpResponse:
-    require_visits_page(request.user)
-    if services.calendar_token_revoke(user=request.user):
-        messages.success(request, "Calendar feed turned off: the old link no longer works.")
-    return redirect("visits:index")
+    services.calendar_feed_reset(user=request.user)
+    messages.success(request, "New calendar feed link made: the old one no longer works. Subscribe again with it.")
+    return redirect(reverse("visits:index") + "#feed")
 
 
 @login_not_required
 @never_cache
 @require_safe
 def feed(request: HttpRequest, token: str) -> HttpResponse:
-    """The feed, for calendar apps that carry no session: the token is the whole credential. An
-    unknown or revoked token is a plain 404 (no audit entry per poll: calendar apps poll often)."""
-    user = services.calendar_token_user(token)
-    if user is None:
+    """The feed, for calendar apps that carry no session: the signed token is the whole credential.
+    A malformed, forged, reset or another key's token, or a user who no longer holds a post with a
+    calendar, is a plain 404 (no audit entry per poll: calendar apps poll often)."""
+    user = services.calendar_feed_user(token)
+    if user is None or not may_see_visits(user):
         raise Http404("No such calendar.")
     body = build_calendar(user=user, base_url=request.build_absolute_uri("/").rstrip("/"))
     response = HttpResponse(body, content_type="text/calendar; charset=utf-8")

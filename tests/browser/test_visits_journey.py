@@ -1,6 +1,7 @@
 """The site-visit journey in Chromium, on a phone (390x844): a lieutenant accepts the planner's
 week, records today's visit at the school with a finding, proof of presence and a follow-up
-action, and the overdue list shrinks by one."""
+action, and the overdue list shrinks by one; then the calendar feed linked on /visits/ is read with
+no session, as a calendar app would."""
 
 from __future__ import annotations
 
@@ -100,3 +101,18 @@ def test_lieutenant_plans_the_week_and_records_a_visit_on_a_phone(personas, new_
     screenshot(desk, "visits-month-desktop")
     desk.goto("/visits/plan/")
     screenshot(desk, "visits-plan-desktop")
+    desk.goto(f"/visits/{today_visit.pk}/")
+    assert_accessible(desk, context="visit page (desktop)")
+    desk.goto("/meetings/")
+    assert_accessible(desk, context="meetings log (desktop)")
+    screenshot(desk, "meetings-desktop")
+
+    # --- The calendar feed: the link on /visits/, read by a client that has no session -------------
+    desk.goto("/visits/")
+    link = desk.locator("a.feed-link").get_attribute("href")
+    assert ".ics" in link
+    calendar_app = new_page(viewport=DESKTOP)
+    feed = calendar_app.request.get(link)
+    assert not calendar_app.context.cookies()
+    assert feed.status == 200 and feed.headers["content-type"].startswith("text/calendar")
+    assert feed.text().count("BEGIN:VEVENT") >= proposed + 1  # the week just accepted and today's visit

@@ -242,3 +242,35 @@ def test_school_page_and_home_carry_the_crime_panels(client, personas, crimes):
     assert "Crime within 1,000 ft" not in client.get(detail).content.decode()
     login(client, personas.cotr)
     assert "Crime" not in client.get(reverse("home")).content.decode()
+
+
+def test_advise_sros_prefills_the_advisory_from_the_row(client, personas, crimes):
+    """The section's "Advise SROs" links go through one redirect that works out the schools around
+    the crime when followed (not for 50 rows while the page renders)."""
+    from urllib.parse import parse_qs, urlsplit
+
+    login(client, personas.sergeant)
+    url, params = page(personas.school, **{"from": "2025-03-01", "to": "2025-03-31"})
+    response = client.get(url, params)
+    advise = reverse("crime:advise", args=[personas.school.pk, crimes["robbery"].pk])
+    assert f'href="{advise}"' in response.content.decode()
+
+    followed = client.get(advise)
+    assert followed.status_code == 302
+    target = urlsplit(followed["Location"])
+    assert target.path == reverse("advisories:new")
+    query = parse_qs(target.query)
+    assert query["title"] == ["Robbery near school, ROBBERY BLOCK"]
+    assert str(personas.school.pk) in query["schools"]
+    assert f"{personas.school.name}: 300 ft away." in query["watch_for"][0]
+    assert "CCN" in query["watch_for"][0] and "03/20/2025 14:05" in query["watch_for"][0]
+
+    # A crime outside this school's 1,000 ft is not one of its rows: 404, like any unknown id.
+    outside = reverse("crime:advise", args=[personas.school.pk, crimes["outside"].pk])
+    assert client.get(outside).status_code == 404
+    assert client.get(reverse("crime:advise", args=[personas.school.pk, 10**9])).status_code == 404
+    # The SRO sees the vicinity but sends no advisories: no link, and 403 on the redirect.
+    login(client, personas.sro)
+    assert "Advise SROs" not in client.get(url, params).content.decode()
+    assert client.get(advise).status_code == 403
+    assert client.post(advise).status_code == 405

@@ -59,6 +59,8 @@ def test_school_and_home_panels(client, personas):
     assert "Site visits and meetings" in school_page and visit.get_absolute_url() in school_page
     home = client.get(reverse("home")).content.decode()
     assert "Ask DCPS for the camera repair date" in home and "overdue for a visit" in home
+    # The commander's page carries the overdue list too (all areas).
+    assert "overdue for a visit" in login(client, personas.commander).get(reverse("home")).content.decode()
     assert (
         "Site visits and meetings"
         not in login(client, personas.sro).get(reverse("schools:detail", args=[personas.school.pk])).content.decode()
@@ -80,6 +82,17 @@ def test_reminders_emit_once(personas):
     event = OutboxEvent.objects.get(kind=VISIT_TOMORROW)
     assert event.subject == visit and event.school == personas.school
     assert get_kind(VISIT_TOMORROW).recipients(event, {"visitor"}) == {"visitor": [lt.pk]}
+    # Through the engine like every kind: the worker's processing puts it in the lieutenant's inbox,
+    # and the inbox opens the visit.
+    from notifications.models import Notification
+    from notifications.services import event_process
+
+    event_process(event_id=event.pk, channels={"in_app"})
+    note = Notification.objects.get(event=event, channel="in_app")
+    assert note.recipient == lt
+    assert get_kind(VISIT_TOMORROW).url(visit) == visit.get_absolute_url()
+    assert get_kind(VISIT_TOMORROW).may_open(lt, visit)
+    assert not get_kind(VISIT_TOMORROW).may_open(personas.other_sro.user, visit)
 
     done_visit(by=lt, school=personas.school, days_ago=31)
     assert remind_overdue_schools() == 1
@@ -87,6 +100,8 @@ def test_reminders_emit_once(personas):
     event = OutboxEvent.objects.get(kind=SCHOOL_OVERDUE)
     assert event.school == personas.school
     assert lt.pk in get_kind(SCHOOL_OVERDUE).recipients(event, {"lieutenant"})["lieutenant"]
+    event_process(event_id=event.pk, channels={"in_app"})
+    assert Notification.objects.filter(event=event, channel="in_app", recipient=lt).exists()
 
 
 def test_seed_step_runs_after_people_and_incidents():

@@ -10,7 +10,7 @@ from schools.models import School
 from ssd.audit.models import AuditEntry
 from ssd.errors import DomainError
 from visits import services
-from visits.models import CalendarToken, Meeting, Visit, VisitAction
+from visits.models import CalendarFeed, Meeting, Visit, VisitAction
 from visits.selectors import overdue_list
 
 from .factories import at, done_visit, schedule
@@ -180,14 +180,38 @@ def test_meeting_and_action_items(personas):
         )
 
 
-def test_calendar_token_is_stored_hashed_and_revocable(personas):
+def test_calendar_feed_url_is_signed_recomputable_and_reset(personas, settings):
     user = personas.lieutenant.user
-    token = services.calendar_token_issue(user=user)
-    row = CalendarToken.objects.get(user=user)
-    assert token not in row.token_hash and row.token_hash == services.token_hash(token)
-    assert services.calendar_token_user(token) == user
-    second = services.calendar_token_issue(user=user)
-    assert services.calendar_token_user(token) is None and services.calendar_token_user(second) == user
-    services.calendar_token_revoke(user=user)
-    assert services.calendar_token_user(second) is None
-    assert services.calendar_token_user("") is None
+    feed = services.calendar_feed_get(user=user)
+    token = services.calendar_feed_token(feed)
+    # Recomputed, not stored: the same on every call, and nothing in the row opens the feed.
+    assert services.calendar_feed_token(services.calendar_feed_get(user=user)) == token
+    assert CalendarFeed.objects.filter(user=user).count() == 1
+    assert token.split(".")[-1] not in feed.key and feed.key not in token
+    assert services.calendar_feed_user(token) == user
+
+    # A database copy without SECRET_KEY cannot forge a token; a SECRET_KEY rotated with the old
+    # one kept as a fallback keeps existing subscriptions working.
+    old_secret = settings.SECRET_KEY
+    settings.SECRET_KEY = "another-secret-key-" + "x" * 40
+    assert services.calendar_feed_user(token) is None
+    settings.SECRET_KEY_FALLBACKS = [old_secret]
+    assert services.calendar_feed_user(token) == user
+    settings.SECRET_KEY, settings.SECRET_KEY_FALLBACKS = old_secret, []
+
+    # Another user's id with this signature, a tampered signature, junk: all refused.
+    other = personas.sergeant.user
+    services.calendar_feed_get(user=other)
+    signature = token.partition(".")[2]
+    assert services.calendar_feed_user(f"{other.pk}.{signature}") is None
+    assert services.calendar_feed_user(token[:-2] + ("AA" if not token.endswith("AA") else "BB")) is None
+    for junk in ("", "not-a-token", ".", f"{user.pk}", f"{user.pk}.", "x" * 200, "١٢.abc", f"-{user.pk}.{signature}"):
+        assert services.calendar_feed_user(junk) is None, junk
+
+    reset = services.calendar_feed_reset(user=user)
+    assert reset.key != feed.key and reset.reset_at is not None
+    assert services.calendar_feed_user(token) is None
+    assert services.calendar_feed_user(services.calendar_feed_token(reset)) == user
+    user.is_active = False
+    user.save(update_fields=["is_active"])
+    assert services.calendar_feed_user(services.calendar_feed_token(reset)) is None

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 from django.test import Client
@@ -36,6 +37,48 @@ def test_index_week_month_list_and_overdue(client, personas):
     # htmx: the calendar alone.
     fragment = client.get(reverse("visits:index"), {"view": "week"}, headers={"HX-Request": "true"})
     assert b'id="calendar"' in fragment.content and b"Coverage" not in fragment.content
+
+
+def test_busy_days_show_a_few_entries_and_a_link_to_the_whole_day(client, personas):
+    """A division-wide calendar draws at most 3 entries a day in the month grid (12 in the week
+    and list), counts the rest ("+N more") and links to the day's own view, which shows them all;
+    meetings count with the visits."""
+    lt = personas.lieutenant.user
+    for hour in (8, 9, 10, 11, 13):
+        schedule(by=lt, school=personas.school, days=2, hour=hour)
+    services.meeting_create(
+        by=lt,
+        kind=Meeting.Kind.PSA,
+        title="PSA 404 busy day",
+        starts_at=at(2, 18),
+        ends_at=at(2, 19),
+        psa=personas.school.psa,
+        attendees=[lt],
+    )
+    login(client, personas.lieutenant)
+    busy = day(2)
+    month = client.get(reverse("visits:index"), {"view": "month", "date": busy}).content.decode()
+    assert month.count('class="cal-item') == 3
+    assert f'href="?view=day&date={busy}">+3 more' in month
+    week = client.get(reverse("visits:index"), {"view": "week", "date": busy}).content.decode()
+    assert week.count('class="cal-item') == 6 and "+3 more" not in week
+    whole = client.get(reverse("visits:index"), {"view": "day", "date": busy})
+    assert whole.status_code == 200
+    html = whole.content.decode()
+    assert html.count('class="cal-item') == 6 and "PSA 404 busy day" in html and "more<" not in html
+
+
+def test_overdue_list_shows_the_most_overdue_and_a_show_all_link(client, personas, settings):
+    from visits import views
+
+    login(client, personas.commander)
+    page = client.get(reverse("visits:index")).content.decode()
+    total = int(re.search(r"Coverage: (\d+) schools? overdue", page).group(1))
+    assert total > views.OVERDUE_SHOWN  # no visits at all: every school is overdue
+    assert page.count('<li><span class="school">') <= views.OVERDUE_SHOWN * 3  # per area
+    assert "&overdue=all#coverage" in page
+    every = client.get(reverse("visits:index"), {"overdue": "all"}).content.decode()
+    assert every.count('<li><span class="school">') == total
 
 
 def test_schedule_form_refuses_the_past_and_other_areas(client, personas):
@@ -149,7 +192,14 @@ def test_planner_proposes_explains_and_accepts(client, personas):
     assert response.status_code == 400 and Visit.objects.count() == 1
 
 
-def test_ical_feed_shown_once_parsed_back_updated_and_revoked(client, personas):
+def _feed_link(html: str) -> str:
+    """The feed URL as the page links it (what a person copies into their calendar app)."""
+    match = re.search(r'<a class="feed-link" href="([^"]+\.ics)">', html)
+    assert match, "no .ics link on /visits/"
+    return match.group(1)
+
+
+def test_ical_feed_linked_every_time_parsed_back_updated_and_reset(client, personas):
     lt = personas.lieutenant.user
     visit = schedule(by=lt, school=personas.school, days=3)
     services.meeting_create(
@@ -162,11 +212,11 @@ def test_ical_feed_shown_once_parsed_back_updated_and_revoked(client, personas):
         attendees=[lt],
     )
     login(client, personas.lieutenant)
-    response = client.post(reverse("visits:feed_issue"))
-    assert response.status_code == 200 and response["Cache-Control"] == "no-store"
-    url = response.context["feed_url"]
-    assert ".ics" in url
-    assert url not in client.get(reverse("visits:index")).content.decode()  # shown once
+    page = client.get(reverse("visits:index"))
+    assert page.status_code == 200 and "no-store" in page["Cache-Control"]
+    url = _feed_link(page.content.decode())
+    assert url.startswith("http://testserver/visits/feed/")
+    assert _feed_link(client.get(reverse("visits:index")).content.decode()) == url  # the same link each time
 
     anonymous = Client()
     feed = anonymous.get(url)
@@ -184,12 +234,26 @@ def test_ical_feed_shown_once_parsed_back_updated_and_revoked(client, personas):
     event = {str(e["UID"]): e for e in cal.walk("VEVENT")}[uid]
     assert int(event["SEQUENCE"]) == 2 and str(event["STATUS"]) == "CANCELLED"
 
-    other_token = services.calendar_token_issue(user=personas.sergeant.user)
+    other_token = services.calendar_feed_token(services.calendar_feed_get(user=personas.sergeant.user))
     other = Calendar.from_ical(anonymous.get(reverse("visits:feed", args=[other_token])).content)
     assert not other.walk("VEVENT")  # the sergeant's own feed: none of the lieutenant's events
-    client.post(reverse("visits:feed_revoke"))
+    # The lieutenant's signature under the sergeant's id (or the reverse) opens nothing.
+    signature = url.rsplit("/", 1)[1].removesuffix(".ics").partition(".")[2]
+    assert anonymous.get(reverse("visits:feed", args=[f"{personas.sergeant.user.pk}.{signature}"])).status_code == 404
+
+    response = client.post(reverse("visits:feed_reset"))
+    assert response.status_code == 302
     assert anonymous.get(url).status_code == 404
+    new_url = _feed_link(client.get(reverse("visits:index")).content.decode())
+    assert new_url != url and anonymous.get(new_url).status_code == 200
     assert anonymous.get(reverse("visits:feed", args=["not-a-token"])).status_code == 404
+
+
+def test_ical_feed_of_a_user_without_a_calendar_role_is_404(personas):
+    """A feed outlives nothing: an account whose post has no calendar (here the COTR) gets 404
+    even with a correctly signed token."""
+    token = services.calendar_feed_token(services.calendar_feed_get(user=personas.cotr.user))
+    assert Client().get(reverse("visits:feed", args=[token])).status_code == 404
 
 
 def test_respond_to_a_significant_incident(client, personas):
