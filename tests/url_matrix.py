@@ -397,6 +397,9 @@ MATRIX: dict[str, Url] = {
     "incidents:followup_update": url({"pk": 1, "followup_pk": 1}, everyone(405)),
     "incidents:followup_note_add": url({"pk": 1, "followup_pk": 1}, everyone(405)),
     "incidents:checklist_tick": url({"pk": 1, "item_pk": 1}, everyone(405)),
+    # Issue 10, review half: an officer proposes significance, a sergeant decides (POST only).
+    "incidents:significance_propose": url({"pk": 1}, everyone(405)),
+    "incidents:significance_decide": url({"pk": 1, "proposal_pk": 1}, everyone(405)),
     # Site visits (a visit at Roosevelt HS, in every supervisor persona's scope).
     "visits:index": url(only(VISIT_SEE)),
     "visits:new": url(only(VISIT_WORK)),
