@@ -307,7 +307,9 @@ MATRIX: dict[str, Url] = {
     "logout": url(everyone(405)),  # POST only (anonymous: sign-in first, like every page)
     "password_change": url(everyone(200)),
     "password_change_done": url(everyone(200)),
-    "admin_login": url(everyone(LOGIN, anonymous=LOGIN)),  # our sign-in, with the notice and 2FA
+    # Anonymous: our sign-in, with the notice and 2FA. Signed in: staff to the admin index, anyone else
+    # home with a message (issue 10: the sign-in page used to send them back to the admin, a loop).
+    "admin_login": url(everyone(REDIRECT, anonymous=LOGIN)),
     "healthz": url(everyone(200, anonymous=200)),
     # Two-factor
     "mfa:manage": url(everyone(200)),
