@@ -51,12 +51,13 @@ def test_review_loop_on_a_phone(personas, new_page):
     bar = sgt.locator("#review")
     assert incident.report_number in sgt.inner_text("h1")
     assert "No CCN on an arrest" in bar.inner_text()
+    sgt.screenshot(path=str(screenshot(sgt, "review-bar-phone").with_name("review-bar-phone-viewport.png")))
     for name in ("Approve", "Return with comment"):
         assert _in_viewport(sgt, sgt.get_by_role("button", name=name)), f"{name} is not on screen"
     assert_accessible(sgt, context="incident detail with the review bar (phone)")
     screenshot(sgt, "review-bar-phone")
-    sgt.mouse.wheel(0, 1500)
-    sgt.wait_for_timeout(300)
+    sgt.evaluate("window.scrollTo(0, 1500)")
+    sgt.wait_for_timeout(200)
     assert sgt.evaluate("window.scrollY") > 0
     assert _in_viewport(sgt, sgt.get_by_role("button", name="Approve")), "the bar did not stay on screen"
     assert sgt.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
