@@ -478,3 +478,28 @@ def test_review_form_with_override_reason_never_raises(action, reason):
         assert len(form.cleaned_data["override_reason"]) <= 1000
     else:
         assert form.errors
+
+
+def test_the_migration_numbers_existing_incidents_per_year_in_created_order(personas):
+    import importlib
+
+    from django.apps import apps
+
+    backfill = importlib.import_module("incidents.migrations.0005_report_number").backfill
+    made = []
+    for moment in (
+        dt.datetime(2024, 12, 31, 23, 30, tzinfo=NY),  # already 2025 in UTC: New York's 2024
+        dt.datetime(2025, 1, 2, 9, 0, tzinfo=NY),
+        dt.datetime(2024, 6, 1, 9, 0, tzinfo=NY),
+        dt.datetime(2025, 1, 1, 8, 0, tzinfo=NY),
+    ):
+        with time_machine.travel(moment, tick=False):
+            made.append(make_incident(by=personas.sro.user, school=personas.school, submit=False))
+    # As before the migration: numbers unknown (parked far away), no counters.
+    for i, incident in enumerate(made):
+        Incident.objects.filter(pk=incident.pk).update(report_year=2001, report_seq=90000 + i)
+    ReportCounter.objects.all().delete()
+    backfill(apps, None)
+    numbers = {i.pk: i.report_number for i in Incident.objects.filter(pk__in=[m.pk for m in made])}
+    assert [numbers[m.pk] for m in made] == ["SSD-2024-00002", "SSD-2025-00002", "SSD-2024-00001", "SSD-2025-00001"]
+    assert dict(ReportCounter.objects.values_list("year", "last")) == {2024: 2, 2025: 2}
