@@ -7,6 +7,8 @@ STAMP := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | cksum
 HOST ?= 127.0.0.1
 PORT ?= 8000
 DEMO_PASSWORD ?= ssd-demo-Passw0rd
+# The demo shows the product's own 404/403/500 pages; `make run DEBUG=1` for Django's debug pages.
+DEBUG ?= 0
 
 .PHONY: run test test-full install setup lint audit lock clean worker bench
 
@@ -29,9 +31,9 @@ setup: install
 run: setup
 	@echo "Demo sign-ins (password for all: $(DEMO_PASSWORD)) are listed above. Open http://$(HOST):$(PORT)/"
 ifeq ($(strip $(REDIS_URL)),)
-	$(BIN)/python manage.py runserver $(HOST):$(PORT)
+	DEBUG=$(DEBUG) $(BIN)/python manage.py runserver $(HOST):$(PORT)
 else
-	PORT=$(PORT) HOST=$(HOST) $(BIN)/honcho -f ssd/Procfile -d . start
+	DEBUG=$(DEBUG) PORT=$(PORT) HOST=$(HOST) $(BIN)/honcho -f ssd/Procfile -d . start
 endif
 
 # `make test` runs Hypothesis's derandomised `ci` profile (10 examples a property); `make test-full`

@@ -439,7 +439,7 @@ def _incidents(cur, *, total: int, summary: dict) -> None:
                 significant_reason, significance_source, significant_at, weapons_involved, weapons_description,
                 injuries, injuries_description, arrests, referrals, ccn, narrative, status, disposition, version,
                 idempotency_key, created_at, updated_at, submitted_at, reviewed_at, closed_at, author_id,
-                school_id, category_id)
+                school_id, category_id, report_year, report_seq)
             SELECT occurred_at, reported_at, loc, '', sig, CASE WHEN sig THEN 'Category or facts rule' ELSE '' END,
                 CASE WHEN sig THEN 'rule' ELSE '' END, CASE WHEN sig THEN reported_at END,
                 cat_weapon, CASE WHEN cat_weapon THEN 'Described in the narrative' ELSE '' END,
@@ -451,7 +451,8 @@ def _incidents(cur, *, total: int, summary: dict) -> None:
                 CASE WHEN status <> 'draft' THEN reported_at END,
                 CASE WHEN status IN ('approved', 'closed', 'returned') THEN reported_at + interval '1 day' END,
                 CASE WHEN status = 'closed' THEN reported_at + interval '1 day' END,
-                sro_user_id, school_id, category_id
+                sro_user_id, school_id, category_id,
+                extract(year FROM reported_at AT TIME ZONE 'America/New_York')::int, i
             FROM (
                 SELECT i, occurred_at, occurred_at + (pg_temp.r(i, 4) * 180)::int * interval '1 minute' AS reported_at,
                     (%(locations)s::text[])[1 + floor(pg_temp.r(i, 5) * cardinality(%(locations)s::text[]))::int]
@@ -492,6 +493,24 @@ def _incidents(cur, *, total: int, summary: dict) -> None:
             {**params, "lo": lo, "hi": hi},
         )
         progress.advance(hi - lo + 1)
+    # Report numbers: sequential per year in created order (rows were given their row number above,
+    # unique but not per year), and each year's counter at its last, as the service leaves them.
+    cur.execute(
+        """
+        UPDATE incidents_incident t SET report_seq = n.seq
+        FROM (SELECT id, row_number() OVER (PARTITION BY report_year ORDER BY created_at, id) + 10000000 AS seq
+              FROM incidents_incident) n
+        WHERE t.id = n.id
+        """
+    )
+    cur.execute("UPDATE incidents_incident SET report_seq = report_seq - 10000000")
+    cur.execute(
+        """
+        INSERT INTO incidents_reportcounter (year, last)
+        SELECT report_year, max(report_seq) FROM incidents_incident GROUP BY report_year
+        ON CONFLICT (year) DO UPDATE SET last = EXCLUDED.last
+        """
+    )
     summary["incidents"] = total
 
 

@@ -219,9 +219,9 @@ def guard_create(
     if not name:
         raise DomainError("A guard needs a name.", field="name")
     if not licence_number:
-        raise DomainError("A guard needs a DC security-officer licence number.", field="licence_number")
+        raise DomainError("A guard needs a DC security officer license number.", field="licence_number")
     if Guard.objects.filter(licence_number=licence_number).exists():
-        raise DomainError(f"Licence {licence_number} is already on file.", field="licence_number")
+        raise DomainError(f"License {licence_number} is already on file.", field="licence_number")
     guard = Guard.objects.create(
         contractor=contractor,
         name=name,
@@ -251,8 +251,8 @@ def guard_assign(*, guard: Guard, post: Post, starts_on: dt.date, by, ends_on: d
         _in_contract(post.contract, ends_on, field="ends_on")
     if not guard.licence_valid_on(starts_on):
         raise DomainError(
-            f"{guard}'s licence expired on {guard.licence_expires_on:%m/%d/%Y}: a guard without a valid "
-            "licence cannot be assigned a post.",
+            f"{guard}'s license expired on {guard.licence_expires_on:%m/%d/%Y}: a guard without a valid "
+            "license cannot be assigned a post.",
             field="guard",
             code="licence_expired",
         )

@@ -31,6 +31,7 @@ from .models import (
     StatusChange,
     Supplement,
 )
+from .selectors import review_outstanding
 
 NAMESPACE = uuid.UUID("7b1f3c8e-2d4a-4e8b-9c1d-5f6a7b8c9d0e")
 SEED = 20240801
@@ -294,16 +295,23 @@ def step_incidents(ctx: SeedContext) -> None:
                 )
                 _backdate(incident, occurred_at, rng)
                 continue
-            services.incident_approve(incident=incident, by=sergeant.user)
+            # The SRO worked through some of the category's checklist; what is still outstanding (or a
+            # gap in the facts, an injury not described) is approved with the sergeant's reason.
+            items = list(ChecklistItem.objects.filter(template__category=category, active=True).order_by("position"))
+            for item in items[: rng.randrange(0, len(items) + 1)] if items else []:
+                services.checklist_tick(incident=incident, item=item, by=sro.user, ticked=True)
+            outstanding = review_outstanding(incident=incident)
+            services.incident_approve(
+                incident=incident,
+                by=sergeant.user,
+                override_reason="Details are in the narrative and the school's own report." if outstanding else "",
+            )
             if extra < 0.35:
                 services.supplement_add(
                     incident=incident,
                     by=sro.user,
                     text="Follow-up: spoke with the assistant principal; camera footage confirms the account above.",
                 )
-            items = list(ChecklistItem.objects.filter(template__category=category, active=True).order_by("position"))
-            for item in items[: rng.randrange(0, len(items) + 1)] if items else []:
-                services.checklist_tick(incident=incident, item=item, by=sro.user, ticked=True)
             if extra > 0.7:
                 due = max(occurred_at.date(), today - dt.timedelta(days=rng.randrange(-10, 20)))
                 followup = services.followup_create(

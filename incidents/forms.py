@@ -298,6 +298,13 @@ class ReviewForm(Form):
     disposition = forms.ChoiceField(
         label="Disposition", required=False, choices=[("", "Choose a disposition"), *Disposition.choices]
     )
+    override_reason = forms.CharField(
+        label="Why approve with items outstanding",
+        required=False,
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Required to approve while required items are not done: stored on the record and audited.",
+    )
 
 
 class SupplementForm(Form):
@@ -390,3 +397,37 @@ class SignificanceForm(Form):
 
     version = forms.IntegerField(widget=forms.HiddenInput)
     significant_reason = forms.CharField(label="Why it is significant", max_length=300)
+
+
+class ProposalForm(Form):
+    """An officer proposes that a submitted incident is significant."""
+
+    id_prefix = "proposal"
+
+    version = forms.IntegerField(widget=forms.HiddenInput)
+    reason = forms.CharField(
+        label="Why it is significant",
+        max_length=300,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="E.g. a knife was found after the fight. Your sergeant accepts or declines it.",
+    )
+
+
+class ProposalDecisionForm(Form):
+    """A sergeant accepts or declines an officer's proposal (a reason is required to decline)."""
+
+    id_prefix = "decision"
+
+    decision = forms.ChoiceField(choices=[("accept", "Accept"), ("decline", "Decline")])
+    comment = forms.CharField(
+        label="Why you decline",
+        required=False,
+        max_length=300,
+        help_text="Required to decline: the officer who proposed it is told.",
+    )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("decision") == "decline" and not " ".join((data.get("comment") or "").split()):
+            self.add_error("comment", "Say why you decline: the officer who proposed it is told.")
+        return data

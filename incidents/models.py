@@ -15,6 +15,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.timezone import localtime
 
 from personnel.models import Officer
 from schools.models import School
@@ -36,15 +37,15 @@ class IncidentCategory(models.Model):
     admin edits (`significant_by_default`)."""
 
     class Kind(models.TextChoices):
-        NIBRS_A = "nibrs_a", "NIBRS Group A offence"
-        NIBRS_B = "nibrs_b", "NIBRS Group B offence"
+        NIBRS_A = "nibrs_a", "NIBRS Group A offense"
+        NIBRS_B = "nibrs_b", "NIBRS Group B offense"
         NIBRS_OTHER = "nibrs_other", "NIBRS code, not a crime"
         SCHOOL = "school", "School (non-criminal)"
 
-    code = models.CharField(max_length=20, unique=True, help_text="NIBRS offence code (e.g. 13A) or school code.")
+    code = models.CharField(max_length=20, unique=True, help_text="NIBRS offense code (e.g. 13A) or school code.")
     name = models.CharField(max_length=120)
     kind = models.CharField(max_length=12, choices=Kind.choices)
-    offense_category = models.CharField(max_length=80, blank=True, help_text="NIBRS offence category name.")
+    offense_category = models.CharField(max_length=80, blank=True, help_text="NIBRS offense category name.")
     crime_against = models.CharField(max_length=20, blank=True)
     significant_by_default = models.BooleanField(
         default=False, help_text="An incident in this category is significant (and notifies the chain of command)."
@@ -97,12 +98,39 @@ class Disposition(models.TextChoices):
 
 class SignificanceSource(models.TextChoices):
     RULE = "rule", "Category or facts rule"
-    OFFICER = "officer", "Officer's judgement"
+    OFFICER = "officer", "Officer's judgment"
     ADMIN = "admin", "Division admin"
+
+
+REPORT_PREFIX = "SSD"
+REPORT_NUMBER_RE = r"^(?:SSD-)?(?P<year>[0-9]{4})-(?P<seq>[0-9]{1,7})$"
+
+
+def format_report_number(year: int, seq: int) -> str:
+    return f"{REPORT_PREFIX}-{year:04d}-{seq:05d}"
+
+
+class ReportCounter(models.Model):
+    """The last report number given in a year. Locked (select_for_update) by the service that
+    numbers a new incident, so numbers are sequential per year with no gap and no twin; a number is
+    never given twice even when the incident that held it is later deleted (the counter never goes
+    back), and a transaction that rolls back takes its increment with it, so it leaves no gap."""
+
+    year = models.PositiveSmallIntegerField(primary_key=True)
+    last = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.CheckConstraint(condition=Q(year__gte=2000), name="reportcounter_year_plausible")]
+
+    def __str__(self) -> str:
+        return f"{self.year}: {self.last}"
 
 
 class Incident(models.Model):
     school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="incidents")
+    # The human report number SSD-YYYY-NNNNN, given at first save (services.incident_create_draft).
+    report_year = models.PositiveSmallIntegerField(editable=False)
+    report_seq = models.PositiveIntegerField(editable=False)
     occurred_at = models.DateTimeField()
     reported_at = models.DateTimeField(default=timezone.now, editable=False)
     location = models.CharField(max_length=20, choices=Location.choices)
@@ -147,6 +175,8 @@ class Incident(models.Model):
         ordering = ["-occurred_at", "-id"]
         constraints = [
             models.UniqueConstraint(fields=["idempotency_key"], name="incident_idempotency_key_unique"),
+            models.UniqueConstraint(fields=["report_year", "report_seq"], name="incident_report_number_unique"),
+            models.CheckConstraint(condition=Q(report_seq__gte=1), name="incident_report_seq_positive"),
             models.CheckConstraint(condition=Q(ccn="") | Q(ccn__regex=CCN_RE), name="incident_ccn_format"),
             models.CheckConstraint(condition=Q(version__gte=1), name="incident_version_positive"),
             models.CheckConstraint(
@@ -184,13 +214,20 @@ class Incident(models.Model):
             models.Index(fields=["significant", "-occurred_at", "-id"], name="incident_sig_occurred_id"),
             models.Index(fields=["-reported_at", "-id"], name="incident_reported_id"),
             models.Index(fields=["status", "id"], name="incident_status_id"),
+            # "00042" typed without its year searches every year's number 42.
+            models.Index(fields=["report_seq"], name="incident_report_seq"),
         ]
 
     def __str__(self) -> str:
-        return f"Incident {self.pk or 'new'}"
+        return self.report_number if self.report_seq else "New incident"
 
     def get_absolute_url(self) -> str:
         return reverse("incidents:detail", args=[self.pk])
+
+    @property
+    def report_number(self) -> str:
+        """SSD-YYYY-NNNNN: the number people read, say on the radio and search for (never the id)."""
+        return format_report_number(self.report_year, self.report_seq) if self.report_seq else ""
 
     @property
     def is_editable(self) -> bool:
@@ -335,6 +372,13 @@ class StatusChange(models.Model):
     at = models.DateTimeField(default=timezone.now)
     comment = models.TextField(blank=True)
     disposition = models.CharField(max_length=20, choices=Disposition.choices, blank=True)
+    # On a return: the incident as it stood (fields and narrative), so the diff shown on resubmission
+    # is against exactly what the reviewer returned.
+    snapshot = models.JSONField(null=True, blank=True, editable=False)
+    # On an approval with required review items outstanding: why the reviewer approved anyway, and
+    # which items were outstanding.
+    override_reason = models.TextField(blank=True)
+    outstanding = models.JSONField(default=list, blank=True, editable=False)
 
     class Meta:
         ordering = ["at", "id"]
@@ -342,11 +386,14 @@ class StatusChange(models.Model):
             models.CheckConstraint(
                 condition=~Q(action__in=["return", "reopen"]) | ~Q(comment=""), name="statuschange_comment_required"
             ),
+            models.CheckConstraint(
+                condition=Q(outstanding=[]) | ~Q(override_reason=""), name="statuschange_override_has_reason"
+            ),
             models.CheckConstraint(condition=~Q(from_status=F("to_status")), name="statuschange_changes_status"),
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_action_display()} {self.at:%Y-%m-%d %H:%M}"
+        return f"{self.get_action_display()} {localtime(self.at):%m/%d/%Y %H:%M}"
 
 
 class FollowUp(models.Model):
@@ -413,7 +460,7 @@ class FollowUpNote(models.Model):
         constraints = [models.CheckConstraint(condition=~Q(text=""), name="followupnote_has_text")]
 
     def __str__(self) -> str:
-        return f"Note on follow-up {self.followup_id} at {self.at:%Y-%m-%d %H:%M}"
+        return f"Note on follow-up {self.followup_id} at {localtime(self.at):%m/%d/%Y %H:%M}"
 
 
 class ChecklistTemplate(models.Model):
@@ -434,6 +481,9 @@ class ChecklistItem(models.Model):
     position = models.PositiveSmallIntegerField()
     text = models.CharField(max_length=200)
     active = models.BooleanField(default=True)
+    required = models.BooleanField(
+        default=True, help_text="Approving the incident with this item undone asks the reviewer for a reason."
+    )
 
     class Meta:
         ordering = ["template", "position"]
@@ -459,3 +509,45 @@ class ChecklistTick(models.Model):
 
     def __str__(self) -> str:
         return f"{self.item} ✓"
+
+
+class SignificanceProposal(models.Model):
+    """An officer proposes that a submitted incident is significant (a knife found after the fight):
+    a sergeant of the school accepts it (the incident becomes significant and notifies as any
+    significant incident) or declines it with a reason the officer is told."""
+
+    class State(models.TextChoices):
+        PENDING = "pending", "Waiting for a sergeant"
+        ACCEPTED = "accepted", "Accepted"
+        DECLINED = "declined", "Declined"
+
+    incident = models.ForeignKey(Incident, on_delete=models.PROTECT, related_name="significance_proposals")
+    proposed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    proposed_at = models.DateTimeField(default=timezone.now)
+    reason = models.CharField(max_length=300)
+    state = models.CharField(max_length=10, choices=State.choices, default=State.PENDING)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_comment = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["proposed_at", "id"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(reason=""), name="proposal_has_reason"),
+            models.UniqueConstraint(
+                fields=["incident"], condition=Q(state="pending"), name="proposal_one_pending_per_incident"
+            ),
+            models.CheckConstraint(
+                condition=(Q(state="pending") & Q(decided_at__isnull=True) & Q(decided_by__isnull=True))
+                | (~Q(state="pending") & Q(decided_at__isnull=False) & Q(decided_by__isnull=False)),
+                name="proposal_decided_iff_not_pending",
+            ),
+            models.CheckConstraint(
+                condition=~Q(state="declined") | ~Q(decision_comment=""), name="proposal_decline_has_reason"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Significance proposal on {self.incident}"

@@ -163,7 +163,7 @@ class SignificantIncident(NotificationKind):
             "private_facts": [("Why significant", incident.significant_reason)]
             if incident.significant_reason and incident.significance_source == "rule"
             else [],
-            "open_label": f"Open incident {incident.pk}",
+            "open_label": f"Open {incident.report_number}",
             "closed": "You do not have access to this incident's record: it is at a school outside your "
             "assignment. This warning gives the facts you need to watch for spillover at your school, "
             "without student details; your sergeant has the full record.",
@@ -205,14 +205,14 @@ class _ReviewOutcome(NotificationKind):
         change = notification.subject
         incident = change.incident
         who = change.by.get_full_name() or change.by.get_username()
-        headline = f"{self.verb}: incident {incident.pk}, {incident.category.name} at {incident.school.name}"
+        headline = f"{self.verb}: {incident.report_number}, {incident.category.name} at {incident.school.name}"
         return {
             "headline": headline,
             "title": headline,
             "tag": self.tag,
             "facts": [("Reviewed by", who), ("When", timezone.localtime(change.at).strftime("%m/%d/%Y %H:%M"))],
             "private_facts": [("Comment", change.comment)] if change.comment else [],
-            "open_label": f"Open incident {incident.pk}",
+            "open_label": f"Open {incident.report_number}",
             "sms": f"SSD: {headline}.",
         }
 
@@ -268,22 +268,114 @@ class BreakGlassOpening(NotificationKind):
         incident = notification.subject
         by = notification.event.by
         who = (by.get_full_name() or by.get_username()) if by is not None else "Someone"
-        what = f"incident {incident.pk} ({incident.category.name} at {incident.school.name})"
+        what = f"{incident.report_number} ({incident.category.name} at {incident.school.name})"
         headline = f"{who} opened the full record of {what} (break the glass)"
         return {
             "headline": headline,
-            "title": f"Break the glass: incident {incident.pk}",
+            "title": f"Break the glass: {incident.report_number}",
             "tag": "Break the glass",
             "why": self.audiences.get(notification.audience, notification.audience),
             "note": "The stated reason is in the break-the-glass review (Audit, Break the glass).",
             "facts": [
                 ("Who", who),
-                ("Incident", f"{incident.pk}, {incident.category.name}"),
+                ("Incident", f"{incident.report_number}, {incident.category.name}"),
                 ("School", f"{incident.school.name} ({incident.school.psa})"),
                 ("When", timezone.localtime(notification.event.created_at).strftime("%m/%d/%Y %H:%M")),
             ],
-            "open_label": f"Open incident {incident.pk}",
-            "sms": f"SSD: incident {incident.pk} record opened by break the glass.",
+            "open_label": f"Open {incident.report_number}",
+            "sms": f"SSD: {incident.report_number} record opened by break the glass.",
+        }
+
+
+class _Proposal(NotificationKind):
+    """A proposal that an incident is significant (incidents.SignificanceProposal) is the subject:
+    each proposal, and each decision, is its own notification. The reason is free text: shown in the
+    inbox to a recipient who may open the incident, never sent by email or SMS."""
+
+    subject_models = ("incidents.significanceproposal",)
+    after = ("incidents.significant",)
+
+    def load_subjects(self, model, ids):
+        return model._default_manager.select_related(
+            "incident__school__psa", "incident__category", "proposed_by", "decided_by"
+        ).in_bulk(list(ids))
+
+    def may_open(self, user, subject) -> bool:
+        incident = subject.incident
+        return can_see(user, incident, school_perms(user, incident.school))
+
+    def url(self, subject) -> str:
+        return reverse("incidents:detail", args=[subject.incident_id]) + "#significance"
+
+    @staticmethod
+    def _who(user) -> str:
+        return (user.get_full_name() or user.get_username()) if user is not None else "Someone"
+
+
+class SignificanceProposed(_Proposal):
+    key = "incidents.significance_proposed"
+    label = "Incident proposed significant by an officer"
+    audiences = {"sergeant": "Sergeants of the school's district"}
+    default_routes = [("sergeant", "in_app"), ("sergeant", "email")]
+
+    def recipients(self, event, audiences: set[str]) -> dict[str, list[int]]:
+        if "sergeant" not in audiences:
+            return {}
+        holders = post_holders_by_role([post_q(Role.SERGEANT, school=event.school)])
+        return {"sergeant": sorted(holders.get(Role.SERGEANT, ()))}
+
+    def happened_at(self, subject):
+        return subject.proposed_at
+
+    def render(self, notification) -> dict:
+        proposal = notification.subject
+        incident = proposal.incident
+        what = f"{incident.report_number}, {incident.category.name} at {incident.school.name}"
+        headline = f"Proposed significant: {what}"
+        return {
+            "headline": headline,
+            "title": headline,
+            "tag": "Significance proposed",
+            "why": self.audiences["sergeant"],
+            "note": "Accept it (the chain of command is then told) or decline it with a reason, on the record.",
+            "facts": [
+                ("Proposed by", self._who(proposal.proposed_by)),
+                ("When", timezone.localtime(proposal.proposed_at).strftime("%m/%d/%Y %H:%M")),
+            ],
+            "private_facts": [("Reason", proposal.reason)],
+            "open_label": f"Open {incident.report_number}",
+            "sms": f"SSD: {headline}. Decide in the SSD inbox.",
+        }
+
+
+class SignificanceDeclined(_Proposal):
+    key = "incidents.significance_declined"
+    label = "Significance proposal declined"
+    audiences = {"proposer": "The officer who proposed it"}
+    default_routes = [("proposer", "in_app")]
+
+    def recipients(self, event, audiences: set[str]) -> dict[str, list[int]]:
+        return {"proposer": [event.subject.proposed_by_id]} if "proposer" in audiences else {}
+
+    def happened_at(self, subject):
+        return subject.decided_at
+
+    def render(self, notification) -> dict:
+        proposal = notification.subject
+        incident = proposal.incident
+        what = f"{incident.report_number}, {incident.category.name} at {incident.school.name}"
+        headline = f"Not marked significant: {what}"
+        return {
+            "headline": headline,
+            "title": headline,
+            "tag": "Proposal declined",
+            "facts": [
+                ("Declined by", self._who(proposal.decided_by)),
+                ("When", timezone.localtime(proposal.decided_at).strftime("%m/%d/%Y %H:%M")),
+            ],
+            "private_facts": [("Your reason", proposal.reason), ("Why declined", proposal.decision_comment)],
+            "open_label": f"Open {incident.report_number}",
+            "sms": f"SSD: {headline}.",
         }
 
 
@@ -292,3 +384,5 @@ def register() -> None:
     register_kind(IncidentReturned())
     register_kind(IncidentApproved())
     register_kind(BreakGlassOpening())
+    register_kind(SignificanceProposed())
+    register_kind(SignificanceDeclined())

@@ -99,13 +99,24 @@ def may_review(user, incident: Incident, perms) -> bool:
     return REVIEW in perms and incident.author_id != user.pk
 
 
+def may_propose_significance(user, incident: Incident, perms) -> bool:
+    """An officer of the school (or the author) proposes it significant; a sergeant marks it directly."""
+    return (
+        (incident.author_id == user.pk or REPORT in perms)
+        and REVIEW not in perms
+        and incident.status != Status.DRAFT
+        and not incident.significant
+    )
+
+
 def is_division_admin(user) -> bool:
     return Role.DIVISION_ADMIN in roles_of(user)
 
 
 CAPABILITIES = (
     "free_text", "break_glass", "edit", "people", "attach", "approve", "return", "close", "reopen", "supplement",
-    "followup_add", "followup_assign_others", "tick", "mark_significant",
+    "followup_add", "followup_assign_others", "tick", "mark_significant", "propose_significant",
+    "decide_significance",
 )
 
 
@@ -146,6 +157,9 @@ def capabilities(user, incident: Incident, perms=None, *, glass_broken: bool = F
         "mark_significant": not incident.significant
         and status != Status.DRAFT
         and (REVIEW in perms or is_division_admin(user)),
+        # Whether a proposal is pending is for the view to say; these say who may act on one.
+        "propose_significant": may_propose_significance(user, incident, perms),
+        "decide_significance": REVIEW in perms and not incident.significant and status != Status.DRAFT,
     }
     return frozenset(name for name, allowed in can.items() if allowed)
 

@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import difflib
 import json
+import re
 from dataclasses import dataclass, field
 
 from django.db.models import (
@@ -27,6 +29,7 @@ from django.utils import timezone
 from schools.selectors import school_ids
 
 from .models import (
+    REPORT_NUMBER_RE,
     ChecklistItem,
     ChecklistTick,
     FollowUp,
@@ -152,10 +155,24 @@ def incident_list(*, user, filters: IncidentFilters | None = None) -> QuerySet[I
             Q(narrative__icontains=text, school_id__in=school_ids(user=user, perm=STUDENTS))
             | Q(ccn__startswith=text)
             | Q(category_id__in=categories)
+            | report_number_q(text)
         )
     field, descending = sort_field(f.sort)
     # The tie-break follows the direction, so one index serves a sort both ways.
     return qs.order_by(f"-{field}", "-id") if descending else qs.order_by(field, "id")
+
+
+def report_number_q(text: str) -> Q:
+    """A report number as people type it: "SSD-2026-00042", "2026-42", or the number alone ("00042",
+    "42": that number in every year). Anything else matches nothing here."""
+    text = text.strip().upper()
+    match = re.match(REPORT_NUMBER_RE, text)
+    if match:
+        return Q(report_year=int(match["year"]), report_seq=int(match["seq"]))
+    digits = text.removeprefix("SSD-")
+    if digits.isdigit() and len(digits) <= 7 and int(digits) > 0:
+        return Q(report_seq=int(digits))
+    return Q(pk__in=[])
 
 
 def sort_field(sort: str) -> tuple[str, bool]:
@@ -407,3 +424,127 @@ def _decode_followup_cursor(cursor: str):
         return dt.date.fromisoformat(due), int(pk)
     except ValueError:
         return None
+
+
+# --- review: what is outstanding, what changed since the return -------------------------------------
+
+
+def review_outstanding(*, incident: Incident) -> list[str]:
+    """What a reviewer should see done before approving: the required checklist items not ticked,
+    and gaps in the facts (an arrest without a CCN, a weapon or injury not described). Approving
+    with any of these outstanding asks for a reason (`services.incident_approve`)."""
+    if hasattr(incident, "checklist"):
+        items = [(item, tick) for item, tick in incident.checklist if item.required]
+    else:
+        ticked = set(incident.checklist_ticks.values_list("item_id", flat=True))
+        items = [
+            (item, item.pk in ticked)
+            for item in ChecklistItem.objects.filter(
+                template__category_id=incident.category_id, active=True, required=True
+            ).order_by("position")
+        ]
+    outstanding = [f"Checklist: {item.text}" for item, tick in items if not tick]
+    if incident.arrests and not incident.ccn:
+        outstanding.append("No CCN on an arrest")
+    if incident.weapons_involved and not incident.weapons_description:
+        outstanding.append("Weapon not described")
+    if incident.injuries and not incident.injuries_description:
+        outstanding.append("Injuries not described")
+    return outstanding
+
+
+# The fields a reviewer compares on resubmission, in the order the record shows them. The people and
+# the narrative are free text (need-to-know): shown only to a viewer who may read the narrative.
+REVIEW_FIELDS = (
+    ("school", "School"),
+    ("occurred_at", "Occurred at"),
+    ("location", "Location"),
+    ("category", "Category"),
+    ("weapons", "Weapons"),
+    ("injuries", "Injuries"),
+    ("arrests", "Arrests"),
+    ("referrals", "Referrals"),
+    ("ccn", "CCN"),
+    ("people", "People involved"),
+)
+FREE_TEXT_FIELDS = frozenset({"people"})
+
+
+def review_snapshot(*, incident: Incident) -> dict:
+    """The incident as a reviewer reads it, as text: stored with a return (StatusChange.snapshot) and
+    compared with the resubmitted incident, so the diff is against exactly what was returned."""
+
+    def yes_no(flag: bool, text: str) -> str:
+        return f"Yes: {text}" if flag and text else ("Yes" if flag else "No")
+
+    people = sorted(
+        f"{p.get_role_display()}: {p.name} ({p.get_person_type_display().lower()}"
+        f"{', grade ' + p.get_grade_display() if p.grade else ''}{', juvenile' if p.juvenile else ''})"
+        for p in incident.people.all()
+    )
+    location = incident.get_location_display()
+    fields = {
+        "school": incident.school.name,
+        "occurred_at": timezone.localtime(incident.occurred_at).strftime("%m/%d/%Y %H:%M"),
+        "location": f"{location}: {incident.location_detail}" if incident.location_detail else location,
+        "category": str(incident.category),
+        "weapons": yes_no(incident.weapons_involved, incident.weapons_description),
+        "injuries": yes_no(incident.injuries, incident.injuries_description),
+        "arrests": str(incident.arrests),
+        "referrals": str(incident.referrals),
+        "ccn": incident.ccn or "none",
+        "people": "; ".join(people) or "none",
+    }
+    return {"fields": fields, "narrative": incident.narrative}
+
+
+@dataclass
+class ReviewDiff:
+    """What changed between a return and now: `fields` as (label, before, after) rows, the narrative
+    as segments (op, text) with op one of "equal", "insert", "delete"."""
+
+    returned: StatusChange
+    fields: list[tuple[str, str, str]]
+    narrative: list[tuple[str, str]]
+    narrative_changed: bool
+
+
+def changes_since_return(*, incident: Incident, free_text: bool) -> ReviewDiff | None:
+    """For a resubmitted incident: the last return (with its snapshot) and what changed since. None
+    when the incident was never returned, or is not waiting for review again."""
+    if incident.status != Status.SUBMITTED:
+        return None
+    changes = list(incident.status_changes.all())
+    returned = next((c for c in reversed(changes) if c.action == StatusChange.Action.RETURN), None)
+    if returned is None or not returned.snapshot:
+        return None
+    before = returned.snapshot
+    now = review_snapshot(incident=incident)
+    rows = []
+    for name, label in REVIEW_FIELDS:
+        if name in FREE_TEXT_FIELDS and not free_text:
+            continue
+        old, new = before["fields"].get(name, ""), now["fields"][name]
+        if old != new:
+            rows.append((label, old, new))
+    segments: list[tuple[str, str]] = []
+    changed = before.get("narrative", "") != now["narrative"]
+    if free_text and changed:
+        segments = narrative_diff(before.get("narrative", ""), now["narrative"])
+    return ReviewDiff(returned=returned, fields=rows, narrative=segments, narrative_changed=changed)
+
+
+def narrative_diff(old: str, new: str) -> list[tuple[str, str]]:
+    """Word by word (whitespace kept), as a reviewer reads a marked-up draft."""
+    a, b = re.split(r"(\s+)", old), re.split(r"(\s+)", new)
+    out: list[tuple[str, str]] = []
+    for op, i1, i2, j1, j2 in difflib.SequenceMatcher(a=a, b=b, autojunk=False).get_opcodes():
+        if op == "equal":
+            out.append(("equal", "".join(a[i1:i2])))
+            continue
+        if op in ("delete", "replace"):
+            out.append(("delete", "".join(a[i1:i2])))
+        if op in ("insert", "replace"):
+            out.append(("insert", "".join(b[j1:j2])))
+    return [seg for seg in out if seg[1]]
+

@@ -36,6 +36,8 @@ from .models import (
     IncidentCategory,
     Location,
     PersonInvolved,
+    ReportCounter,
+    SignificanceProposal,
     SignificanceSource,
     Status,
     StatusChange,
@@ -52,6 +54,7 @@ from .permissions import (
     may_review,
     school_perms,
 )
+from .selectors import review_outstanding, review_snapshot
 
 ALLOWED_TYPES = {"image/jpeg", "image/png", "image/heic", "application/pdf"}
 DRAFT_FIELDS = (
@@ -106,6 +109,7 @@ def _bump(incident: Incident, fields: list[str]) -> None:
 
 def _snapshot(incident: Incident) -> dict[str, Any]:
     return {
+        "report_number": incident.report_number,
         "school": incident.school_id,
         "occurred_at": incident.occurred_at.isoformat() if incident.occurred_at else None,
         "location": incident.location,
@@ -182,7 +186,18 @@ def _validate_facts(
         )
 
 
-def _status_change(incident: Incident, *, action: str, from_status: str, by, comment: str = "", disposition=""):
+def _status_change(
+    incident: Incident,
+    *,
+    action: str,
+    from_status: str,
+    by,
+    comment: str = "",
+    disposition="",
+    snapshot: dict | None = None,
+    override_reason: str = "",
+    outstanding: list[str] | None = None,
+):
     change = StatusChange(
         incident=incident,
         action=action,
@@ -191,6 +206,9 @@ def _status_change(incident: Incident, *, action: str, from_status: str, by, com
         by=by,
         comment=comment,
         disposition=disposition,
+        snapshot=snapshot,
+        override_reason=override_reason,
+        outstanding=outstanding or [],
     )
     _full_clean(change, exclude=["incident", "by"])
     change.save()
@@ -201,8 +219,13 @@ def _status_change(incident: Incident, *, action: str, from_status: str, by, com
         changes={
             "status": [from_status, incident.status],
             **({"disposition": [None, disposition]} if disposition else {}),
+            **(
+                {"outstanding": [None, "; ".join(outstanding)], "override_reason": [None, override_reason]}
+                if outstanding
+                else {}
+            ),
         },
-        detail=action,
+        detail=f"{action} with {len(outstanding)} review item(s) outstanding" if outstanding else action,
     )
     return change
 
@@ -218,6 +241,22 @@ def _set_fields(incident: Incident, fields: dict[str, Any]) -> tuple[bool, str]:
             value = value.strip()
         setattr(incident, name, value)
     return officer_significant, reason
+
+
+# --- report numbers ----------------------------------------------------------------------------------
+
+
+def report_number_next(*, year: int) -> int:
+    """The next report number of `year`, inside the caller's transaction. The year's counter row is
+    locked until that transaction ends, so two officers saving at once get consecutive numbers; a
+    rollback undoes the increment with the incident, so no number is lost and none given twice."""
+    assert transaction.get_connection().in_atomic_block, "number an incident inside the transaction that saves it"
+    # The row for a new year may not exist: create it (a racing twin's insert is ignored), then lock.
+    ReportCounter.objects.bulk_create([ReportCounter(year=year, last=0)], ignore_conflicts=True)
+    counter = ReportCounter.objects.select_for_update().get(year=year)
+    counter.last += 1
+    counter.save(update_fields=["last"])
+    return counter.last
 
 
 # --- drafts -------------------------------------------------------------------------------------------
@@ -246,12 +285,15 @@ def incident_create_draft(
         _validate_facts(by=by, school=incident.school, category=incident.category, occurred_at=incident.occurred_at)
         _apply_significance(incident, officer_significant=officer_significant, reason=reason)
         incident.reported_at = incident.created_at = incident.updated_at = timezone.now()
+        incident.report_year = timezone.localtime(incident.created_at).year
         # The key's uniqueness is left to the database (below), where a racing twin is caught.
         _full_clean(incident, exclude=["author", "idempotency_key"])
         try:
             # A savepoint: two requests racing with one key meet the unique constraint, and the
             # loser answers with the winner's incident.
+            # The number is taken inside it too, so the loser's increment is undone: no gap.
             with transaction.atomic():
+                incident.report_seq = report_number_next(year=incident.report_year)
                 incident.save()
         except IntegrityError:
             existing = Incident.objects.filter(idempotency_key=key).first()
@@ -349,23 +391,44 @@ def incident_return(*, incident: Incident, by, comment: str, expected_version: i
             raise DomainError("Only a submitted incident can be returned for correction.")
         if not comment:
             raise DomainError("Say what needs correcting: the comment goes to the author.", field="comment")
+        # The record as returned, so the resubmission's diff is against exactly this.
+        snapshot = review_snapshot(incident=incident)
         incident.status = Status.RETURNED
         incident.reviewed_at = timezone.now()
         _bump(incident, ["status", "reviewed_at"])
         change = _status_change(
-            incident, action=StatusChange.Action.RETURN, from_status=Status.SUBMITTED, by=by, comment=comment
+            incident,
+            action=StatusChange.Action.RETURN,
+            from_status=Status.SUBMITTED,
+            by=by,
+            comment=comment,
+            snapshot=snapshot,
         )
         review_outcome_event(change=change, incident=incident, by=by)
         return incident
 
 
-def incident_approve(*, incident: Incident, by, comment: str = "", expected_version: int | None = None) -> Incident:
+def incident_approve(
+    *, incident: Incident, by, comment: str = "", override_reason: str = "", expected_version: int | None = None
+) -> Incident:
+    """submitted → approved. With required review items outstanding (`selectors.review_outcome`:
+    unticked checklist items, an arrest without a CCN, ...) the reviewer must say why they approve
+    anyway: the reason and the items are stored on the review history and audited."""
+    override_reason = " ".join((override_reason or "").split())
     with transaction.atomic():
         incident = _lock(incident)
         _check_reviewer(incident, by)
         _check_version(incident, expected_version)
         if incident.status != Status.SUBMITTED:
             raise DomainError("Only a submitted incident can be approved.")
+        outstanding = review_outstanding(incident=incident)
+        if outstanding and not override_reason:
+            raise DomainError(
+                f"{len(outstanding)} required item(s) are not done ({'; '.join(outstanding)}). Return the "
+                "report for correction, or say why you approve it as it is.",
+                field="override_reason",
+                code="override_reason_required",
+            )
         incident.status = Status.APPROVED
         incident.reviewed_at = timezone.now()
         _bump(incident, ["status", "reviewed_at"])
@@ -375,6 +438,8 @@ def incident_approve(*, incident: Incident, by, comment: str = "", expected_vers
             from_status=Status.SUBMITTED,
             by=by,
             comment=(comment or "").strip(),
+            override_reason=override_reason[:1000] if outstanding else "",
+            outstanding=outstanding,
         )
         review_outcome_event(change=change, incident=incident, by=by)
         return incident
@@ -485,11 +550,126 @@ def incident_mark_significant(*, incident: Incident, by, reason: str, expected_v
         incident.significance_source = SignificanceSource.ADMIN if admin else SignificanceSource.OFFICER
         incident.significant_reason = reason[:300]
         _bump(incident, ["significant", "significance_source", "significant_reason"])
+        # An officer's proposal waiting on it is settled by this marking (the sergeant agreed).
+        SignificanceProposal.objects.filter(incident=incident, state=SignificanceProposal.State.PENDING).exclude(
+            proposed_by=by
+        ).update(state=SignificanceProposal.State.ACCEPTED, decided_by=by, decided_at=timezone.now())
         audit_record(
             action="record.update", user=by, obj=incident, changes={"significant": ["False", "True"]}, detail=reason
         )
         significant_incident_event(incident=incident, by=by)
         return incident
+
+
+# --- significance proposed by an officer -------------------------------------------------------------
+
+
+def significance_propose(
+    *, incident: Incident, by, reason: str, expected_version: int | None = None
+) -> SignificanceProposal:
+    """An SRO proposes that a submitted incident is significant (a knife found after the fight). The
+    district's sergeants are told (`incidents.significance_proposed`) and accept or decline it."""
+    reason = " ".join((reason or "").split())
+    with transaction.atomic():
+        incident = _lock(incident)
+        perms = school_perms(by, incident.school)
+        if REVIEW in perms and can_see(by, incident, perms):
+            raise DomainError("As a sergeant of this school, mark the incident significant yourself.")
+        if not can_see(by, incident, perms) or not (incident.author_id == by.pk or REPORT in perms):
+            raise DomainError("Only the school's officers can propose that this incident is significant.")
+        _check_version(incident, expected_version)
+        if incident.status == Status.DRAFT:
+            raise DomainError("Mark a draft significant on its form.")
+        if incident.significant:
+            raise DomainError("This incident is already significant.")
+        if not reason:
+            raise DomainError("Say why this incident is significant: the sergeant reads it.", field="reason")
+        if SignificanceProposal.objects.filter(incident=incident, state=SignificanceProposal.State.PENDING).exists():
+            raise DomainError("A proposal to mark this incident significant is already waiting for a sergeant.")
+        proposal = SignificanceProposal(incident=incident, proposed_by=by, reason=reason[:300])
+        _full_clean(proposal, exclude=["incident", "proposed_by"])
+        proposal.save()
+        audit_record(
+            action="record.create",
+            user=by,
+            obj=proposal,
+            changes={"incident": [None, str(incident.pk)], "state": [None, proposal.state]},
+            detail=f"proposed {incident.report_number} significant",
+        )
+        emit(
+            kind="incidents.significance_proposed",
+            subject=proposal,
+            school=incident.school,
+            by=by,
+            dedupe_key=f"significance-proposal-{proposal.pk}",
+        )
+        return proposal
+
+
+def _lock_proposal(proposal: SignificanceProposal, by) -> tuple[SignificanceProposal, Incident]:
+    incident = _lock(proposal.incident)
+    proposal = SignificanceProposal.objects.select_for_update().select_related("proposed_by").get(pk=proposal.pk)
+    if REVIEW not in school_perms(by, incident.school):
+        raise DomainError("Only a sergeant whose districts hold this school can decide on this proposal.")
+    if proposal.proposed_by_id == by.pk:
+        raise DomainError("You cannot decide on your own proposal: another sergeant must.")
+    if proposal.state != SignificanceProposal.State.PENDING:
+        raise DomainError(f"This proposal was already {proposal.get_state_display().lower()}.")
+    return proposal, incident
+
+
+def significance_accept(*, proposal: SignificanceProposal, by) -> SignificanceProposal:
+    """The sergeant agrees: the incident becomes significant with the officer's reason and notifies
+    the chain of command exactly as a significant incident does."""
+    with transaction.atomic():
+        proposal, incident = _lock_proposal(proposal, by)
+        if incident.significant:
+            raise DomainError("This incident is already significant.")
+        proposal.state = SignificanceProposal.State.ACCEPTED
+        proposal.decided_by, proposal.decided_at = by, timezone.now()
+        proposal.save(update_fields=["state", "decided_by", "decided_at"])
+        incident.significant = True
+        incident.significance_source = SignificanceSource.OFFICER
+        incident.significant_reason = proposal.reason
+        _bump(incident, ["significant", "significance_source", "significant_reason"])
+        audit_record(
+            action="record.update",
+            user=by,
+            obj=proposal,
+            changes={"state": [SignificanceProposal.State.PENDING, proposal.state]},
+            detail=f"accepted: {incident.report_number} significant",
+        )
+        significant_incident_event(incident=incident, by=by)
+        return proposal
+
+
+def significance_decline(*, proposal: SignificanceProposal, by, comment: str) -> SignificanceProposal:
+    """The sergeant disagrees, and says why: the officer who proposed it is told."""
+    comment = " ".join((comment or "").split())
+    if not comment:
+        raise DomainError("Say why you decline: the officer who proposed it is told.", field="comment")
+    with transaction.atomic():
+        proposal, incident = _lock_proposal(proposal, by)
+        proposal.state = SignificanceProposal.State.DECLINED
+        proposal.decided_by, proposal.decided_at = by, timezone.now()
+        proposal.decision_comment = comment[:300]
+        _full_clean(proposal, exclude=["incident", "proposed_by", "decided_by"])
+        proposal.save(update_fields=["state", "decided_by", "decided_at", "decision_comment"])
+        audit_record(
+            action="record.update",
+            user=by,
+            obj=proposal,
+            changes={"state": [SignificanceProposal.State.PENDING, proposal.state]},
+            detail=f"declined: {incident.report_number}",
+        )
+        emit(
+            kind="incidents.significance_declined",
+            subject=proposal,
+            school=incident.school,
+            by=by,
+            dedupe_key=f"significance-declined-{proposal.pk}",
+        )
+        return proposal
 
 
 # --- supplements, people, attachments --------------------------------------------------------------

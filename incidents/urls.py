@@ -15,6 +15,10 @@ urlpatterns = [
     path("<int:pk>/review/", views.incident_review, name="review"),
     path("<int:pk>/break-glass/", views.incident_break_glass, name="break_glass"),
     path("<int:pk>/significance/", views.incident_significance, name="significance"),
+    path("<int:pk>/significance/propose/", views.significance_propose, name="significance_propose"),
+    path(
+        "<int:pk>/significance/proposals/<int:proposal_pk>/", views.significance_decide, name="significance_decide"
+    ),
     path("<int:pk>/supplements/", views.supplement_add, name="supplement_add"),
     path("<int:pk>/attachments/", views.attachment_add, name="attachment_add"),
     path("<int:pk>/attachments/<int:attachment_pk>/", views.attachment_download, name="attachment"),

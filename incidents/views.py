@@ -34,11 +34,13 @@ from .forms import (
     FollowUpUpdateForm,
     IncidentForm,
     PersonForm,
+    ProposalDecisionForm,
+    ProposalForm,
     ReviewForm,
     SignificanceForm,
     SupplementForm,
 )
-from .models import Attachment, ChecklistItem, FollowUp, PersonInvolved, Status
+from .models import Attachment, ChecklistItem, FollowUp, PersonInvolved, SignificanceProposal, Status
 from .permissions import (
     CAPABILITIES,
     REPORT,
@@ -52,7 +54,14 @@ from .permissions import (
     get_incident_for_user,
     require_incident_scope,
 )
-from .selectors import followup_page, incident_detail, incident_page, review_queue
+from .selectors import (
+    changes_since_return,
+    followup_page,
+    incident_detail,
+    incident_page,
+    review_outstanding,
+    review_queue,
+)
 
 PAGE_SIZE = 25
 
@@ -146,9 +155,9 @@ def incident_new(request: HttpRequest) -> HttpResponse:
                 if getattr(incident, "replayed", False):
                     messages.info(request, "This incident was already saved: here it is.")
                 elif incident.status == Status.SUBMITTED:
-                    messages.success(request, f"Incident {incident.pk} submitted for review.")
+                    messages.success(request, f"{incident.report_number} submitted for review.")
                 else:
-                    messages.success(request, f"Draft saved as incident {incident.pk}. It is only visible to you.")
+                    messages.success(request, f"Draft saved as {incident.report_number}. It is only visible to you.")
                 return redirect(incident)
         return render(request, "incidents/incident_form.html", {"form": form, "incident": None}, status=400)
     initial = {"occurred_at": timezone.localtime().strftime("%Y-%m-%dT%H:%M")}
@@ -198,7 +207,7 @@ def incident_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 _form_error(form, exc)
             else:
                 if incident.status == Status.SUBMITTED:
-                    messages.success(request, f"Incident {incident.pk} submitted for review.")
+                    messages.success(request, f"{incident.report_number} submitted for review.")
                 else:
                     messages.success(request, "Draft saved.")
                 return redirect(incident)
@@ -305,8 +314,44 @@ def _render_detail(request, incident, *, status: int = 200, **forms) -> HttpResp
         ),
         "today": timezone.localdate(),
         "last_return": next((c for c in reversed(incident.status_changes.all()) if c.action == "return"), None),
+        **_review_context(request, incident, can, forms),
     }
     return render(request, "incidents/incident_detail.html", context, status=status)
+
+
+def _review_context(request, incident, can, forms) -> dict:
+    """The review bar (outstanding items, what changed since the return) and the significance
+    proposal, for the detail page."""
+    reviewing = can["approve"] or can["close"] or can["reopen"]
+    proposals = list(incident.significance_proposals.select_related("proposed_by", "decided_by"))
+    pending = next((p for p in proposals if p.state == SignificanceProposal.State.PENDING), None)
+    return {
+        "reviewing": reviewing,
+        "outstanding": review_outstanding(incident=incident) if can["approve"] else [],
+        "diff": changes_since_return(incident=incident, free_text=can["free_text"])
+        if (can["approve"] or incident.author_id == request.user.pk)
+        else None,
+        "proposals": proposals,
+        "pending_proposal": pending,
+        "proposal_form": forms.get("proposal_form")
+        or (
+            ProposalForm(initial={"version": incident.version}) if can["propose_significant"] and not pending else None
+        ),
+        "decision_form": forms.get("decision_form")
+        or (ProposalDecisionForm() if can["decide_significance"] and pending else None),
+        "timeline": _timeline(incident, proposals),
+    }
+
+
+def _timeline(incident, proposals) -> list[dict]:
+    """The review history and the significance proposals, in time order."""
+    rows = [{"at": incident.created_at, "kind": "created", "by": incident.author}]
+    rows += [{"at": c.at, "kind": "status", "change": c, "by": c.by} for c in incident.status_changes.all()]
+    for p in proposals:
+        rows.append({"at": p.proposed_at, "kind": "proposed", "proposal": p, "by": p.proposed_by})
+        if p.decided_at:
+            rows.append({"at": p.decided_at, "kind": p.state, "proposal": p, "by": p.decided_by})
+    return sorted(rows, key=lambda r: r["at"])
 
 
 @require_GET
@@ -371,17 +416,17 @@ def incident_review(request: HttpRequest, pk: int) -> HttpResponse:
     kwargs = {"incident": incident, "by": request.user, "expected_version": d["version"]}
     try:
         if d["action"] == "approve":
-            services.incident_approve(comment=d["comment"], **kwargs)
-            messages.success(request, f"Incident {pk} approved.")
+            services.incident_approve(comment=d["comment"], override_reason=d["override_reason"], **kwargs)
+            messages.success(request, f"{incident.report_number} approved.")
         elif d["action"] == "return":
             services.incident_return(comment=d["comment"], **kwargs)
-            messages.success(request, f"Incident {pk} returned to its author for correction.")
+            messages.success(request, f"{incident.report_number} returned to its author for correction.")
         elif d["action"] == "close":
             services.incident_close(disposition=d["disposition"], comment=d["comment"], **kwargs)
-            messages.success(request, f"Incident {pk} closed.")
+            messages.success(request, f"{incident.report_number} closed.")
         else:
             services.incident_reopen(reason=d["comment"], **kwargs)
-            messages.success(request, f"Incident {pk} reopened.")
+            messages.success(request, f"{incident.report_number} reopened.")
     except DomainError as exc:
         _form_error(form, exc)
         return _render_detail(request, get_incident_for_user(request.user, pk), review_form=form, status=400)
@@ -403,9 +448,53 @@ def incident_significance(request: HttpRequest, pk: int) -> HttpResponse:
         except DomainError as exc:
             _form_error(form, exc)
         else:
-            messages.success(request, f"Incident {pk} marked significant: the chain of command is told.")
+            messages.success(request, f"{incident.report_number} marked significant: the chain of command is told.")
             return redirect(incident)
     return _render_detail(request, incident, significance_form=form, status=400)
+
+
+@require_POST
+def significance_propose(request: HttpRequest, pk: int) -> HttpResponse:
+    incident = get_incident_for_user(request.user, pk)
+    if not _capabilities(request, incident)["propose_significant"]:
+        raise deny_403(request.user, incident, "propose it significant (the school's officers, once submitted)")
+    form = ProposalForm(request.POST)
+    if form.is_valid():
+        try:
+            services.significance_propose(
+                incident=incident,
+                by=request.user,
+                reason=form.cleaned_data["reason"],
+                expected_version=form.cleaned_data["version"],
+            )
+        except DomainError as exc:
+            _form_error(form, exc)
+        else:
+            messages.success(request, f"Proposed {incident.report_number} significant: your sergeant decides.")
+            return redirect(reverse("incidents:detail", args=[pk]) + "#significance")
+    return _render_detail(request, incident, proposal_form=form, status=400)
+
+
+@require_POST
+def significance_decide(request: HttpRequest, pk: int, proposal_pk: int) -> HttpResponse:
+    incident = get_incident_for_user(request.user, pk, perm=REVIEW)
+    proposal = SignificanceProposal.objects.filter(pk=proposal_pk, incident=incident).first()
+    if proposal is None:
+        raise deny_404(request.user, f"incidents.significanceproposal {proposal_pk}")
+    form = ProposalDecisionForm(request.POST)
+    if form.is_valid():
+        try:
+            if form.cleaned_data["decision"] == "accept":
+                services.significance_accept(proposal=proposal, by=request.user)
+                messages.success(request, f"{incident.report_number} marked significant: the chain of command is told.")
+            else:
+                services.significance_decline(proposal=proposal, by=request.user, comment=form.cleaned_data["comment"])
+                messages.success(request, "Proposal declined: the officer is told why.")
+        except DomainError as exc:
+            _form_error(form, exc)
+        else:
+            return redirect(reverse("incidents:detail", args=[pk]) + "#significance")
+    return _render_detail(request, incident, decision_form=form, status=400)
 
 
 # --- additions --------------------------------------------------------------------------------------
@@ -485,7 +574,7 @@ def attachment_download(request: HttpRequest, pk: int, attachment_pk: int) -> Ht
     response = FileResponse(
         handle,
         as_attachment=True,
-        filename=f"incident-{incident.pk}-attachment-{attachment.pk}.{attachment.extension}",
+        filename=f"{incident.report_number}-attachment-{attachment.pk}.{attachment.extension}",
         content_type=attachment.content_type,
     )
     response["X-Content-Type-Options"] = "nosniff"

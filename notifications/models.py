@@ -15,6 +15,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.timezone import localtime
 
 
 class Channel(models.TextChoices):
@@ -269,4 +270,4 @@ class TimelineEntry(models.Model):
         indexes = [models.Index(fields=["subject_type", "subject_id", "at"], name="timeline_subject")]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()} {self.at:%Y-%m-%d %H:%M}"
+        return f"{self.get_kind_display()} {localtime(self.at):%m/%d/%Y %H:%M}"

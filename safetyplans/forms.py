@@ -136,7 +136,7 @@ class AttachmentForm(Form):
 class ProgramForm(Form):
     name = forms.CharField(max_length=120)
     kind = forms.ChoiceField(choices=[("", "Choose")] + ProgramKind.choices)
-    partner = forms.CharField(max_length=120, required=False, label="Partner organisation")
+    partner = forms.CharField(max_length=120, required=False, label="Partner organization")
     schedule = forms.CharField(max_length=200, required=False, help_text="e.g. Tuesdays 3:30–4:30 pm")
     starts_on = forms.DateField(widget=DATE, label="Starts on")
     ends_on = forms.DateField(widget=DATE, required=False, label="Ends on", help_text="Leave empty while it runs.")

@@ -300,6 +300,8 @@ CONTENT_SECURITY_POLICY = {
 
 # --- Internationalisation -----------------------------------------------------------------------
 LANGUAGE_CODE = "en-us"
+# MM/DD/YYYY and the 24-hour clock on every page (ssd/formats/en/formats.py overrides Django's English).
+FORMAT_MODULE_PATH = ["ssd.formats"]
 TIME_ZONE = "America/New_York"
 USE_I18N = True
 USE_TZ = True
@@ -317,6 +319,9 @@ STORAGES = {
         else "django.contrib.staticfiles.storage.StaticFilesStorage"
     },
 }
+# Outside production, WhiteNoise serves static files straight from the source folders, so the demo
+# (`make run`, DEBUG off by default) has its styles without a collectstatic.
+WHITENOISE_USE_FINDERS = not PRODUCTION
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", default=str(BASE_DIR / "var" / "uploads")))
 # No URL pattern serves this prefix: attachments are only reachable through permission-checked views.
 MEDIA_URL = "/uploads-are-not-public/"

@@ -108,7 +108,17 @@ class PasswordChangeView(auth_views.PasswordChangeView):
 @login_not_required
 @require_GET
 def admin_login(request: HttpRequest) -> HttpResponse:
-    """The admin site's own sign-in form would skip the system-use notice and the second factor."""
+    """The admin site's own sign-in form would skip the system-use notice and the second factor.
+    A signed-in user the admin site refuses (not staff) is sent home with a message: back to the
+    sign-in page, which returns a signed-in user to `next`, the admin, they would loop for ever."""
+    if request.user.is_authenticated and request.user.is_active and request.user.is_staff:
+        return redirect("admin:index")
+    if request.user.is_authenticated:
+        messages.error(request, "Your account does not have access to the admin site.")
+        audit_record(
+            action="access.denied", user=request.user, outcome=Outcome.DENIED, detail="admin site (not staff)"
+        )
+        return redirect("/")
     url = reverse("login")
     if request.GET.get("next"):
         url += "?" + urlencode({"next": request.GET["next"]})

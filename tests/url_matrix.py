@@ -357,7 +357,9 @@ MATRIX: dict[str, Url] = {
     "logout": url(everyone(405)),  # POST only (anonymous: sign-in first, like every page)
     "password_change": url(everyone(200)),
     "password_change_done": url(everyone(200)),
-    "admin_login": url(everyone(LOGIN, anonymous=LOGIN)),  # our sign-in, with the notice and 2FA
+    # Anonymous: our sign-in, with the notice and 2FA. Signed in: staff to the admin index, anyone else
+    # home with a message (issue 10: the sign-in page used to send them back to the admin, a loop).
+    "admin_login": url(everyone(REDIRECT, anonymous=LOGIN)),
     "healthz": url(everyone(200, anonymous=200)),
     # Two-factor
     "mfa:manage": url(everyone(200)),
@@ -459,6 +461,9 @@ MATRIX: dict[str, Url] = {
     "incidents:followup_update": url({"pk": 1, "followup_pk": 1}, everyone(405)),
     "incidents:followup_note_add": url({"pk": 1, "followup_pk": 1}, everyone(405)),
     "incidents:checklist_tick": url({"pk": 1, "item_pk": 1}, everyone(405)),
+    # Issue 10, review half: an officer proposes significance, a sergeant decides (POST only).
+    "incidents:significance_propose": url({"pk": 1}, everyone(405)),
+    "incidents:significance_decide": url({"pk": 1, "proposal_pk": 1}, everyone(405)),
     # Site visits (a visit at Roosevelt HS, in every supervisor persona's scope).
     "visits:index": url(only(VISIT_SEE)),
     "visits:new": url(only(VISIT_WORK)),

@@ -139,7 +139,7 @@ class MeetingForm(TimeSpanMixin, forms.Form):
         max_length=500,
         required=False,
         label="Others who attended",
-        help_text="Names and organisations, e.g. ANC 4B commissioner, DCPS principal.",
+        help_text="Names and organizations, e.g. ANC 4B commissioner, DCPS principal.",
     )
     shared = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 5}), required=False, max_length=10000, label="What was shared"

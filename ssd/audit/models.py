@@ -6,6 +6,7 @@ from contextvars import ContextVar
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.timezone import localtime
 
 # Entries are kept at least this long; `purge_audit` refuses anything shorter.
 RETENTION_DAYS = 365
@@ -99,7 +100,7 @@ class AuditEntry(AppendOnlyModel):
         indexes = [models.Index(fields=["object_type", "object_id", "at"])]
 
     def __str__(self) -> str:
-        return f"{self.at:%Y-%m-%d %H:%M:%S} {self.username or '-'} {self.action} {self.object_repr}"
+        return f"{localtime(self.at):%m/%d/%Y %H:%M:%S} {self.username or '-'} {self.action} {self.object_repr}"
 
 
 class StudentDisclosure(AppendOnlyModel):
@@ -126,7 +127,7 @@ class StudentDisclosure(AppendOnlyModel):
 
     def __str__(self) -> str:
         what = f"person {self.person_id}" if self.person_id is not None else "free text"
-        return f"{self.at:%Y-%m-%d %H:%M} {self.kind} incident {self.incident_id} {what}"
+        return f"{localtime(self.at):%m/%d/%Y %H:%M} {self.kind} incident {self.incident_id} {what}"
 
 
 class BreakGlass(AppendOnlyModel):
@@ -147,4 +148,4 @@ class BreakGlass(AppendOnlyModel):
         verbose_name_plural = "break-glass openings"
 
     def __str__(self) -> str:
-        return f"{self.at:%Y-%m-%d %H:%M} break-glass incident {self.incident_id}"
+        return f"{localtime(self.at):%m/%d/%Y %H:%M} break-glass incident {self.incident_id}"

@@ -9,6 +9,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.timezone import localtime
 
 
 class UserSession(models.Model):
@@ -24,7 +25,7 @@ class UserSession(models.Model):
         indexes = [models.Index(fields=["user", "-last_seen_at"])]
 
     def __str__(self) -> str:
-        return f"session of user {self.user_id} since {self.signed_in_at:%Y-%m-%d %H:%M}"
+        return f"session of user {self.user_id} since {localtime(self.signed_in_at):%m/%d/%Y %H:%M}"
 
     @property
     def device(self) -> str:

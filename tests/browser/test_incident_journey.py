@@ -91,10 +91,10 @@ def test_incident_journey(personas, new_page):
     review_link.click()
     sgt.wait_for_url("**/incidents/review/")
     assert_accessible(sgt, context="review queue")
-    sgt.get_by_role("link", name=f"Incident {incident.pk}").click()
+    sgt.get_by_role("link", name=f"{incident.report_number}").click()
     sgt.wait_for_url(f"**/incidents/{incident.pk}/#review")
     sgt.get_by_label("Comment").fill("Say which cafeteria entrance and whether the nurse saw either student.")
-    sgt.get_by_role("button", name="Return for correction").click()
+    sgt.get_by_role("button", name="Return with comment").click()
     sgt.wait_for_url(f"**/incidents/{incident.pk}/")
     assert "returned to its author" in sgt.inner_text("main")
     incident.refresh_from_db()
@@ -118,6 +118,8 @@ def test_incident_journey(personas, new_page):
 
     # --- The sergeant approves ------------------------------------------------------------------------
     sgt.goto(f"/incidents/{incident.pk}/")
+    # Injuries ticked but not described: approving asks the sergeant why (issue 10).
+    sgt.get_by_label("Why approve with items outstanding").fill("The nurse's note describes the scratches.")
     sgt.get_by_role("button", name="Approve").click()
     sgt.wait_for_url(f"**/incidents/{incident.pk}/")
     assert "approved" in sgt.inner_text("main")
@@ -144,14 +146,14 @@ def test_incident_journey(personas, new_page):
     assert_accessible(sro, context="incident list (phone)")
     sro.get_by_label("Status").select_option(label="Approved")
     sro.wait_for_url(re.compile(r".*status=approved.*"))
-    assert f"Incident {incident.pk}" in sro.inner_text("#results")
+    assert f"{incident.report_number}" in sro.inner_text("#results")
     screenshot(sro, "incident-list-phone")
     sro.get_by_label("Status").select_option(label="Closed")
     sro.wait_for_url(re.compile(r".*status=closed.*"))
     expect(sro.locator("#results")).to_contain_text("No incidents match")
     sro.go_back()  # the filters live in the URL: back restores the previous list
     sro.wait_for_url(re.compile(r".*status=approved.*"))
-    expect(sro.locator("#results")).to_contain_text(f"Incident {incident.pk}")
+    expect(sro.locator("#results")).to_contain_text(f"{incident.report_number}")
     assert sro.get_by_role("heading", name="Incidents", exact=True).is_visible()
     expect(sro.get_by_label("Status")).to_have_value("approved")
 

@@ -111,6 +111,6 @@ def test_an_sros_significant_incident_reaches_the_sergeants_inbox(personas, new_
     assert Alert.objects.about(incident).get().acknowledged_by == personas.sergeant.user
 
     item.locator("summary").click()  # one line per notification; its details on demand
-    item.get_by_role("link", name=f"Open incident {incident.pk}").click()
+    item.get_by_role("link", name=f"Open {incident.report_number}").click()
     sgt.wait_for_url(f"**/incidents/{incident.pk}/")
     expect(sgt.locator("main")).to_contain_text("Weapon found")

@@ -24,7 +24,7 @@ def at(day: dt.date, hour: int, minute: int = 0) -> dt.datetime:
 
 def test_expired_licence_cannot_be_assigned(world):
     guard = make_guard(world.contract, "Expired", expires_in_days=-1)
-    with pytest.raises(DomainError, match="licence expired"):
+    with pytest.raises(DomainError, match="license expired"):
         services.guard_assign(guard=guard, post=world.post, starts_on=timezone.localdate(), by=None)
     assert not PostAssignment.objects.filter(guard=guard).exists()
 

@@ -81,7 +81,9 @@ def test_reviewing_acknowledges_the_reviewers_alert(personas, django_capture_on_
     [n] = _inbox(personas.sergeant.user, "incidents.significant")
     assert n.acknowledged_at is None
     with django_capture_on_commit_callbacks(execute=True):
-        services.incident_approve(incident=incident, by=personas.sergeant.user)
+        services.incident_approve(
+            incident=incident, by=personas.sergeant.user, override_reason="Checklist done on paper at the scene."
+        )
     n.refresh_from_db()
     assert n.acknowledged_at is not None
     assert Alert.objects.get(kind="incidents.significant").acknowledged_by == personas.sergeant.user

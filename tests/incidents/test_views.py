@@ -368,15 +368,15 @@ def test_district_commander_sees_significant_incident_without_students(client, p
 def test_district_commander_list_shows_only_significant(client, personas, with_student, plain):
     login(client, personas.district_commander)
     html = client.get(reverse("incidents:list")).content.decode()
-    assert f"Incident {with_student.pk}<" in html
-    assert f"Incident {plain.pk}<" not in html
+    assert f"{with_student.report_number}<" in html
+    assert f"{plain.report_number}<" not in html
 
 
 @pytest.mark.parametrize("persona", ["sro", "lieutenant", "district_commander", "commander"])
 def test_list_never_shows_person_names(client, personas, with_student, persona):
     login(client, getattr(personas, persona))
     html = client.get(reverse("incidents:list"), {"q": ""}).content.decode()
-    assert f"Incident {with_student.pk}<" in html
+    assert f"{with_student.report_number}<" in html
     assert "Zebulon" not in html
 
 
@@ -387,10 +387,10 @@ def test_list_filters_and_htmx_partial(client, personas, plain, significant):
     login(client, personas.sergeant)
     url = reverse("incidents:list")
     html = client.get(url, {"significant": "yes"}).content.decode()
-    assert f"Incident {significant.pk}<" in html and f"Incident {plain.pk}<" not in html
+    assert f"{significant.report_number}<" in html and f"{plain.report_number}<" not in html
     partial = client.get(url, {"q": "gym"}, HTTP_HX_REQUEST="true")
     body = partial.content.decode()
-    assert "<html" not in body and f"Incident {significant.pk}<" in body and f"Incident {plain.pk}<" not in body
+    assert "<html" not in body and f"{significant.report_number}<" in body and f"{plain.report_number}<" not in body
     assert "HX-Request" in partial["Vary"]
     restored = client.get(url, {"q": "gym"}, HTTP_HX_REQUEST="true", HTTP_HX_HISTORY_RESTORE_REQUEST="true")
     assert "<html" in restored.content.decode()  # the back button gets the whole page
@@ -410,9 +410,9 @@ def test_list_sort_oldest_first(client, personas):
     new = make_incident(by=personas.sro.user, school=personas.school)
     login(client, personas.sro)
     html = client.get(reverse("incidents:list"), {"sort": "occurred"}).content.decode()
-    assert html.index(f"Incident {old.pk}<") < html.index(f"Incident {new.pk}<")
+    assert html.index(f"{old.report_number}<") < html.index(f"{new.report_number}<")
     html = client.get(reverse("incidents:list")).content.decode()
-    assert html.index(f"Incident {new.pk}<") < html.index(f"Incident {old.pk}<")
+    assert html.index(f"{new.report_number}<") < html.index(f"{old.report_number}<")
 
 
 def test_review_queue_oldest_first_and_count_in_header(client, personas):
@@ -421,7 +421,7 @@ def test_review_queue_oldest_first_and_count_in_header(client, personas):
     make_incident(by=personas.other_sro.user, school=personas.other_school)
     login(client, personas.sergeant)
     html = client.get(reverse("incidents:review_queue")).content.decode()
-    assert html.index(f"Incident {first.pk}<") < html.index(f"Incident {second.pk}<")
+    assert html.index(f"{first.report_number}<") < html.index(f"{second.report_number}<")
     assert '<span class="badge-count">2</span>' in html
 
 

@@ -24,7 +24,7 @@ pytestmark = pytest.mark.django_db
 def test_the_sign_in_page_shows_the_system_use_notice(client):
     html = client.get(reverse("login")).content.decode()
     assert "Login to Access Secure Information" in html
-    assert "monitored" in html and "Unauthorised use is prohibited" in html
+    assert "monitored" in html and "Unauthorized use is prohibited" in html
 
 
 def test_sign_in_is_refused_without_acknowledging_the_notice(client, personas):
