@@ -8,10 +8,11 @@ import datetime as dt
 
 from django.db.models import Count, Max, Q
 from django.http import HttpRequest
+from django.urls import reverse
 from django.utils import timezone
 
 from schools.selectors import area_list, district_list, school_list
-from ssd.panels import Panel, register_panel
+from ssd.panels import DigestLine, Panel, register_panel
 
 from .models import CONTRACT_ROLES, Assignment, Role, TrainingCompletion
 from .permissions import can_manage_people, viewable_officer_ids
@@ -139,6 +140,20 @@ def coverage_context(request: HttpRequest, subject=None) -> dict | None:
     }
 
 
+def my_sros_digest(ctx: dict) -> list[DigestLine]:
+    rows = ctx["rows"]
+    url = f"{reverse('personnel:directory')}?role={Role.SRO}"
+    if not rows:
+        return [DigestLine("No SRO is posted at a school of your districts.", url)]
+    on_duty = sum(1 for r in rows if r["on_duty"])
+    expiring = sum(1 for r in rows if r["training"] == "expiring")
+    lapsed = sum(1 for r in rows if r["training"] == "lapsed")
+    return [DigestLine(
+        f"{on_duty} of {len(rows)} SROs on duty today; training expiring within {ctx['warning_days']} days: "
+        f"{expiring}, lapsed or none recorded: {lapsed}.", url,
+    )]
+
+
 def register() -> None:
     register_panel(Panel("personnel.posts", "home", "Your posts", "personnel/panels/posts.html", posts_context, 10))
     register_panel(Panel("personnel.scope", "home", "Your scope", "personnel/panels/scope.html", scope_context, 20))
@@ -147,7 +162,7 @@ def register() -> None:
     )
     register_panel(
         Panel("personnel.my_sros", "home", "My SROs", "personnel/panels/my_sros.html", my_sros_context, 8,
-              refresh=300)
+              refresh=300, digest=my_sros_digest)
     )
     register_panel(
         Panel("personnel.coverage", "home", "Schools without an SRO", "personnel/panels/coverage.html",
