@@ -171,12 +171,12 @@ def _kinds():
 
 def home_context(request, subject):
     from . import selectors
-    from .permissions import actor_for, capabilities, has_scope
+    from .permissions import actor_for, has_scope
 
     actor = actor_for(request)
     if not (actor.is_supervisor or actor.is_mpd) or not has_scope(actor):
         return None
-    queues = selectors.needs_me(actor=actor, caps=capabilities(actor))
+    queues, overdue = selectors.needs_me_counts(actor=actor)
     # Posts unfilled (nobody signed in after the grace) or short today, in the user's scope: two queries.
     coverage = selectors.coverage_on(
         posts=list(selectors.post_list(actor=actor)), day=timezone.localdate(),
@@ -184,8 +184,8 @@ def home_context(request, subject):
     )
     problems = [c for c in coverage if c.status in ("unfilled", "short")]
     return {
-        "queues": [(label, qs.count()) for label, qs in queues.items()],
-        "overdue": selectors.overdue_count(actor=actor),
+        "queues": queues,
+        "overdue": overdue,
         "is_supervisor": actor.is_supervisor,
         "problems": problems[:6],
         "problem_count": len(problems),

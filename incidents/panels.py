@@ -10,7 +10,7 @@ import datetime as dt
 import statistics
 from collections import OrderedDict
 
-from django.db.models import Count, F, Q
+from django.db.models import Count, F, Q, Window
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
@@ -44,6 +44,13 @@ def _start_of(day: dt.date) -> dt.datetime:
 
 def week_start(today: dt.date) -> dt.date:
     return today - dt.timedelta(days=today.weekday())
+
+
+def with_total(queryset, limit: int = LIST_MAX) -> tuple[list, int]:
+    """The first `limit` rows and the count of all of them, in one query (COUNT(*) OVER () is
+    computed before the LIMIT): a list panel costs one query, not a list and a count."""
+    rows = list(queryset.annotate(panel_total=Window(Count("pk")))[:limit])
+    return rows, (rows[0].panel_total if rows else 0)
 
 
 def incident_list_url(**params) -> str:
@@ -119,11 +126,10 @@ def review_queue_context(request: HttpRequest, subject=None) -> dict | None:
     """Submitted incidents the sergeant may review, oldest first, with how long each has waited."""
     if Role.SERGEANT not in user_roles(request):
         return None
-    queue = review_queue(user=request.user)
-    items = list(queue[:LIST_MAX])
+    items, total = with_total(review_queue(user=request.user))
     return {
         "items": items,
-        "total": queue.count(),
+        "total": total,
         "now": timezone.now(),
         "list_url": reverse("incidents:review_queue"),
     }
@@ -135,12 +141,12 @@ def returned_context(request: HttpRequest, subject=None) -> dict | None:
     if not roles & SUPERVISORS:
         return None
     returned = visible_incidents(user=request.user).filter(status=Status.RETURNED)
-    items = list(
-        returned.select_related("school__psa__district", "category", "author").order_by("reviewed_at", "id")[:LIST_MAX]
+    items, total = with_total(
+        returned.select_related("school__psa__district", "category", "author").order_by("reviewed_at", "id")
     )
     return {
         "items": items,
-        "total": returned.count(),
+        "total": total,
         "now": timezone.now(),
         "list_url": incident_list_url(status=Status.RETURNED),
     }
@@ -175,8 +181,8 @@ def significant_context(request: HttpRequest, subject=None) -> dict | None:
         return None
     since = timezone.localdate() - dt.timedelta(days=SIGNIFICANT_DAYS - 1)
     significant = visible_incidents(user=request.user).filter(significant=True, occurred_at__gte=_start_of(since))
-    items = list(
-        significant.select_related("school__psa__district", "category").order_by("-occurred_at", "-id")[:LIST_MAX]
+    items, total = with_total(
+        significant.select_related("school__psa__district", "category").order_by("-occurred_at", "-id")
     )
     by_district = []
     if roles & AREA_ROLES:
@@ -189,7 +195,7 @@ def significant_context(request: HttpRequest, subject=None) -> dict | None:
         ]
     return {
         "items": items,
-        "total": significant.count(),
+        "total": total,
         "by_district": by_district,
         "since": since,
         "list_url": incident_list_url(significant="yes", occurred_from=since),
