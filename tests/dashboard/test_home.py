@@ -112,7 +112,7 @@ def test_the_visits_panel_costs_the_same_for_an_area_or_the_whole_division(clien
 HOME_QUERIES = {
     "sro": 35,
     "sergeant": 46,
-    "lieutenant": 45,
+    "lieutenant": 48,
     "commander": 35,
     "cotr": 27,
     "admin": 29,

@@ -419,3 +419,18 @@ def test_the_visits_panel_counts_this_weeks_visits_and_meetings(personas, clock)
     assert ctx["week_url"] == "/visits/?view=week&date=2026-11-16"
     # The other area's lieutenant sees none of it.
     assert context(personas.other_lieutenant, "visits.home")["week_visit_count"] == 0
+
+
+def test_the_lieutenants_sros_are_the_areas_by_district(personas, clock):
+    p = personas
+    ctx = context(p.lieutenant, "personnel.my_sros")
+    assert ctx["by_area"] is True
+    listed = {r["officer"].pk for r in ctx["rows"] if r["on_duty"]}
+    raw = set(
+        Assignment.objects.active().filter(role=Role.SRO, school__psa__district__area=p.area)
+        .values_list("officer_id", flat=True)
+    )
+    assert listed == raw and p.sro.pk in listed and p.other_sro.pk not in listed
+    numbers = [r["school"].psa.district.number for r in ctx["rows"]]
+    assert numbers == sorted(numbers)
+    assert context(p.sergeant, "personnel.my_sros")["by_area"] is False
