@@ -104,9 +104,9 @@ def test_the_visits_panel_costs_the_same_for_an_area_or_the_whole_division(clien
 
 
 # The whole home page per role, on the fixed book of test_panels.py, pinned exactly so that any panel
-# that grows (or a saving) shows here. SQLite counts: they include the session save's BEGIN and
-# COMMIT. About 10 are the request's own (session, user, session activity, roles, the header's three
-# badges, the session save); the rest are the panels, each a constant 1-5 whatever the scope. The
+# that grows (or a saving) shows here (the same on SQLite and PostgreSQL). About 10 are the
+# request's own (session, user, session activity, roles, the header's three badges, the session
+# save); the rest are the panels, each a constant 1-5 whatever the scope. The
 # brief's ceiling of 20 is NOT met for any role with more than three panels: README "Home page" has
 # the per-panel figures and what it would take.
 HOME_QUERIES = {
