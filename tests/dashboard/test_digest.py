@@ -11,6 +11,8 @@ from unittest import mock
 import pytest
 from django.core import mail
 from django.urls import reverse
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from dashboard import services, tasks
 from dashboard.models import HomeDigest
@@ -176,3 +178,19 @@ def test_beat_enqueues_ids_once_a_day_for_the_subscribers_due(personas, clock): 
     assert tasks.send_home_digest.run(personas.sergeant.user.pk, TODAY.toordinal()) is True
     assert tasks.send_home_digest.run(personas.sergeant.user.pk, TODAY.toordinal()) is False
     assert len(mail.outbox) == 1
+
+
+FIELD_VALUES = st.one_of(st.text(max_size=200), st.sampled_from(["on", "1", "true", "", "False", "0"]))
+
+
+@given(data=st.dictionaries(st.sampled_from(["daily", "csrfmiddlewaretoken", "x"]), FIELD_VALUES, max_size=3))
+@settings(max_examples=20, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+def test_hypothesis_whatever_is_posted_the_setting_answers_with_a_page_never_a_500(client, personas, data):
+    login(client, personas.sergeant)
+    response = client.post(reverse("home_digest"), data)
+    assert response.status_code == 302
+    digest = HomeDigest.objects.get(user=personas.sergeant.user)
+    # A checkbox: anything sent is "on" except "false" (Django's CheckboxInput); nothing sent is "off".
+    sent = data.get("daily", "")
+    assert digest.daily is (bool(sent) and sent.lower() != "false")
