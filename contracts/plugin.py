@@ -176,17 +176,36 @@ def _kinds():
 
 def home_context(request, subject):
     from . import selectors
-    from .permissions import actor_for, capabilities, has_scope
+    from .permissions import actor_for, has_scope
 
     actor = actor_for(request)
     if not (actor.is_supervisor or actor.is_mpd) or not has_scope(actor):
         return None
-    queues = selectors.needs_me(actor=actor, caps=capabilities(actor))
+    queues, overdue = selectors.needs_me_counts(actor=actor)
+    # Posts unfilled (nobody signed in after the grace) or short today, in the user's scope: two queries.
+    coverage = selectors.coverage_on(
+        posts=list(selectors.post_list(actor=actor)), day=timezone.localdate(),
+        grace_minutes=settings.SSD_CONTRACT_UNFILLED_GRACE_MINUTES,
+    )
+    problems = [c for c in coverage if c.status in ("unfilled", "short")]
     return {
-        "queues": [(label, qs.count()) for label, qs in queues.items()],
-        "overdue": selectors.overdue_count(actor=actor),
+        "queues": queues,
+        "overdue": overdue,
         "is_supervisor": actor.is_supervisor,
+        "problems": problems[:6],
+        "problem_count": len(problems),
     }
+
+
+def home_digest(ctx: dict) -> list:
+    from ssd.panels import DigestLine
+
+    overview = reverse("contracts:overview")
+    lines = [DigestLine(f"{ctx['overdue']} guard discrepancies past due.",
+                        reverse("contracts:discrepancies") + "?overdue=on")]
+    lines += [DigestLine(f"{label}: {n}", overview) for label, n in ctx["queues"]]
+    lines.append(DigestLine(f"Guard posts unfilled or short today: {ctx['problem_count']}.", overview))
+    return lines
 
 
 def school_context(request, school):
@@ -226,6 +245,7 @@ def register() -> None:
             template="contracts/panels/home.html",
             context=home_context,
             order=40,
+            digest=home_digest,
         )
     )
     register_panel(

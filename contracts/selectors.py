@@ -126,23 +126,42 @@ def discrepancy_list(*, actor: Actor, filters: dict) -> QuerySet[Discrepancy]:
     return qs.order_by("-opened_at", "-id")
 
 
+def needs_me_statuses(*, actor: Actor) -> dict[str, str]:
+    """Which discrepancy statuses wait on a step this user may take, under the overview's labels."""
+    from .permissions import DECIDERS, DIRECTORS, VERIFIERS
+
+    roles = actor.roles
+    out: dict[str, str] = {}
+    if actor.is_supervisor:
+        out["Waiting for your corrective action"] = DiscrepancyStatus.SENT
+    if roles & DIRECTORS:
+        out["Open: send to the contractor"] = DiscrepancyStatus.OPEN
+        out["Disputed: escalate or settle"] = DiscrepancyStatus.DISPUTED
+    if roles & VERIFIERS:
+        out["Remedy proposed: verify"] = DiscrepancyStatus.PROPOSED
+    if roles & DECIDERS:
+        out["Escalated: decide"] = DiscrepancyStatus.ESCALATED
+    return out
+
+
 def needs_me(*, actor: Actor, caps: frozenset[str]) -> dict[str, QuerySet[Discrepancy]]:
     """The overview's "what needs me": discrepancies waiting on a step this user may take."""
     visible = Discrepancy.objects.filter(visible_q(actor)).select_related("school", "post")
-    roles = actor.roles
-    from .permissions import DECIDERS, DIRECTORS, VERIFIERS
+    return {
+        label: visible.filter(status=status).order_by("due_on", "pk")
+        for label, status in needs_me_statuses(actor=actor).items()
+    }
 
-    out: dict[str, QuerySet[Discrepancy]] = {}
-    if actor.is_supervisor:
-        out["Waiting for your corrective action"] = visible.filter(status=DiscrepancyStatus.SENT)
-    if roles & DIRECTORS:
-        out["Open: send to the contractor"] = visible.filter(status=DiscrepancyStatus.OPEN)
-        out["Disputed: escalate or settle"] = visible.filter(status=DiscrepancyStatus.DISPUTED)
-    if roles & VERIFIERS:
-        out["Remedy proposed: verify"] = visible.filter(status=DiscrepancyStatus.PROPOSED)
-    if roles & DECIDERS:
-        out["Escalated: decide"] = visible.filter(status=DiscrepancyStatus.ESCALATED)
-    return {k: v.order_by("due_on", "pk") for k, v in out.items()}
+
+def needs_me_counts(*, actor: Actor) -> tuple[list[tuple[str, int]], int]:
+    """The home panel's figures in one query: each "needs me" queue's count, and the open
+    discrepancies past due (what `overdue_count` counts)."""
+    statuses = needs_me_statuses(actor=actor)
+    counts = Discrepancy.objects.filter(visible_q(actor)).aggregate(
+        overdue_n=Count("pk", filter=Q(status__in=OPEN_STATUSES, due_on__lt=timezone.localdate())),
+        **{f"q{i}": Count("pk", filter=Q(status=status)) for i, status in enumerate(statuses.values())},
+    )
+    return [(label, counts[f"q{i}"]) for i, label in enumerate(statuses)], counts["overdue_n"]
 
 
 def overdue_count(*, actor: Actor) -> int:

@@ -6,4 +6,5 @@ from . import views
 urlpatterns = [
     path("", views.home, name="home"),
     path("panels/<str:key>/", views.panel, name="home_panel"),
+    path("digest/", views.digest, name="home_digest"),
 ]

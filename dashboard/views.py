@@ -1,15 +1,24 @@
 """The home page: the panels the apps registered for the "home" slot (ssd.panels), in their order.
 The dashboard owns the page and knows no app; each panel decides whether it has anything for this
-user (its context returns None when not). A panel with `refresh` polls `/panels/<key>/`, which
-renders that one panel again for the signed-in user, so it updates in place without a reload."""
+user (its context returns None when not). `/panels/<key>/` renders one panel again for the signed-in
+user: the fragment for htmx (a panel's `refresh` polls it; its "Refresh" link gets it on demand), the
+panel on a page of its own for a plain request (the link's href, so it works without JavaScript).
+Responses vary on HX-Request (ssd.middleware.VaryOnHtmxMiddleware)."""
 
 from __future__ import annotations
 
+from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
-from django.views.decorators.http import require_GET
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_POST
 
+from ssd.audit.services import deny_forbidden
+from ssd.errors import DomainError
 from ssd.panels import get_panel, panels_for, render_panel
+
+from .digest import may_subscribe
+from .forms import DigestForm
+from .services import digest_subscription_set
 
 
 @require_GET
@@ -19,12 +28,34 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def panel(request: HttpRequest, key: str) -> HttpResponse:
-    """One home panel, for htmx to swap in. 404 for a key that is not a home panel and for a panel
-    with nothing for this user (the same answer, so what exists for others is not told)."""
+    """One home panel. 404 for a key that is not a home panel and for a panel with nothing for this
+    user (the same answer, so what exists for others is not told)."""
     registered = get_panel(key)
     rendered = render_panel(registered, request) if registered is not None and registered.slot == "home" else None
     if rendered is None:
         raise Http404("No such panel.")
-    response = render(request, "dashboard/_panel.html", {"p": rendered})
+    template = "dashboard/_panel.html" if request.htmx else "dashboard/panel_page.html"
+    response = render(request, template, {"p": rendered})
     response["Cache-Control"] = "no-store"
     return response
+
+
+@require_POST
+def digest(request: HttpRequest) -> HttpResponse:
+    """Turn the daily email of the home page on or off (sergeants and lieutenants)."""
+    if not may_subscribe(request):
+        raise deny_forbidden(request.user, "home digest", message="The daily digest is for sergeants and lieutenants.")
+    form = DigestForm(request.POST)
+    if not form.is_valid():  # a checkbox cannot be invalid; kept so any future field is checked
+        messages.error(request, "The digest setting was not changed: " + "; ".join(form.errors.get("daily", [])))
+        return redirect("home")
+    try:
+        digest_subscription_set(user=request.user, daily=form.cleaned_data["daily"])
+    except DomainError as exc:
+        messages.error(request, str(exc))
+        return redirect("home")
+    if form.cleaned_data["daily"]:
+        messages.success(request, "You will get this page by email every morning.")
+    else:
+        messages.success(request, "The daily email of this page is off.")
+    return redirect("home")

@@ -10,7 +10,7 @@ import datetime as dt
 import statistics
 from collections import OrderedDict
 
-from django.db.models import Count, F, Q
+from django.db.models import Count, F, Q, Window
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
@@ -19,7 +19,7 @@ from django.utils.http import urlencode
 from personnel.models import Role
 from personnel.selectors import user_roles
 from schools.selectors import district_list, school_list
-from ssd.panels import Panel, register_panel
+from ssd.panels import DigestLine, Panel, register_panel
 
 from .models import Status
 from .permissions import REPORT
@@ -33,6 +33,8 @@ YEAR_AGO = dt.timedelta(weeks=52)
 REFRESH_SECONDS = 60
 
 SUPERVISORS = frozenset({Role.SERGEANT, Role.LIEUTENANT, Role.SROC})
+# District and watch commanders are told of significant incidents in their district (and see only those).
+SIGNIFICANT_ONLY = frozenset({Role.DISTRICT_COMMANDER, Role.WATCH_COMMANDER})
 AREA_ROLES = frozenset({Role.LIEUTENANT, Role.SROC})
 
 
@@ -42,6 +44,13 @@ def _start_of(day: dt.date) -> dt.datetime:
 
 def week_start(today: dt.date) -> dt.date:
     return today - dt.timedelta(days=today.weekday())
+
+
+def with_total(queryset, limit: int = LIST_MAX) -> tuple[list, int]:
+    """The first `limit` rows and the count of all of them, in one query (COUNT(*) OVER () is
+    computed before the LIMIT): a list panel costs one query, not a list and a count."""
+    rows = list(queryset.annotate(panel_total=Window(Count("pk")))[:limit])
+    return rows, (rows[0].panel_total if rows else 0)
 
 
 def incident_list_url(**params) -> str:
@@ -117,11 +126,10 @@ def review_queue_context(request: HttpRequest, subject=None) -> dict | None:
     """Submitted incidents the sergeant may review, oldest first, with how long each has waited."""
     if Role.SERGEANT not in user_roles(request):
         return None
-    queue = review_queue(user=request.user)
-    items = list(queue[:LIST_MAX])
+    items, total = with_total(review_queue(user=request.user))
     return {
         "items": items,
-        "total": queue.count(),
+        "total": total,
         "now": timezone.now(),
         "list_url": reverse("incidents:review_queue"),
     }
@@ -133,12 +141,12 @@ def returned_context(request: HttpRequest, subject=None) -> dict | None:
     if not roles & SUPERVISORS:
         return None
     returned = visible_incidents(user=request.user).filter(status=Status.RETURNED)
-    items = list(
-        returned.select_related("school__psa__district", "category", "author").order_by("reviewed_at", "id")[:LIST_MAX]
+    items, total = with_total(
+        returned.select_related("school__psa__district", "category", "author").order_by("reviewed_at", "id")
     )
     return {
         "items": items,
-        "total": returned.count(),
+        "total": total,
         "now": timezone.now(),
         "list_url": incident_list_url(status=Status.RETURNED),
     }
@@ -169,12 +177,12 @@ def significant_context(request: HttpRequest, subject=None) -> dict | None:
     """Significant incidents that occurred in the last seven days in the supervisor's districts; a
     lieutenant sees them counted per district of the area as well."""
     roles = user_roles(request)
-    if not roles & SUPERVISORS:
+    if not roles & (SUPERVISORS | SIGNIFICANT_ONLY):
         return None
     since = timezone.localdate() - dt.timedelta(days=SIGNIFICANT_DAYS - 1)
     significant = visible_incidents(user=request.user).filter(significant=True, occurred_at__gte=_start_of(since))
-    items = list(
-        significant.select_related("school__psa__district", "category").order_by("-occurred_at", "-id")[:LIST_MAX]
+    items, total = with_total(
+        significant.select_related("school__psa__district", "category").order_by("-occurred_at", "-id")
     )
     by_district = []
     if roles & AREA_ROLES:
@@ -187,7 +195,7 @@ def significant_context(request: HttpRequest, subject=None) -> dict | None:
         ]
     return {
         "items": items,
-        "total": significant.count(),
+        "total": total,
         "by_district": by_district,
         "since": since,
         "list_url": incident_list_url(significant="yes", occurred_from=since),
@@ -328,6 +336,70 @@ def duration_text(delta: dt.timedelta) -> str:
     return " ".join(parts[:2]) or "under a minute"
 
 
+# --- the daily email digest (dashboard.digest): counts, report numbers and links, no narrative ------
+
+
+def _numbers(items) -> str:
+    return ", ".join(str(i.pk) for i in items)
+
+
+def review_queue_digest(ctx: dict) -> list[DigestLine]:
+    if not ctx["total"]:
+        return [DigestLine("No reports wait for your review.", ctx["list_url"])]
+    oldest = ctx["items"][0]
+    waited = duration_text(ctx["now"] - oldest.submitted_at) if oldest.submitted_at else ""
+    return [
+        DigestLine(f"{ctx['total']} awaiting your review; the oldest, incident {oldest.pk}, has waited {waited}.",
+                   ctx["list_url"]),
+        DigestLine(f"Oldest first: incidents {_numbers(ctx['items'])}."),
+    ]
+
+
+def returned_digest(ctx: dict) -> list[DigestLine]:
+    if not ctx["total"]:
+        return [DigestLine("No returned report waits to be resubmitted.", ctx["list_url"])]
+    return [DigestLine(f"{ctx['total']} returned, not yet resubmitted: incidents {_numbers(ctx['items'])}.",
+                       ctx["list_url"])]
+
+
+def overdue_followups_digest(ctx: dict) -> list[DigestLine]:
+    if not ctx["total"]:
+        return [DigestLine("No follow-up is past its due date.", ctx["list_url"])]
+    return [DigestLine(f"{ctx['total']} overdue follow-ups, {len(ctx['rows'])} officers.", ctx["list_url"])] + [
+        DigestLine(f"{row['name']}: {row['n']}", row["url"]) for row in ctx["rows"]
+    ]
+
+
+def significant_digest(ctx: dict) -> list[DigestLine]:
+    since = ctx["since"].strftime("%m/%d/%Y")
+    if not ctx["total"]:
+        return [DigestLine(f"No significant incident since {since}.", ctx["list_url"])]
+    lines = [DigestLine(f"{ctx['total']} significant since {since}: incidents {_numbers(ctx['items'])}.",
+                        ctx["list_url"])]
+    lines += [DigestLine(f"District {row['number']}: {row['n']}", row["url"]) for row in ctx["by_district"]]
+    return lines
+
+
+def area_districts_digest(ctx: dict) -> list[DigestLine]:
+    return [
+        DigestLine(
+            f"{row['name']}: {row['submitted']} awaiting review, {row['returned']} returned, "
+            f"{row['significant']} significant (7 days), {row['overdue']} overdue follow-ups",
+            row["submitted_url"],
+        )
+        for row in ctx["rows"]
+    ]
+
+
+DIGESTS = {
+    "incidents.review_queue": review_queue_digest,
+    "incidents.returned": returned_digest,
+    "incidents.overdue_followups": overdue_followups_digest,
+    "incidents.significant": significant_digest,
+    "incidents.area_districts": area_districts_digest,
+}
+
+
 # A work queue leads the home page: these come before personnel's posts, scope and chain (10-30).
 HOME_PANELS = (
     ("incidents.my_reports", "My drafts and returned reports", "my_reports", my_reports_context, 1),
@@ -349,6 +421,7 @@ HOME_PANELS = (
 def register() -> None:
     for key, title, name, context, order in HOME_PANELS:
         register_panel(
-            Panel(key, "home", title, f"incidents/panels/{name}.html", context, order, refresh=REFRESH_SECONDS)
+            Panel(key, "home", title, f"incidents/panels/{name}.html", context, order, refresh=REFRESH_SECONDS,
+                  digest=DIGESTS.get(key))
         )
 

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from ssd.panels import Panel, register_panel
+from django.urls import reverse
+from django.utils.timesince import timesince
+
+from ssd.panels import DigestLine, Panel, register_panel
 
 from .models import OutboxEvent
 from .selectors import annotate_access, subject_timeline, unacknowledged
@@ -30,6 +33,15 @@ def alerts_context(request, subject=None) -> dict:
     return {"rows": rows, "total": total, "now": timezone.now()}
 
 
+def alerts_digest(ctx: dict) -> list[DigestLine]:
+    """Counts and the inbox link only: an alert's headline names schools and posts, kept in the app."""
+    url = reverse("notifications:inbox") + "?state=waiting"
+    if not ctx["total"]:
+        return [DigestLine("No alert waits for your acknowledgement.", url)]
+    waited = timesince(ctx["rows"][0].created_at, ctx["now"])
+    return [DigestLine(f"{ctx['total']} alerts wait for your acknowledgement; the oldest for {waited}.", url)]
+
+
 def register() -> None:
     register_panel(
         Panel(
@@ -40,6 +52,7 @@ def register() -> None:
             context=alerts_context,
             order=0,
             refresh=30,
+            digest=alerts_digest,
         )
     )
     register_panel(

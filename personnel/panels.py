@@ -8,10 +8,11 @@ import datetime as dt
 
 from django.db.models import Count, Max, Q
 from django.http import HttpRequest
+from django.urls import reverse
 from django.utils import timezone
 
 from schools.selectors import area_list, district_list, school_list
-from ssd.panels import Panel, register_panel
+from ssd.panels import DigestLine, Panel, register_panel
 
 from .models import CONTRACT_ROLES, Assignment, Role, TrainingCompletion
 from .permissions import can_manage_people, viewable_officer_ids
@@ -96,14 +97,22 @@ def my_sros_context(request: HttpRequest, subject=None) -> dict | None:
     """The sergeant's SROs: whoever is posted at a school of the sergeant's districts today (on
     duty), or was until NEARBY_DAYS ago or will be within NEARBY_DAYS (off duty), with school,
     phone and training status. Three queries whatever the number of SROs."""
-    if Role.SERGEANT not in user_roles(request):
+    roles = user_roles(request)
+    if not roles & {Role.SERGEANT, Role.LIEUTENANT, Role.SROC}:
         return None
     user = request.user
     today = timezone.localdate()
-    districts = Assignment.objects.active(today).filter(officer__user=user, role=Role.SERGEANT).values("district_id")
+    mine = Assignment.objects.active(today).filter(officer__user=user)
+    # A sergeant's districts; a lieutenant's or SROC's, every district of the area (by district).
+    by_area = Role.SERGEANT not in roles
+    place = (
+        Q(school__psa__district__area__in=mine.filter(role__in=[Role.LIEUTENANT, Role.SROC]).values("area_id"))
+        if by_area
+        else Q(school__psa__district__in=mine.filter(role=Role.SERGEANT).values("district_id"))
+    )
     near = dt.timedelta(days=NEARBY_DAYS)
     posts = list(
-        Assignment.objects.filter(role=Role.SRO, school__psa__district__in=districts, starts_on__lte=today + near)
+        Assignment.objects.filter(place, role=Role.SRO, starts_on__lte=today + near)
         .filter(Q(ends_on__isnull=True) | Q(ends_on__gte=today - near))
         .select_related("officer__user", "school__psa__district")
         .order_by("school__name", "officer__user__last_name", "officer_id", "-starts_on")
@@ -121,8 +130,12 @@ def my_sros_context(request: HttpRequest, subject=None) -> dict | None:
     for r in rows:
         r["training"], r["training_date"] = training.get(r["officer"].pk, ("lapsed", None))
         r["may_open"] = viewable is None or r["officer"].pk in viewable
-    rows.sort(key=lambda r: (not r["on_duty"], r["school"].name, r["officer"].full_name))
-    return {"rows": rows, "today": today, "warning_days": TRAINING_WARNING_DAYS}
+    if by_area:
+        rows.sort(key=lambda r: (r["school"].psa.district.number, not r["on_duty"], r["school"].name,
+                                 r["officer"].full_name))
+    else:
+        rows.sort(key=lambda r: (not r["on_duty"], r["school"].name, r["officer"].full_name))
+    return {"rows": rows, "today": today, "warning_days": TRAINING_WARNING_DAYS, "by_area": by_area}
 
 
 def coverage_context(request: HttpRequest, subject=None) -> dict | None:
@@ -139,6 +152,20 @@ def coverage_context(request: HttpRequest, subject=None) -> dict | None:
     }
 
 
+def my_sros_digest(ctx: dict) -> list[DigestLine]:
+    rows = ctx["rows"]
+    url = f"{reverse('personnel:directory')}?role={Role.SRO}"
+    if not rows:
+        return [DigestLine("No SRO is posted at a school of your districts.", url)]
+    on_duty = sum(1 for r in rows if r["on_duty"])
+    expiring = sum(1 for r in rows if r["training"] == "expiring")
+    lapsed = sum(1 for r in rows if r["training"] == "lapsed")
+    return [DigestLine(
+        f"{on_duty} of {len(rows)} SROs on duty today; training expiring within {ctx['warning_days']} days: "
+        f"{expiring}, lapsed or none recorded: {lapsed}.", url,
+    )]
+
+
 def register() -> None:
     register_panel(Panel("personnel.posts", "home", "Your posts", "personnel/panels/posts.html", posts_context, 10))
     register_panel(Panel("personnel.scope", "home", "Your scope", "personnel/panels/scope.html", scope_context, 20))
@@ -147,7 +174,7 @@ def register() -> None:
     )
     register_panel(
         Panel("personnel.my_sros", "home", "My SROs", "personnel/panels/my_sros.html", my_sros_context, 8,
-              refresh=300)
+              refresh=300, digest=my_sros_digest)
     )
     register_panel(
         Panel("personnel.coverage", "home", "Schools without an SRO", "personnel/panels/coverage.html",

@@ -11,7 +11,7 @@ from personnel.models import Officer
 from personnel.scope import register_school_perms
 from personnel.selectors import post_holders
 from schools.models import School
-from ssd.panels import Panel, register_panel
+from ssd.panels import DigestLine, Panel, register_panel
 from ssd.seed import register_seed_step
 
 from . import panels
@@ -129,6 +129,17 @@ class TrainingExpiring(NotificationKind):
         return reverse("training:list")
 
 
+def plan_alerts_digest(ctx: dict) -> list[DigestLine]:
+    board = reverse("safetyplans:board")
+    if not ctx["rows"]:
+        due = f"{ctx['due_on']:%m/%d/%Y}"
+        return [DigestLine(f"Every plan in your scope is approved or not yet due (due {due}).", board)]
+    counts: dict[str, int] = {}
+    for row in ctx["rows"]:
+        counts[row.state_label] = counts.get(row.state_label, 0) + 1
+    return [DigestLine(f"{label}: {n}", board) for label, n in sorted(counts.items())]
+
+
 def register() -> None:
     register_school_perms(app="safetyplans", perms=P.SCHOOL_PERMS, grants=P.GRANTS)
     for kind in (PlanDue(), PlanOverdue(), TrainingExpiring()):
@@ -141,6 +152,7 @@ def register() -> None:
             template="safetyplans/panels/plan_alerts.html",
             context=panels.home_plan_alerts,
             order=40,
+            digest=plan_alerts_digest,
         )
     )
     register_panel(

@@ -31,10 +31,23 @@ class Panel:
     order: int = 100
     # Seconds between in-place refreshes on its page (htmx polls the dashboard's panel URL); 0 = never.
     refresh: int = 0
+    # The panel in the daily email digest (dashboard.digest): (its context) -> lines of counts, report
+    # numbers and links, never a student's name or a narrative (the email leaves the system). None =
+    # not in the digest.
+    digest: Callable[[dict], list[DigestLine]] | None = field(default=None, compare=False)
 
     def __post_init__(self):
         if self.slot not in SLOTS:
             raise ValueError(f"panel {self.key}: unknown slot {self.slot!r} (one of {SLOTS})")
+
+
+@dataclass(frozen=True)
+class DigestLine:
+    """One line of a panel in the daily email: plain text (counts, report numbers, school names) and
+    the site-relative link to the filtered list behind it ("" when there is none)."""
+
+    text: str
+    url: str = ""
 
 
 @dataclass(frozen=True)

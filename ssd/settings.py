@@ -423,6 +423,16 @@ CACHES = {
     )
 }
 
+# --- Home page (dashboard; README "Home page") -------------------------------------------------------
+# Sergeants and lieutenants may ask for their home page by email every morning at this hour (New York).
+SSD_HOME_DIGEST_HOUR = env_int("SSD_HOME_DIGEST_HOUR", default=6, minimum=0, maximum=23)
+from celery.schedules import crontab as _crontab  # noqa: E402  (kept inside this block for merges)
+
+CELERY_BEAT_SCHEDULE["dashboard-home-digests"] = {
+    "task": "dashboard.tasks.queue_home_digests",
+    "schedule": _crontab(hour=SSD_HOME_DIGEST_HOUR, minute=0),
+}
+
 # --- Crime around schools (crime app; README "Crime around schools") ------------------------------
 # A file path or an http(s) URL of an Open Data DC crime-incidents CSV to import on a schedule
 # (every SSD_CRIME_IMPORT_MINUTES). Empty: no scheduled import; `import_crime` still works by hand.

@@ -384,6 +384,8 @@ MATRIX: dict[str, Url] = {
     # One home panel, re-rendered in place by htmx: 404 to a role it has nothing for (the sergeant's
     # review queue here; tests/dashboard/test_panels.py covers each panel's roles).
     "home_panel": url({"key": "review_panel"}, only({"sergeant"}, others=404)),
+    # The daily digest setting (home.md): POST only; a GET is 405 for every signed-in role.
+    "home_digest": url(everyone(405)),
     "schools:list": url(everyone(200)),  # a scoped list: empty for nobody
     # Crime around a school (crime app): SRO, sergeant, lieutenant, SROC, commander, admin at Roosevelt HS;
     # district and watch commanders see the school but not its vicinity (403); contract staff and the

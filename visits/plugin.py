@@ -4,19 +4,31 @@ once the layers (the `notifications` app, `ssd.panels`, `ssd.seed`) are in place
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.urls import reverse
 from django.utils import timezone
 
 from notifications.registry import NotificationKind, register_kind
 from personnel.models import Role
 from personnel.selectors import post_holders
-from ssd.panels import Panel, register_panel
+from ssd.panels import DigestLine, Panel, register_panel
 from ssd.seed import register_seed_step
 
 from .demo import seed_visits
 from .permissions import can_see, may_see_visits, may_work, school_in_scope
 from .reminders import SCHOOL_OVERDUE, VISIT_TOMORROW
-from .selectors import open_actions_for, overdue_list, school_meetings, school_visits, visits_for_subject
+from .selectors import (
+    meetings_between,
+    open_actions_for,
+    overdue_list,
+    school_meetings,
+    school_visits,
+    visits_between,
+    visits_for_subject,
+)
+
+WEEK_LIST_MAX = 8
 
 # --- Panels ----------------------------------------------------------------------------------------
 
@@ -48,18 +60,53 @@ def school_panel(request, school) -> dict | None:
 
 
 def home_panel(request, subject=None) -> dict | None:
+    """Schools overdue for a visit, this week's visits and meetings in scope (Monday to Sunday, the
+    calendar's week), and the user's open action items. A constant number of queries."""
     user = request.user
     if not may_see_visits(user):
         return None
+    today = timezone.localdate()
+    monday = today - dt.timedelta(days=today.weekday())
+    sunday = monday + dt.timedelta(days=6)
     visit_actions, meeting_actions = open_actions_for(user=user)
     overdue = overdue_list(user=user)
+    week_visits = visits_between(user=user, first=monday, last=sunday).exclude(status="cancelled")
+    week_meetings = meetings_between(user=user, first=monday, last=sunday)
+    visits = list(week_visits[: WEEK_LIST_MAX + 1])
+    meetings = list(week_meetings[: WEEK_LIST_MAX + 1])
     return {
         "visit_actions": visit_actions,
         "meeting_actions": meeting_actions,
         "overdue": overdue[:8],
         "overdue_count": len(overdue),
-        "today": timezone.localdate(),
+        "today": today,
+        "monday": monday,
+        "sunday": sunday,
+        "week_visits": visits[:WEEK_LIST_MAX],
+        "week_visit_count": week_visits.count() if len(visits) > WEEK_LIST_MAX else len(visits),
+        "week_meetings": meetings[:WEEK_LIST_MAX],
+        "week_meeting_count": week_meetings.count() if len(meetings) > WEEK_LIST_MAX else len(meetings),
+        "week_url": f"{reverse('visits:index')}?view=week&date={monday.isoformat()}",
+        "meetings_url": reverse("meetings:index"),
     }
+
+
+def home_digest(ctx: dict) -> list[DigestLine]:
+    late = sum(1 for a in ctx["visit_actions"] if a.due_on < ctx["today"]) + sum(
+        1 for a in ctx["meeting_actions"] if a.due_on < ctx["today"]
+    )
+    return [
+        DigestLine(f"{ctx['overdue_count']} schools overdue for a site visit.", reverse("visits:index")),
+        DigestLine(
+            f"This week ({ctx['monday']:%m/%d/%Y}-{ctx['sunday']:%m/%d/%Y}): {ctx['week_visit_count']} site visits, "
+            f"{ctx['week_meeting_count']} meetings.",
+            ctx["week_url"],
+        ),
+        DigestLine(
+            f"Your open action items: {len(ctx['visit_actions']) + len(ctx['meeting_actions'])}, {late} past due.",
+            reverse("visits:index"),
+        ),
+    ]
 
 
 # --- Notification kinds ----------------------------------------------------------------------------
@@ -156,10 +203,11 @@ def register() -> None:
         Panel(
             key="visits.home",
             slot="home",
-            title="Visits: overdue schools and open action items",
+            title="Visits and meetings: overdue, this week, my action items",
             template="visits/panels/home.html",
             context=home_panel,
             order=30,
+            digest=home_digest,
         )
     )
     register_kind(VisitTomorrow())

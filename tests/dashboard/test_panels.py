@@ -328,9 +328,9 @@ def test_an_empty_panel_says_what_nothing_means(client, personas, clock):
 def panel_queries(client, officer, key) -> int:
     login(client, officer)
     url = reverse("home_panel", args=[key])
-    client.get(url)
+    client.get(url, HTTP_HX_REQUEST="true")
     with CaptureQueriesContext(connection) as ctx:
-        assert client.get(url).status_code == 200
+        assert client.get(url, HTTP_HX_REQUEST="true").status_code == 200
     return len(ctx.captured_queries)
 
 
@@ -373,3 +373,64 @@ def test_each_panel_costs_the_same_with_more_data(client, personas, book, clock,
     assert before == after
     # Each includes the request's own (session, user, roles, header badges): about six.
     assert max(after.values()) <= 12, after
+
+
+# --- issue 16's additions: the panel page without htmx, district commanders, the visits week -----------
+
+
+def test_the_panel_url_without_htmx_is_a_page_of_its_own_and_the_refresh_link_has_its_href(client, personas, book):
+    login(client, personas.sergeant)
+    url = reverse("home_panel", args=["incidents.review_queue"])
+    home = client.get("/")
+    html = home.content.decode()
+    # Each refreshing panel has a Refresh link: htmx swaps the panel in place, the href works without it.
+    assert f'<a href="{url}" hx-get="{url}" hx-target="#panel-incidentsreview_queue"' in html
+    page = client.get(url)
+    assert page.status_code == 200 and "HX-Request" in page["Vary"]
+    body = page.content.decode()
+    assert "<html" in body and "Back to your home page" in body
+    assert f"/incidents/{book['submitted'].pk}/#review" in body
+    fragment = client.get(url, HTTP_HX_REQUEST="true")
+    assert "<html" not in fragment.content.decode() and "HX-Request" in fragment["Vary"]
+    assert f"/incidents/{book['submitted'].pk}/#review" in fragment.content.decode()
+
+
+def test_district_and_watch_commanders_see_their_districts_significant_incidents(personas, book):
+    for persona in ("district_commander", "watch_commander"):
+        ctx = context(getattr(personas, persona), "incidents.significant")
+        assert [i.pk for i in ctx["items"]] == [book["significant"].pk]
+        assert ctx["total"] == Incident.objects.filter(
+            significant=True, school__psa__district=personas.district, occurred_at__gte=at(12, 0)
+        ).count() == 1
+
+
+def test_the_visits_panel_counts_this_weeks_visits_and_meetings(personas, clock):
+    from tests.visits.factories import schedule
+    from visits.models import Visit
+
+    lt = personas.lieutenant.user
+    this_week = schedule(by=lt, school=personas.school, days=1)  # Thursday 11/19
+    schedule(by=lt, school=personas.school, days=6)  # Tuesday of next week: not counted
+    ctx = context(personas.lieutenant, "visits.home")
+    assert (ctx["monday"], ctx["sunday"]) == (MONDAY, dt.date(2026, 11, 22))
+    raw = Visit.objects.filter(starts_at__gte=at(16, 0), starts_at__lt=at(23, 0)).exclude(status="cancelled")
+    assert ctx["week_visit_count"] == raw.count() == 1
+    assert [v.pk for v in ctx["week_visits"]] == [this_week.pk]
+    assert ctx["week_url"] == "/visits/?view=week&date=2026-11-16"
+    # The other area's lieutenant sees none of it.
+    assert context(personas.other_lieutenant, "visits.home")["week_visit_count"] == 0
+
+
+def test_the_lieutenants_sros_are_the_areas_by_district(personas, clock):
+    p = personas
+    ctx = context(p.lieutenant, "personnel.my_sros")
+    assert ctx["by_area"] is True
+    listed = {r["officer"].pk for r in ctx["rows"] if r["on_duty"]}
+    raw = set(
+        Assignment.objects.active().filter(role=Role.SRO, school__psa__district__area=p.area)
+        .values_list("officer_id", flat=True)
+    )
+    assert listed == raw and p.sro.pk in listed and p.other_sro.pk not in listed
+    numbers = [r["school"].psa.district.number for r in ctx["rows"]]
+    assert numbers == sorted(numbers)
+    assert context(p.sergeant, "personnel.my_sros")["by_area"] is False
