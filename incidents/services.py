@@ -52,6 +52,7 @@ from .permissions import (
     may_review,
     school_perms,
 )
+from .rollup import rollup_key, rollup_move
 
 ALLOWED_TYPES = {"image/jpeg", "image/png", "image/heic", "application/pdf"}
 DRAFT_FIELDS = (
@@ -259,6 +260,7 @@ def incident_create_draft(
                 raise
             return _replay(existing, by)
         audit_record(action="record.create", user=by, obj=incident, changes=model_changes({}, _snapshot(incident)))
+        rollup_move(before=None, after=incident)
         incident.replayed = False
         return incident
 
@@ -279,6 +281,7 @@ def incident_update_draft(*, incident: Incident, by, expected_version: int, **fi
             raise DomainError("This incident has been submitted and can no longer be edited: add a supplement instead.")
         _check_version(incident, expected_version)
         before = _snapshot(incident)
+        key = rollup_key(incident)
         officer_significant, reason = _set_fields(incident, dict(fields))
         if incident.submitted_at is None:
             # Until it is first submitted, a draft is "reported" when it was last saved.
@@ -296,6 +299,7 @@ def incident_update_draft(*, incident: Incident, by, expected_version: int, **fi
         incident.updated_at = timezone.now()
         incident.save()
         audit_record(action="record.update", user=by, obj=incident, changes=model_changes(before, _snapshot(incident)))
+        rollup_move(before=key, after=incident)
         return incident
 
 
@@ -307,6 +311,7 @@ def incident_submit(*, incident: Incident, by, expected_version: int | None = No
     author has just submitted (the second click of a double-click) changes nothing."""
     with transaction.atomic():
         incident = _lock(incident)
+        key = rollup_key(incident)
         if incident.author_id != by.pk:
             raise DomainError("Only the officer who wrote this incident can submit it.")
         if incident.status == Status.SUBMITTED:
@@ -324,6 +329,7 @@ def incident_submit(*, incident: Incident, by, expected_version: int | None = No
             incident.submitted_at = incident.reported_at = timezone.now()
         _full_clean(incident, exclude=["author"])
         _bump(incident, ["status", "submitted_at", "reported_at"])
+        rollup_move(before=key, after=incident)
         _status_change(incident, action=StatusChange.Action.SUBMIT, from_status=previous, by=by)
         if incident.significant and incident.significant_at is None:
             significant_incident_event(incident=incident, by=by)
@@ -343,6 +349,7 @@ def incident_return(*, incident: Incident, by, comment: str, expected_version: i
     comment = (comment or "").strip()
     with transaction.atomic():
         incident = _lock(incident)
+        key = rollup_key(incident)
         _check_reviewer(incident, by)
         _check_version(incident, expected_version)
         if incident.status != Status.SUBMITTED:
@@ -352,6 +359,7 @@ def incident_return(*, incident: Incident, by, comment: str, expected_version: i
         incident.status = Status.RETURNED
         incident.reviewed_at = timezone.now()
         _bump(incident, ["status", "reviewed_at"])
+        rollup_move(before=key, after=incident)
         change = _status_change(
             incident, action=StatusChange.Action.RETURN, from_status=Status.SUBMITTED, by=by, comment=comment
         )
@@ -362,6 +370,7 @@ def incident_return(*, incident: Incident, by, comment: str, expected_version: i
 def incident_approve(*, incident: Incident, by, comment: str = "", expected_version: int | None = None) -> Incident:
     with transaction.atomic():
         incident = _lock(incident)
+        key = rollup_key(incident)
         _check_reviewer(incident, by)
         _check_version(incident, expected_version)
         if incident.status != Status.SUBMITTED:
@@ -369,6 +378,7 @@ def incident_approve(*, incident: Incident, by, comment: str = "", expected_vers
         incident.status = Status.APPROVED
         incident.reviewed_at = timezone.now()
         _bump(incident, ["status", "reviewed_at"])
+        rollup_move(before=key, after=incident)
         change = _status_change(
             incident,
             action=StatusChange.Action.APPROVE,
@@ -387,6 +397,7 @@ def incident_close(
         raise DomainError("Choose a disposition.", field="disposition")
     with transaction.atomic():
         incident = _lock(incident)
+        key = rollup_key(incident)
         _check_reviewer(incident, by)
         _check_version(incident, expected_version)
         if incident.status != Status.APPROVED:
@@ -396,6 +407,7 @@ def incident_close(
         incident.closed_at = timezone.now()
         _full_clean(incident, exclude=["author"])
         _bump(incident, ["status", "disposition", "closed_at"])
+        rollup_move(before=key, after=incident)
         change = _status_change(
             incident,
             action=StatusChange.Action.CLOSE,
@@ -412,6 +424,7 @@ def incident_reopen(*, incident: Incident, by, reason: str, expected_version: in
     reason = (reason or "").strip()
     with transaction.atomic():
         incident = _lock(incident)
+        key = rollup_key(incident)
         _check_reviewer(incident, by)
         _check_version(incident, expected_version)
         if incident.status != Status.CLOSED:
@@ -423,6 +436,7 @@ def incident_reopen(*, incident: Incident, by, reason: str, expected_version: in
         incident.disposition = ""
         incident.closed_at = None
         _bump(incident, ["status", "disposition", "closed_at"])
+        rollup_move(before=key, after=incident)
         _status_change(
             incident,
             action=StatusChange.Action.REOPEN,
@@ -471,6 +485,7 @@ def incident_mark_significant(*, incident: Incident, by, reason: str, expected_v
     reason = (reason or "").strip()
     with transaction.atomic():
         incident = _lock(incident)
+        key = rollup_key(incident)
         admin = is_division_admin(by)
         if not admin and REVIEW not in school_perms(by, incident.school):
             raise DomainError("Only a reviewing sergeant or a division admin can mark this incident significant.")
@@ -485,6 +500,7 @@ def incident_mark_significant(*, incident: Incident, by, reason: str, expected_v
         incident.significance_source = SignificanceSource.ADMIN if admin else SignificanceSource.OFFICER
         incident.significant_reason = reason[:300]
         _bump(incident, ["significant", "significance_source", "significant_reason"])
+        rollup_move(before=key, after=incident)
         audit_record(
             action="record.update", user=by, obj=incident, changes={"significant": ["False", "True"]}, detail=reason
         )
