@@ -301,3 +301,25 @@ def test_weekly_pdf_renders_non_blank_pages(client, personas, book):
     assert AuditEntry.objects.filter(action="reports.export", detail__contains="weekly.pdf").exists()
     assert client.get("/reports/weekly.pdf", {"week": "nonsense"}).status_code == 400
     pdf.close()
+
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+value = st.one_of(
+    st.text(max_size=40),
+    st.sampled_from(["", "0", "1", "-1", "yes", "no", "2026-02-30", "9999-12-31", "0001-01-01", "2026-01-01"]),
+)
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    params=st.dictionaries(
+        st.sampled_from(["from", "to", "area", "district", "school", "category", "significant"]), value, max_size=7
+    )
+)
+def test_any_filters_give_a_page_or_a_400_never_a_500(client, personas, params):
+    login(client, personas.sergeant.user)
+    params = {k: v.replace("\x00", "") for k, v in params.items()}
+    assert client.get("/reports/", params).status_code == 200
+    assert client.get("/reports/incidents.csv", params).status_code in (200, 400)
