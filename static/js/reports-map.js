@@ -30,9 +30,10 @@
     // DC's extent, so the map has a view before the outlines arrive.
     map.fitBounds([[38.79, -77.12], [38.996, -76.909]]);
     var points = L.layerGroup().addTo(map);
-    data.schools.forEach(function (s) {
+    // Schools with no incident first and small, so the coloured ones are drawn on top of them.
+    data.schools.slice().sort(function (a, b) { return a[4] - b[4]; }).forEach(function (s) {
       var cls = rateClass(s[3], s[4], data.cuts);
-      L.circleMarker([s[0], s[1]], { radius: 6, className: "report-school rate-" + cls })
+      L.circleMarker([s[0], s[1]], { radius: cls ? 5 + cls : 4, className: "report-school rate-" + cls })
         .bindTooltip(s[2] + " (" + s[5] + "): " + s[3] + " incidents, " + s[4] + " per 30 days")
         .addTo(points);
     });
