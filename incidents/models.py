@@ -551,3 +551,27 @@ class SignificanceProposal(models.Model):
 
     def __str__(self) -> str:
         return f"Significance proposal on {self.incident}"
+class DailyCount(models.Model):
+    """The reports' rollup: incidents per local day (America/New_York) of `occurred_at` x school x
+    category x status x significant. Kept exact in the transaction of every write that moves an
+    incident between keys (`incidents.rollup.rollup_move`, called by each service), so the reports
+    read a few thousand rows instead of counting a million. Rows whose count fell to 0 stay (0)."""
+
+    day = models.DateField()
+    school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="+", db_constraint=True)
+    category = models.ForeignKey(IncidentCategory, on_delete=models.PROTECT, related_name="+")
+    status = models.CharField(max_length=10, choices=Status.choices)
+    significant = models.BooleanField()
+    count = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["day", "school", "category", "status", "significant"], name="dailycount_key_unique"
+            ),
+            models.CheckConstraint(condition=Q(count__gte=0), name="dailycount_not_negative"),
+        ]
+        indexes = [models.Index(fields=["school", "day"], name="dailycount_school_day")]
+
+    def __str__(self) -> str:
+        return f"{self.day} school {self.school_id} category {self.category_id} {self.status}: {self.count}"

@@ -105,6 +105,14 @@ def _visible_by_ids(user, prefix: str = "") -> Q:
     the planner then knows how many incidents a scope covers (and picks a walk down the
     (occurred_at, id) index for a wide scope, the (school, occurred_at, id) one for a narrow one)
     instead of guessing for a subquery."""
+    view, significant_only = held_school_ids(user)
+    return _school_scope_q(view, significant_only, prefix) & ~(
+        Q(**{f"{prefix}status": Status.DRAFT}) & ~Q(**{f"{prefix}author": user})
+    )
+
+
+def held_school_ids(user) -> tuple[frozenset[int], frozenset[int]]:
+    """(schools where the user sees every incident, schools where only the significant ones): one query."""
     from schools.models import SchoolUserObjectPermission
 
     held: dict[str, set[int]] = {VIEW: set(), SIGNIFICANT: set()}
@@ -112,12 +120,15 @@ def _visible_by_ids(user, prefix: str = "") -> Q:
         user=user, permission__codename__in=[VIEW, SIGNIFICANT]
     ).values_list("content_object_id", "permission__codename"):
         held[codename].add(school_id)
-    significant_only = held[SIGNIFICANT] - held[VIEW]
+    return frozenset(held[VIEW]), frozenset(held[SIGNIFICANT] - held[VIEW])
+
+
+def _school_scope_q(view: frozenset[int], significant_only: frozenset[int], prefix: str = "") -> Q:
     p = prefix
-    q = Q(**{f"{p}school_id__any_of": sorted(held[VIEW])}) if held[VIEW] else Q(**{f"{p}pk__in": []})
+    q = Q(**{f"{p}school_id__any_of": sorted(view)}) if view else Q(**{f"{p}pk__in": []})
     if significant_only:
         q |= Q(**{f"{p}significant": True, f"{p}school_id__any_of": sorted(significant_only)})
-    return q & ~(Q(**{f"{p}status": Status.DRAFT}) & ~Q(**{f"{p}author": user}))
+    return q
 
 
 def incident_list(*, user, filters: IncidentFilters | None = None) -> QuerySet[Incident]:
@@ -548,3 +559,244 @@ def narrative_diff(old: str, new: str) -> list[tuple[str, str]]:
             out.append(("insert", "".join(b[j1:j2])))
     return [seg for seg in out if seg[1]]
 
+# --- reports (the rollup) ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ReportScope:
+    """Who is asking and the schools they hold (`held_school_ids`), read once per request."""
+
+    user: object
+    view: frozenset[int]
+    significant_only: frozenset[int]
+
+    @property
+    def empty(self) -> bool:
+        return not self.view and not self.significant_only
+
+
+def report_scope(*, user) -> ReportScope:
+    if not user.is_authenticated:
+        return ReportScope(user, frozenset(), frozenset())
+    view, significant_only = held_school_ids(user)
+    return ReportScope(user, view, significant_only)
+
+
+def report_scope_with_schools(*, user, fields: tuple[str, ...] = ()) -> tuple[ReportScope, list]:
+    """The scope and its schools (with PSA, district and area) in one query: each school the user
+    holds either permission on, annotated with which."""
+    from django.db.models import Exists, OuterRef
+
+    from schools.models import School, SchoolUserObjectPermission
+
+    if not user.is_authenticated:
+        return ReportScope(user, frozenset(), frozenset()), []
+
+    def held(codename):
+        return Exists(
+            SchoolUserObjectPermission.objects.filter(
+                user=user, permission__codename=codename, content_object_id=OuterRef("pk")
+            )
+        )
+
+    qs = (
+        School.objects.annotate(can_view=held(VIEW), can_significant=held(SIGNIFICANT))
+        .filter(Q(can_view=True) | Q(can_significant=True))
+        .select_related("psa__district__area")
+    )
+    schools = list(qs.only(*fields) if fields else qs)
+    schools.sort(key=lambda s: s.name)
+    view = frozenset(s.pk for s in schools if s.can_view)
+    significant_only = frozenset(s.pk for s in schools if s.can_significant and not s.can_view)
+    return ReportScope(user, view, significant_only), schools
+
+
+@dataclass(frozen=True)
+class ReportFilters:
+    date_from: dt.date
+    date_to: dt.date
+    district: int | None = None
+    area: int | None = None
+    school: int | None = None
+    category: int | None = None
+    significant: bool | None = None
+
+
+# What a report may group by, as (rollup field, incident field).
+REPORT_GROUPS = {
+    "day": ("day", None),
+    "month": ("month", None),
+    "district": ("school__psa__district_id", "school__psa__district_id"),
+    "area": ("school__psa__district__area_id", "school__psa__district__area_id"),
+    "school": ("school_id", "school_id"),
+    "category": ("category_id", "category_id"),
+    "significant": ("significant", "significant"),
+    "status": ("status", "status"),
+}
+
+
+def _report_filter_q(f: ReportFilters, *, rollup: bool) -> Q:
+    q = Q()
+    if f.district:
+        q &= Q(school__psa__district_id=f.district)
+    if f.area:
+        q &= Q(school__psa__district__area_id=f.area)
+    if f.school:
+        q &= Q(school_id=f.school)
+    if f.category:
+        q &= Q(category_id=f.category)
+    if f.significant is not None:
+        q &= Q(significant=f.significant)
+    if rollup:
+        q &= Q(day__gte=f.date_from, day__lte=f.date_to)
+    else:
+        end = _local_midnight(f.date_to + dt.timedelta(days=1))
+        q &= Q(occurred_at__gte=_local_midnight(f.date_from), occurred_at__lt=end)
+    return q
+
+
+def own_drafts(*, scope: ReportScope, filters: ReportFilters) -> list[dict]:
+    """The user's own drafts in the report (the list shows a draft to its author only): a few rows,
+    read once per page and counted in Python by `report_counts`."""
+    if scope.empty:
+        return []
+    return list(
+        Incident.objects.filter(
+            _school_scope_q(scope.view, scope.significant_only),
+            _report_filter_q(filters, rollup=False),
+            status=Status.DRAFT,
+            author=scope.user,
+        ).values(
+            "occurred_at", "school_id", "school__psa__district_id", "school__psa__district__area_id", "category_id",
+            "significant", "status",
+        )
+    )
+
+
+def report_counts(
+    *, scope: ReportScope, filters: ReportFilters, by: tuple[str, ...], drafts: list[dict] | None = None
+) -> dict[tuple, int]:
+    """Incident counts grouped by `by` (keys of REPORT_GROUPS), exactly the incidents the list shows
+    this user for the same occurred-at range: every non-draft incident in the rollup at the schools
+    they see (significant ones only where that is all they hold), plus their own drafts (`own_drafts`,
+    read here unless given). One query on the rollup, whatever the number of incidents."""
+    from django.db.models import Sum
+    from django.db.models.functions import TruncMonth
+
+    from .models import DailyCount
+
+    out: dict[tuple, int] = {}
+    if scope.empty:
+        return out
+    school_q = _school_scope_q(scope.view, scope.significant_only)
+    rollup_fields = [REPORT_GROUPS[name][0] for name in by]
+    rows = DailyCount.objects.filter(school_q, _report_filter_q(filters, rollup=True)).exclude(status=Status.DRAFT)
+    if "month" in by:
+        rows = rows.annotate(month=TruncMonth("day"))
+    for row in rows.values_list(*rollup_fields).annotate(n=Sum("count")).order_by():
+        *key, n = row
+        if n:
+            out[tuple(key)] = out.get(tuple(key), 0) + n
+    for draft in own_drafts(scope=scope, filters=filters) if drafts is None else drafts:
+        key = []
+        for name in by:
+            if name in ("day", "month"):
+                day = timezone.localtime(draft["occurred_at"], timezone.get_default_timezone()).date()
+                key.append(day.replace(day=1) if name == "month" else day)
+            else:
+                key.append(draft[REPORT_GROUPS[name][1]])
+        out[tuple(key)] = out.get(tuple(key), 0) + 1
+    return out
+
+
+def report_incidents(*, scope: ReportScope, filters: ReportFilters) -> QuerySet[Incident]:
+    """The visible incidents matching the report's filters (raw rows: the timings, the significant list)."""
+    if scope.empty:
+        return Incident.objects.none()
+    return Incident.objects.filter(
+        _school_scope_q(scope.view, scope.significant_only), _report_filter_q(filters, rollup=False)
+    ).exclude(Q(status=Status.DRAFT) & ~Q(author=scope.user))
+
+
+def percentile(values: list, p: float):
+    """Linear interpolation between closest ranks (PostgreSQL's percentile_cont)."""
+    if not values:
+        return None
+    values = sorted(values)
+    pos = (len(values) - 1) * p
+    low = int(pos)
+    high = min(low + 1, len(values) - 1)
+    return values[low] + (values[high] - values[low]) * (pos - low)
+
+
+def report_timings(*, scope: ReportScope, filters: ReportFilters) -> dict[str, dict]:
+    """Median and 90th percentile of first submission -> latest review, and -> closure, over the
+    incidents in the report (one query; PostgreSQL computes the percentiles itself)."""
+    from django.db import connection
+    from django.db.models import Aggregate, DurationField, ExpressionWrapper, F, FloatField
+
+    qs = report_incidents(scope=scope, filters=filters).exclude(status=Status.DRAFT)
+    spans = {
+        "review": ExpressionWrapper(F("reviewed_at") - F("submitted_at"), output_field=DurationField()),
+        "closure": ExpressionWrapper(F("closed_at") - F("submitted_at"), output_field=DurationField()),
+    }
+    done = {"review": Q(reviewed_at__isnull=False), "closure": Q(closed_at__isnull=False)}
+    result: dict[str, dict] = {}
+    if connection.vendor == "postgresql":
+
+        class PercentileCont(Aggregate):
+            function = "percentile_cont"
+            template = "%(function)s(%(p)s) WITHIN GROUP (ORDER BY %(expressions)s)"
+            allow_filter = False
+
+        aggregates = {}
+        for name, span in spans.items():
+            for label, p in (("median", 0.5), ("p90", 0.9)):
+                seconds = Case(When(done[name], then=_epoch(span)), default=None, output_field=FloatField())
+                aggregates[f"{name}_{label}"] = PercentileCont(seconds, p=p, output_field=FloatField())
+            aggregates[f"{name}_n"] = Count("id", filter=done[name])
+        row = qs.aggregate(**aggregates)
+        for name in spans:
+            result[name] = {
+                "n": row[f"{name}_n"],
+                "median": dt.timedelta(seconds=row[f"{name}_median"]) if row[f"{name}_median"] is not None else None,
+                "p90": dt.timedelta(seconds=row[f"{name}_p90"]) if row[f"{name}_p90"] is not None else None,
+            }
+        return result
+    rows = list(qs.values_list("submitted_at", "reviewed_at", "closed_at"))
+    for name, index in (("review", 1), ("closure", 2)):
+        values = [r[index] - r[0] for r in rows if r[index] is not None and r[0] is not None]
+        result[name] = {"n": len(values), "median": percentile(values, 0.5), "p90": percentile(values, 0.9)}
+    return result
+
+
+def _epoch(expression):
+    from django.db.models import FloatField, Func
+
+    return Func(expression, template="EXTRACT(EPOCH FROM %(expressions)s)", output_field=FloatField())
+
+
+def report_followups(*, scope: ReportScope, filters: ReportFilters) -> dict[str, int]:
+    """Follow-ups of the report's incidents by state, and how many open ones are overdue (one query).
+    Counts only: an outcome is free text, and free text is need-to-know."""
+    incidents = report_incidents(scope=scope, filters=filters)
+    on = timezone.localdate()
+    open_states = [FollowUp.State.OPEN, FollowUp.State.IN_PROGRESS]
+    row = FollowUp.objects.filter(incident__in=incidents.values("pk")).aggregate(
+        total=Count("id"),
+        **{state: Count("id", filter=Q(status=state)) for state in FollowUp.State.values},
+        overdue=Count("id", filter=Q(status__in=open_states, due_on__lt=on)),
+    )
+    return row
+
+
+def report_significant(*, scope: ReportScope, filters: ReportFilters, limit: int = 25) -> list[Incident]:
+    """The most recent significant incidents of the report (facts only: no narrative, no names)."""
+    return list(
+        report_incidents(scope=scope, filters=filters)
+        .filter(significant=True)
+        .select_related("school", "category")
+        .only("id", "occurred_at", "status", "significant", "school__name", "category__name", "category__code",
+              "category__kind")
+        .order_by("-occurred_at", "-id")[:limit]
+    )

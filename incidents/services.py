@@ -54,6 +54,7 @@ from .permissions import (
     may_review,
     school_perms,
 )
+from .rollup import rollup_key, rollup_move
 from .selectors import review_outstanding, review_snapshot
 
 ALLOWED_TYPES = {"image/jpeg", "image/png", "image/heic", "application/pdf"}
@@ -301,6 +302,7 @@ def incident_create_draft(
                 raise
             return _replay(existing, by)
         audit_record(action="record.create", user=by, obj=incident, changes=model_changes({}, _snapshot(incident)))
+        rollup_move(before=None, after=incident)
         incident.replayed = False
         return incident
 
@@ -321,6 +323,7 @@ def incident_update_draft(*, incident: Incident, by, expected_version: int, **fi
             raise DomainError("This incident has been submitted and can no longer be edited: add a supplement instead.")
         _check_version(incident, expected_version)
         before = _snapshot(incident)
+        key = rollup_key(incident)
         officer_significant, reason = _set_fields(incident, dict(fields))
         if incident.submitted_at is None:
             # Until it is first submitted, a draft is "reported" when it was last saved.
@@ -338,6 +341,7 @@ def incident_update_draft(*, incident: Incident, by, expected_version: int, **fi
         incident.updated_at = timezone.now()
         incident.save()
         audit_record(action="record.update", user=by, obj=incident, changes=model_changes(before, _snapshot(incident)))
+        rollup_move(before=key, after=incident)
         return incident
 
 
@@ -349,6 +353,7 @@ def incident_submit(*, incident: Incident, by, expected_version: int | None = No
     author has just submitted (the second click of a double-click) changes nothing."""
     with transaction.atomic():
         incident = _lock(incident)
+        key = rollup_key(incident)
         if incident.author_id != by.pk:
             raise DomainError("Only the officer who wrote this incident can submit it.")
         if incident.status == Status.SUBMITTED:
@@ -366,6 +371,7 @@ def incident_submit(*, incident: Incident, by, expected_version: int | None = No
             incident.submitted_at = incident.reported_at = timezone.now()
         _full_clean(incident, exclude=["author"])
         _bump(incident, ["status", "submitted_at", "reported_at"])
+        rollup_move(before=key, after=incident)
         _status_change(incident, action=StatusChange.Action.SUBMIT, from_status=previous, by=by)
         if incident.significant and incident.significant_at is None:
             significant_incident_event(incident=incident, by=by)
@@ -385,6 +391,7 @@ def incident_return(*, incident: Incident, by, comment: str, expected_version: i
     comment = (comment or "").strip()
     with transaction.atomic():
         incident = _lock(incident)
+        key = rollup_key(incident)
         _check_reviewer(incident, by)
         _check_version(incident, expected_version)
         if incident.status != Status.SUBMITTED:
@@ -396,6 +403,7 @@ def incident_return(*, incident: Incident, by, comment: str, expected_version: i
         incident.status = Status.RETURNED
         incident.reviewed_at = timezone.now()
         _bump(incident, ["status", "reviewed_at"])
+        rollup_move(before=key, after=incident)
         change = _status_change(
             incident,
             action=StatusChange.Action.RETURN,
@@ -417,6 +425,7 @@ def incident_approve(
     override_reason = " ".join((override_reason or "").split())
     with transaction.atomic():
         incident = _lock(incident)
+        key = rollup_key(incident)
         _check_reviewer(incident, by)
         _check_version(incident, expected_version)
         if incident.status != Status.SUBMITTED:
@@ -432,6 +441,7 @@ def incident_approve(
         incident.status = Status.APPROVED
         incident.reviewed_at = timezone.now()
         _bump(incident, ["status", "reviewed_at"])
+        rollup_move(before=key, after=incident)
         change = _status_change(
             incident,
             action=StatusChange.Action.APPROVE,
@@ -452,6 +462,7 @@ def incident_close(
         raise DomainError("Choose a disposition.", field="disposition")
     with transaction.atomic():
         incident = _lock(incident)
+        key = rollup_key(incident)
         _check_reviewer(incident, by)
         _check_version(incident, expected_version)
         if incident.status != Status.APPROVED:
@@ -461,6 +472,7 @@ def incident_close(
         incident.closed_at = timezone.now()
         _full_clean(incident, exclude=["author"])
         _bump(incident, ["status", "disposition", "closed_at"])
+        rollup_move(before=key, after=incident)
         change = _status_change(
             incident,
             action=StatusChange.Action.CLOSE,
@@ -477,6 +489,7 @@ def incident_reopen(*, incident: Incident, by, reason: str, expected_version: in
     reason = (reason or "").strip()
     with transaction.atomic():
         incident = _lock(incident)
+        key = rollup_key(incident)
         _check_reviewer(incident, by)
         _check_version(incident, expected_version)
         if incident.status != Status.CLOSED:
@@ -488,6 +501,7 @@ def incident_reopen(*, incident: Incident, by, reason: str, expected_version: in
         incident.disposition = ""
         incident.closed_at = None
         _bump(incident, ["status", "disposition", "closed_at"])
+        rollup_move(before=key, after=incident)
         _status_change(
             incident,
             action=StatusChange.Action.REOPEN,
@@ -536,6 +550,7 @@ def incident_mark_significant(*, incident: Incident, by, reason: str, expected_v
     reason = (reason or "").strip()
     with transaction.atomic():
         incident = _lock(incident)
+        key = rollup_key(incident)
         admin = is_division_admin(by)
         if not admin and REVIEW not in school_perms(by, incident.school):
             raise DomainError("Only a reviewing sergeant or a division admin can mark this incident significant.")
@@ -554,6 +569,7 @@ def incident_mark_significant(*, incident: Incident, by, reason: str, expected_v
         SignificanceProposal.objects.filter(incident=incident, state=SignificanceProposal.State.PENDING).exclude(
             proposed_by=by
         ).update(state=SignificanceProposal.State.ACCEPTED, decided_by=by, decided_at=timezone.now())
+        rollup_move(before=key, after=incident)
         audit_record(
             action="record.update", user=by, obj=incident, changes={"significant": ["False", "True"]}, detail=reason
         )
@@ -625,6 +641,7 @@ def significance_accept(*, proposal: SignificanceProposal, by) -> SignificancePr
         proposal, incident = _lock_proposal(proposal, by)
         if incident.significant:
             raise DomainError("This incident is already significant.")
+        key = rollup_key(incident)
         proposal.state = SignificanceProposal.State.ACCEPTED
         proposal.decided_by, proposal.decided_at = by, timezone.now()
         proposal.save(update_fields=["state", "decided_by", "decided_at"])
@@ -632,6 +649,7 @@ def significance_accept(*, proposal: SignificanceProposal, by) -> SignificancePr
         incident.significance_source = SignificanceSource.OFFICER
         incident.significant_reason = proposal.reason
         _bump(incident, ["significant", "significance_source", "significant_reason"])
+        rollup_move(before=key, after=incident)
         audit_record(
             action="record.update",
             user=by,

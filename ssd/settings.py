@@ -14,6 +14,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from kombu import Exchange, Queue
 
@@ -145,6 +146,7 @@ INSTALLED_APPS = [
     "crime",
     "visits",
     "dashboard",
+    "reports",
 ]
 if "pytest" in sys.modules:
     # A test-only app registering a test notification kind (no models, no migration): it proves a
@@ -373,6 +375,11 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     # Guard contract: past-due discrepancies escalate; unfilled posts are noticed the same morning.
     "contracts-escalate-overdue": {"task": "contracts.tasks.escalate_overdue_discrepancies", "schedule": 15 * 60},
     "contracts-unfilled-posts": {"task": "contracts.tasks.notify_unfilled_posts", "schedule": 5 * 60},
+    # The commander's weekly report (reports app): Mondays 06:00 New York time, last week's, once per week.
+    "reports-weekly": {
+        "task": "reports.tasks.send_weekly_reports",
+        "schedule": crontab(minute=0, hour=6, day_of_week=1),
+    },
 }
 
 # --- Site visits (visits; README "Site visits and liaison meetings") ---------------------------------

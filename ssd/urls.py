@@ -31,6 +31,7 @@ urlpatterns = [
     path("advisories/", include("advisories.urls")),
     path("visits/", include("visits.urls")),
     path("meetings/", include("visits.meeting_urls")),
+    path("reports/", include("reports.urls")),
     # Before the admin site, whose own sign-in form would skip the notice and the second factor.
     path("admin/login/", views.admin_login, name="admin_login"),
     path("admin/", admin.site.urls),

@@ -306,7 +306,13 @@ def _review_panel(p) -> str:
     return "incidents.review_queue"
 
 
+def _report_table(p) -> str:
+    """A report table's CSV: incidents by district (reports app)."""
+    return "districts"
+
+
 OBJECTS: dict[str, Callable] = {
+    "report_table": _report_table,
     "guard_post": _guard_post,
     "guard_shift": _guard_shift,
     "guard_discrepancy": _guard_discrepancy,
@@ -562,6 +568,12 @@ MATRIX: dict[str, Url] = {
     "contracts:inspection_photo": url(
         {"pk": "guard_inspection", "photo_pk": "guard_inspection_photo"}, only(CONTRACT_SCOPE, others=404)
     ),
+    # Reports (reports app): whoever sees incidents, scoped as the incident list (district and watch
+    # commanders: the significant incidents of their district); contract roles and the unassigned 404.
+    "reports:index": url(everyone(200, **NO_INCIDENTS)),
+    "reports:incidents_csv": url(everyone(200, **NO_INCIDENTS)),
+    "reports:table_csv": url({"table": "report_table"}, everyone(200, **NO_INCIDENTS)),
+    "reports:weekly_pdf": url(everyone(200, **NO_INCIDENTS)),
     # POST only.
     "contracts:shift_delete": url({"pk": 1}, everyone(405)),
     "contracts:shift_add": url({"pk": 1}, everyone(405)),

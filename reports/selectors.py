@@ -1,0 +1,263 @@
+"""The reports' reads: the incidents rollup through `incidents.selectors` (scoped exactly as the
+incident list), and a small section from each app that has one (visits, safety plans, the guard
+contract), through that app's own selectors and access rule. The page costs a constant number of
+queries, whatever the number of incidents, schools or months."""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.utils import timezone
+
+from incidents.models import IncidentCategory
+from incidents.selectors import (
+    ReportFilters,
+    ReportScope,
+    own_drafts,
+    report_counts,
+    report_followups,
+    report_scope,
+    report_scope_with_schools,
+    report_significant,
+    report_timings,
+)
+from schools.models import School
+
+__all__ = ["ReportFilters", "ReportScope", "report_scope", "default_range", "months_between", "incident_report"]
+
+
+def default_range(today: dt.date | None = None) -> tuple[dt.date, dt.date]:
+    """The last 12 months: from the first day of the month 11 months back, to today."""
+    today = today or timezone.localdate()
+    year, month = today.year, today.month - 11
+    if month < 1:
+        year, month = year - 1, month + 12
+    return dt.date(year, month, 1), today
+
+
+def months_between(first: dt.date, last: dt.date) -> list[dt.date]:
+    out, day = [], first.replace(day=1)
+    while day <= last:
+        out.append(day)
+        day = (day + dt.timedelta(days=calendar.monthrange(day.year, day.month)[1])).replace(day=1)
+    return out
+
+
+SCHOOL_FIELDS = (
+    "id", "name", "latitude", "longitude", "psa__number", "psa__district__number", "psa__district__name",
+    "psa__district__area__name", "psa__district__area__code",
+)
+
+
+def scope_and_schools(*, user) -> tuple[ReportScope, list[School]]:
+    """The user's report scope and its schools, with PSA, district and area (one query)."""
+    return report_scope_with_schools(user=user, fields=SCHOOL_FIELDS)
+
+
+def all_categories() -> dict[int, IncidentCategory]:
+    return {c.pk: c for c in IncidentCategory.objects.only("id", "code", "name", "kind").order_by("name")}
+
+
+@dataclass
+class IncidentReport:
+    filters: ReportFilters
+    months: list[dt.date]
+    schools: dict[int, School]
+    districts: dict[int, object]
+    areas: dict[int, object]
+    categories: dict[int, IncidentCategory]
+    # (month, district_id, category_id, significant) -> n
+    cells: dict[tuple, int]
+    by_school: dict[int, int]
+    by_school_significant: dict[int, int]
+    timings: dict[str, dict] = field(default_factory=dict)
+    followups: dict[str, int] = field(default_factory=dict)
+    significant: list = field(default_factory=list)
+
+    @property
+    def total(self) -> int:
+        return sum(self.cells.values())
+
+    @property
+    def significant_total(self) -> int:
+        return sum(n for (_, _, _, sig), n in self.cells.items() if sig)
+
+    def by_month(self) -> list[tuple[dt.date, int, int]]:
+        totals: dict[dt.date, list[int]] = {m: [0, 0] for m in self.months}
+        for (month, _, _, sig), n in self.cells.items():
+            row = totals.setdefault(month, [0, 0])
+            row[0] += n
+            row[1] += n if sig else 0
+        return [(m, t, s) for m, (t, s) in sorted(totals.items())]
+
+    def by_district(self) -> list[tuple[str, int, int]]:
+        totals: dict[int | None, list[int]] = defaultdict(lambda: [0, 0])
+        for d in self.districts:
+            totals[d]
+        for (_, district, _, sig), n in self.cells.items():
+            totals[district][0] += n
+            totals[district][1] += n if sig else 0
+        return [
+            (self.district_label(d), t, s)
+            for d, (t, s) in sorted(totals.items(), key=lambda kv: (kv[0] is None, kv[0] or 0))
+        ]
+
+    def by_area(self) -> list[tuple[str, int, int]]:
+        totals: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+        for area in self.areas.values():
+            totals[str(area)]
+        for (_, district, _, sig), n in self.cells.items():
+            d = self.districts.get(district)
+            label = str(d.area) if d is not None and d.area is not None else "No area"
+            totals[label][0] += n
+            totals[label][1] += n if sig else 0
+        return [(label, t, s) for label, (t, s) in sorted(totals.items())]
+
+    def by_category(self) -> list[tuple[str, int, int]]:
+        totals: dict[int, list[int]] = defaultdict(lambda: [0, 0])
+        for (_, _, category, sig), n in self.cells.items():
+            totals[category][0] += n
+            totals[category][1] += n if sig else 0
+        rows = [(self.category_label(c), t, s) for c, (t, s) in totals.items()]
+        return sorted(rows, key=lambda r: (-r[1], r[0]))
+
+    def month_district_category(self) -> list[tuple[str, str, str, int]]:
+        """The CSV of the stable interface: month, district, category, count."""
+        totals: dict[tuple, int] = defaultdict(int)
+        for (month, district, category, _), n in self.cells.items():
+            totals[(month, district, category)] += n
+        rows = [
+            (f"{m:%Y-%m}", self.district_label(d), self.category_label(c), n) for (m, d, c), n in totals.items() if n
+        ]
+        return sorted(rows)
+
+    def schools_rows(self) -> list[dict]:
+        days = (self.filters.date_to - self.filters.date_from).days + 1
+        rows = []
+        for school in self.schools.values():
+            n = self.by_school.get(school.pk, 0)
+            rows.append(
+                {
+                    "school": school,
+                    "district": self.district_label(school.psa.district_id if school.psa_id else None),
+                    "count": n,
+                    "significant": self.by_school_significant.get(school.pk, 0),
+                    # Incidents per 30 days over the range: comparable whatever the range's length.
+                    "rate": round(n * 30 / days, 2),
+                }
+            )
+        return sorted(rows, key=lambda r: (-r["count"], r["school"].name))
+
+    def district_label(self, district_id) -> str:
+        d = self.districts.get(district_id)
+        return d.code if d is not None else "No district"
+
+    def category_label(self, category_id) -> str:
+        c = self.categories.get(category_id)
+        return str(c) if c is not None else f"Category {category_id}"
+
+
+def incident_report(
+    *, scope: ReportScope, filters: ReportFilters, schools: list[School], categories: dict[int, IncidentCategory]
+) -> IncidentReport:
+    """The counts of the report: two queries on the rollup and one for the user's own drafts."""
+    districts = {s.psa.district_id: s.psa.district for s in schools}
+    areas = {d.area_id: d.area for d in districts.values() if d.area_id}
+    drafts = own_drafts(scope=scope, filters=filters)
+    cells = report_counts(
+        scope=scope, filters=filters, by=("month", "district", "category", "significant"), drafts=drafts
+    )
+    per_school = report_counts(scope=scope, filters=filters, by=("school", "significant"), drafts=drafts)
+    by_school: dict[int, int] = defaultdict(int)
+    by_school_sig: dict[int, int] = defaultdict(int)
+    for (school, sig), n in per_school.items():
+        by_school[school] += n
+        if sig:
+            by_school_sig[school] += n
+    return IncidentReport(
+        filters=filters,
+        months=months_between(filters.date_from, filters.date_to),
+        schools={s.pk: s for s in schools},
+        districts=districts,
+        areas=areas,
+        categories=categories,
+        cells=cells,
+        by_school=dict(by_school),
+        by_school_significant=dict(by_school_sig),
+    )
+
+
+def add_details(report: IncidentReport, scope: ReportScope) -> IncidentReport:
+    report.timings = report_timings(scope=scope, filters=report.filters)
+    report.followups = report_followups(scope=scope, filters=report.filters)
+    report.significant = report_significant(scope=scope, filters=report.filters)
+    return report
+
+
+# --- the other apps' sections (each through its own selectors and access rule) --------------------
+
+
+def visits_section(*, user, roles: frozenset[str], today: dt.date | None = None) -> dict | None:
+    """Visit coverage: the schools of the user's visit scope, how many are overdue or never visited.
+    `roles`: the user's roles, already read for the page (visits' rule is by role)."""
+    from visits.permissions import SEE_ROLES, scope_school_ids
+    from visits.selectors import coverage_rows
+
+    if not roles & SEE_ROLES:
+        return None
+    rows = coverage_rows(School.objects.filter(pk__in=scope_school_ids(user)), today=today)
+    overdue = sorted((r for r in rows if r.overdue), key=lambda r: (r.last_visit is not None, -r.overdue_by))
+    return {
+        "schools": len(rows),
+        "overdue": len(overdue),
+        "never": sum(1 for r in rows if r.last_visit is None),
+        "covered": len(rows) - len(overdue),
+        "worst": overdue[:10],
+    }
+
+
+def plans_section(*, user, today: dt.date | None = None) -> dict | None:
+    """Safety plans: the schools with an SRO in the user's plan scope, by where their plan stands."""
+    from safetyplans.selectors import plan_board
+
+    rows = plan_board(user=user, today=today or timezone.localdate())
+    if not rows:
+        return None
+    states: dict[str, int] = defaultdict(int)
+    for row in rows:
+        states[row.state_label] += 1
+    return {
+        "schools": len(rows),
+        "year": rows[0].school_year,
+        "states": sorted(states.items()),
+        "attention": [r for r in rows if r.needs_attention][:10],
+    }
+
+
+def contracts_section(*, user, roles: frozenset[str], schools: dict[int, School]) -> dict | None:
+    """Guard contract compliance: open and overdue discrepancies at the user's schools, through the
+    contracts app's rule (`visible_q` inside `school_summary`): the commander has no contract scope,
+    the inspectors and directors do. `schools`: the report's schools (a superset is safe)."""
+    from contracts.permissions import CONTRACT_WIDE, DIRECTORS, INSPECTORS, Actor
+    from contracts.selectors import school_summary
+
+    if not roles & (INSPECTORS | DIRECTORS | CONTRACT_WIDE) or not schools:
+        return None
+    summary = school_summary(actor=Actor(user), school_ids=list(schools))
+    rows = sorted(
+        (
+            {"school": schools[k].name if k in schools else f"School {k}", "open": v["open"], "overdue": v["overdue"]}
+            for k, v in summary.items()
+        ),
+        key=lambda r: (-r["overdue"], -r["open"], r["school"]),
+    )
+    return {
+        "schools": len(schools),
+        "open": sum(r["open"] for r in rows),
+        "overdue": sum(r["overdue"] for r in rows),
+        "with_open": len(rows),
+        "rows": rows[:10],
+    }
