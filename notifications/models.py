@@ -175,6 +175,8 @@ class Alert(models.Model):
         indexes = [
             models.Index(fields=["kind", "acknowledged_at", "level", "level_at"]),
             models.Index(fields=["subject_type", "subject_id"], name="alert_subject"),
+            # The few open alerts among hundreds of thousands: where the header's count starts.
+            models.Index(fields=["event"], condition=Q(acknowledged_at__isnull=True), name="alert_open_event"),
         ]
 
     def __str__(self) -> str:
