@@ -226,6 +226,8 @@ class Notification(models.Model):
         ]
         indexes = [
             models.Index(fields=["recipient", "channel", "read_at"]),
+            # The inbox, newest first: a walk down the recipient's rows, not a sort of 100,000 (issue 15).
+            models.Index(fields=["recipient", "channel", "-created_at", "-id"], name="notification_inbox"),
             models.Index(fields=["status", "created_at"]),
         ]
 

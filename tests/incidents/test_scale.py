@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.db import connection
+from django.db.models import F
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
@@ -301,6 +302,7 @@ def test_generated_division_every_role_sees_exactly_its_scope(client):
     gen = _generate_module()
     summary = gen.generate(schools=320, incidents=4000, seed=11, password="bench-Test-Passw0rd!", extensions=False)
     assert summary["incidents"] == 4000 and summary["schools"] == 320
+    _check_generated_notifications(summary)
     assert Incident.objects.filter(status=Status.DRAFT).exists()
     assert Incident.objects.values("school__psa__district").distinct().count() == 7
     users = (
@@ -357,3 +359,26 @@ def test_generated_division_every_role_sees_exactly_its_scope(client):
             break
         params = {"older": page.older}
     assert seen == list(incident_list(user=sro).values_list("pk", flat=True))
+
+
+def _check_generated_notifications(summary):
+    """What the generator writes for the significant incidents is what the engine would have: one
+    level-0 event and one alert per significant incident out of draft, the sergeants of the
+    district notified in app, an acknowledged alert acknowledged by someone, escalations as events."""
+    from django.db.models import Count
+
+    from notifications.models import Alert, Notification, OutboxEvent
+
+    significant = Incident.objects.filter(significant=True).exclude(status=Status.DRAFT)
+    events = OutboxEvent.objects.filter(kind="incidents.significant", level=0)
+    assert summary["outbox events"] == OutboxEvent.objects.count() > 0
+    assert set(events.values_list("subject_id", flat=True)) == set(significant.values_list("pk", flat=True))
+    assert events.values("subject_id").annotate(n=Count("pk")).filter(n__gt=1).count() == 0
+    assert Alert.objects.count() == events.count() == summary["alerts"]
+    assert not Alert.objects.filter(acknowledged_at__isnull=False, acknowledged_by__isnull=True).exists()
+    escalated = Alert.objects.filter(level__gt=0).count()
+    assert escalated and OutboxEvent.objects.filter(level__gt=0).count() >= escalated
+    # Every level-0 event reached at least one sergeant in app, and nobody twice by one channel.
+    reached = Notification.objects.filter(event__level=0, audience="sergeant", channel="in_app")
+    assert reached.values("event").distinct().count() == events.count()
+    assert not Notification.objects.filter(recipient_id=F("event__by_id")).exists()
