@@ -382,3 +382,59 @@ def _check_generated_notifications(summary):
     reached = Notification.objects.filter(event__level=0, audience="sergeant", channel="in_app")
     assert reached.values("event").distinct().count() == events.count()
     assert not Notification.objects.filter(recipient_id=F("event__by_id")).exists()
+
+
+# --- an incident's check constraints, validated in one query (incidents.services._validate_constraints) ---
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {},
+        {"ccn": "24-0123"},
+        {"version": 0},
+        {"status": "closed"},
+        {"status": "approved", "disposition": "arrest"},
+        {"status": "submitted", "narrative": ""},
+        {"status": "submitted", "submitted_at": None},
+        {"significant": True, "significance_source": ""},
+        {"significant": True, "significance_source": "officer", "significant_reason": ""},
+        {"ccn": "24-0123", "version": 0},
+    ],
+)
+def test_check_constraints_in_one_query_agree_with_django(personas, changes):
+    from django.core.exceptions import ValidationError
+    from django.db.models import CheckConstraint
+
+    from incidents.services import _validate_constraints
+
+    incident = make_incident(by=personas.sro.user, school=personas.school)
+    for name, value in changes.items():
+        setattr(incident, name, value)
+    try:
+        incident.validate_constraints()
+        django_says = None
+    except ValidationError as exc:
+        django_says = sorted(exc.messages)
+    with CaptureQueriesContext(connection) as ctx:
+        try:
+            _validate_constraints(incident, exclude=set())
+            ours = None
+        except ValidationError as exc:
+            ours = exc.messages
+    # The same verdict (ours stops at the first broken constraint, Django lists them all).
+    assert (ours is None) == (django_says is None), changes
+    if ours:
+        assert ours[0] in django_says
+    checks = [c for c in Incident._meta.constraints if isinstance(c, CheckConstraint)]
+    assert len(checks) >= 8
+    assert sum("_check_" in q["sql"] for q in ctx.captured_queries) == 1
+    assert not any(q["sql"].startswith("SAVEPOINT") for q in ctx.captured_queries)
+
+
+def test_check_constraint_skipped_when_its_field_is_excluded(personas):
+    from incidents.services import _validate_constraints
+
+    incident = make_incident(by=personas.sro.user, school=personas.school)
+    incident.ccn = "24-0123"
+    _validate_constraints(incident, exclude={"ccn"})  # as Django's validate(exclude=...) skips it
