@@ -329,10 +329,14 @@ def _in_background(statements: list[str]) -> _Background:
 def _rebuild(cur, label: str, statements: list[str]) -> None:
     """Indexes, unique constraints, then foreign keys (each validated by one join over the indexes)."""
     cur.execute("SET LOCAL maintenance_work_mem = '256MB'")
+    # Pending deferred checks (rows written earlier in the same transaction, e.g. inside a test's)
+    # fire now: PostgreSQL refuses to ALTER a table with pending trigger events.
+    cur.execute("SET CONSTRAINTS ALL IMMEDIATE")
     progress = Progress(label, len(statements))
     for statement in statements:
         cur.execute(statement)
         progress.advance(1)
+    cur.execute("SET CONSTRAINTS ALL DEFERRED")
 
 
 def _drop_foreign_keys(cur, tables: list[str]) -> list[str]:
