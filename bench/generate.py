@@ -351,8 +351,10 @@ def _drop_foreign_keys(cur, tables: list[str]) -> list[str]:
         [tables],
     )
     rows = cur.fetchall()
+    cur.execute("SET CONSTRAINTS ALL IMMEDIATE")  # pending checks first (see _rebuild)
     for table, name, _ in rows:
         cur.execute(f'ALTER TABLE "{table}" DROP CONSTRAINT "{name}"')
+    cur.execute("SET CONSTRAINTS ALL DEFERRED")
     return [f'ALTER TABLE "{table}" ADD CONSTRAINT "{name}" {definition}' for table, name, definition in rows]
 
 
