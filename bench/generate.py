@@ -25,9 +25,11 @@ gets the password `--password` (default the demo's), hashed once.
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import importlib.util
 import os
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -102,7 +104,7 @@ class Progress:
         filled = int(width * self.done / self.total) if self.total else width
         line = (
             f"{self.label:<14} [{'#' * filled}{'.' * (width - filled)}] {self.done:>9,}/{self.total:,}"
-            f"  {rate:>8,.0f}/s  {left:>4.0f}s left"
+            f"  {rate:>8,.0f}/s  " + (f"{left:>4.0f}s left" if self.done < self.total else f"took {elapsed:.0f}s")
         )
         end = "\r" if self.tty and self.done < self.total else "\n"
         if self.tty or self.done >= self.total or self.done % (CHUNK * 4) == 0:
@@ -181,19 +183,28 @@ def generate(*, schools: int, incidents: int, seed: int, password: str, extensio
         cur.execute("SET LOCAL synchronous_commit = off")
         cur.execute("SET LOCAL max_parallel_workers_per_gather = 0")
         _random_function(cur, seed)
+        foreign_keys = _drop_foreign_keys(cur, INCIDENT_TABLES)
         dropped = _drop_indexes(cur, INCIDENT_TABLES)
         _incidents(cur, total=incidents, summary=summary)
         _children(cur, summary=summary)
-        # One sort per index over the finished table is far cheaper than a million inserts into each.
-        cur.execute("SET LOCAL maintenance_work_mem = '256MB'")
-        # The foreign keys are deferred: their checks fire now (PostgreSQL refuses CREATE INDEX on a
-        # table with pending trigger events), as they would have at commit.
-        cur.execute("SET CONSTRAINTS ALL IMMEDIATE")
-        progress = Progress("indexes", len(dropped))
-        for definition in dropped:
-            cur.execute(definition)
-            progress.advance(1)
-        cur.execute("SET CONSTRAINTS ALL DEFERRED")
+        # The trigram (GIN) indexes take most of the index time and nothing below needs them: they
+        # are built on a connection of their own while the notifications and the other apps' tables
+        # are written (PostgreSQL builds one index per backend; the machine has two cores).
+        later = [d for d in dropped if " USING gin " in d]
+        _rebuild(cur, "indexes", [d for d in dropped if d not in later] + foreign_keys)
+    if connection.in_atomic_block:
+        # Called inside a transaction of the caller's (a test): another connection would wait for
+        # its locks, so build them here.
+        with connection.cursor() as cur:
+            _rebuild(cur, "trigram indexes", later)
+        later = []
+    background = _in_background(later)
+
+    with transaction.atomic(), connection.cursor() as cur:
+        cur.execute("SET LOCAL synchronous_commit = off")
+        cur.execute("SET LOCAL max_parallel_workers_per_gather = 0")
+        _random_function(cur, seed)
+        _notifications(cur, summary=summary)
 
     if extensions:
         for name, fn in _extensions():
@@ -211,9 +222,16 @@ def generate(*, schools: int, incidents: int, seed: int, password: str, extensio
             print(f"{name}: {time.monotonic() - t:.1f}s", file=sys.stderr)
 
     t = time.monotonic()
+    background.join()
+    if background.error:
+        raise background.error
+    print(f"trigram indexes: {background.seconds:.1f}s (waited {time.monotonic() - t:.1f}s)", file=sys.stderr)
+    t = time.monotonic()
     with connection.cursor() as cur:
-        cur.execute("ANALYZE")
-    print(f"analyze: {time.monotonic() - t:.1f}s", file=sys.stderr)
+        # VACUUM too, as autovacuum would soon after: the visibility map lets counts and the inbox
+        # read their indexes only, as they would on a database in service.
+        cur.execute("ANALYZE" if connection.in_atomic_block else "VACUUM (ANALYZE)")
+    print(f"vacuum and analyze: {time.monotonic() - t:.1f}s", file=sys.stderr)
     summary["seed"] = seed
     summary["seconds"] = f"{time.monotonic() - started:.0f}"
     return summary
@@ -246,8 +264,9 @@ INCIDENT_TABLES = [
 
 
 def _drop_indexes(cur, tables: list[str]) -> list[str]:
-    """Drop the tables' secondary indexes (not those behind a primary key or unique constraint) and
-    return their definitions, to be created again once the rows are in."""
+    """Drop the tables' secondary indexes and unique constraints (not their primary keys) and return
+    the statements that make them again, to run once the rows are in: one sort per index instead of
+    a million inserts into each. The foreign keys go first (`_drop_foreign_keys`)."""
     cur.execute(
         """
         SELECT i.indexname, i.indexdef FROM pg_indexes i
@@ -260,7 +279,83 @@ def _drop_indexes(cur, tables: list[str]) -> list[str]:
     rows = cur.fetchall()
     for name, _ in rows:
         cur.execute(f'DROP INDEX "{name}"')
-    return [definition for _, definition in rows]
+    cur.execute(
+        """
+        SELECT c.conrelid::regclass::text, c.conname, pg_get_constraintdef(c.oid) FROM pg_constraint c
+        WHERE c.contype = 'u' AND c.conrelid::regclass::text = ANY(%s) ORDER BY 1, 2
+        """,
+        [tables],
+    )
+    unique = cur.fetchall()
+    for table, name, _ in unique:
+        cur.execute(f'ALTER TABLE "{table}" DROP CONSTRAINT "{name}"')
+    return [definition for _, definition in rows] + [
+        f'ALTER TABLE "{table}" ADD CONSTRAINT "{name}" {definition}' for table, name, definition in unique
+    ]
+
+
+class _Background(threading.Thread):
+    """Statements run one after the other on a connection of their own (not Django's)."""
+
+    def __init__(self, statements: list[str]):
+        super().__init__(daemon=True)
+        self.statements, self.error, self.seconds = statements, None, 0.0
+
+    def run(self) -> None:
+        import psycopg
+        from django.db import connection
+
+        started = time.monotonic()
+        try:
+            params = {
+                k: v for k, v in connection.get_connection_params().items()
+                if k in ("dbname", "user", "password", "host", "port", "sslmode")
+            }
+            with psycopg.connect(**params, autocommit=True) as conn:
+                conn.execute("SET maintenance_work_mem = '512MB'")
+                for statement in self.statements:
+                    conn.execute(statement)
+        except Exception as exc:  # noqa: BLE001 - re-raised by the main thread
+            self.error = exc
+        self.seconds = time.monotonic() - started
+
+
+def _in_background(statements: list[str]) -> _Background:
+    worker = _Background(statements)
+    worker.start()
+    return worker
+
+
+def _rebuild(cur, label: str, statements: list[str]) -> None:
+    """Indexes, unique constraints, then foreign keys (each validated by one join over the indexes)."""
+    cur.execute("SET LOCAL maintenance_work_mem = '256MB'")
+    # Pending deferred checks (rows written earlier in the same transaction, e.g. inside a test's)
+    # fire now: PostgreSQL refuses to ALTER a table with pending trigger events.
+    cur.execute("SET CONSTRAINTS ALL IMMEDIATE")
+    progress = Progress(label, len(statements))
+    for statement in statements:
+        cur.execute(statement)
+        progress.advance(1)
+    cur.execute("SET CONSTRAINTS ALL DEFERRED")
+
+
+def _drop_foreign_keys(cur, tables: list[str]) -> list[str]:
+    """Drop the foreign keys of the tables and return the statements that add them back. Checked
+    row by row (Django's are deferred: a queued trigger event per row, fired at commit), four
+    million rows' checks took minutes; added back, each is validated by one join."""
+    cur.execute(
+        """
+        SELECT c.conrelid::regclass::text, c.conname, pg_get_constraintdef(c.oid) FROM pg_constraint c
+        WHERE c.contype = 'f' AND c.conrelid::regclass::text = ANY(%s) ORDER BY 1, 2
+        """,
+        [tables],
+    )
+    rows = cur.fetchall()
+    cur.execute("SET CONSTRAINTS ALL IMMEDIATE")  # pending checks first (see _rebuild)
+    for table, name, _ in rows:
+        cur.execute(f'ALTER TABLE "{table}" DROP CONSTRAINT "{name}"')
+    cur.execute("SET CONSTRAINTS ALL DEFERRED")
+    return [f'ALTER TABLE "{table}" ADD CONSTRAINT "{name}" {definition}' for table, name, definition in rows]
 
 
 def _count(cur, table: str) -> int:
@@ -591,6 +686,251 @@ def _children(cur, *, summary: dict) -> None:
             "attachments": "incidents_attachment",
         }[label]
         summary[label] = _count(cur, table)
+
+
+# --- notifications: the significant incidents' events, inboxes and alerts -----------------------------
+
+NOTIFICATION_TABLES = [
+    "notifications_outboxevent",
+    "notifications_alert",
+    "notifications_notification",
+    "notifications_timelineentry",
+]
+# Spillover warnings (the in-app note to the SROs at the PSA's other schools) for the last year only:
+# at 2,000 schools a PSA holds ~36 of them (eight times DC's own density), so ten years of warnings
+# would be ~10 million rows, more than the rest of the division's notifications together.
+SPILLOVER_DAYS = 365
+
+
+def _notifications(cur, *, summary: dict) -> None:
+    """What `notifications.services` would have written for every significant incident that left
+    draft: its outbox event (processed), an in-app/email/SMS row per recipient of its routes (the
+    `notifications_route` rows of `incidents.significant`, as `routing.recipients_for` reads them),
+    the alert (acknowledged by a sergeant within minutes, ~4% escalated to the lieutenant and ~1%
+    on to the commander before someone acknowledged, the last day's partly still open), the
+    escalations' own events and rows, and the timeline entries (notified, escalated,
+    acknowledged)."""
+    from django.conf import settings
+    from django.contrib.contenttypes.models import ContentType
+
+    from incidents.models import Incident
+
+    ct = ContentType.objects.get_for_model(Incident).pk
+    minutes = settings.SSD_ESCALATE_AFTER_MINUTES
+    escalation_channels = list(settings.SSD_ESCALATION_CHANNELS)
+    progress = Progress("notifications", 7)
+    # Who holds each post over each school (an active assignment, an active account), by audience:
+    # the kind's own audiences (incidents.notifications.AUDIENCE_ROLES), in its order of precedence.
+    cur.execute(
+        """
+        CREATE TEMP TABLE bench_post ON COMMIT DROP AS
+        WITH a AS (
+            SELECT a.role, a.school_id, a.district_id, a.area_id, o.user_id
+            FROM personnel_assignment a JOIN personnel_officer o ON o.id = a.officer_id
+            JOIN auth_user u ON u.id = o.user_id AND u.is_active
+            WHERE a.starts_on <= current_date AND (a.ends_on IS NULL OR a.ends_on >= current_date)
+        ), s AS (
+            SELECT s.id AS school_id, s.psa_id, p.district_id, d.area_id
+            FROM schools_school s JOIN schools_psa p ON p.id = s.psa_id
+            JOIN schools_policedistrict d ON d.id = p.district_id
+        )
+        SELECT s.school_id, 1 AS rank, 'sergeant' AS audience, a.user_id
+            FROM s JOIN a ON a.role = 'sergeant' AND a.district_id = s.district_id
+        UNION ALL SELECT s.school_id, 2, 'lieutenant', a.user_id
+            FROM s JOIN a ON a.role = 'lieutenant' AND a.area_id = s.area_id
+        UNION ALL SELECT s.school_id, 3, 'commander', a.user_id FROM s JOIN a ON a.role = 'commander'
+        UNION ALL SELECT s.school_id, 4, 'district_commander', a.user_id
+            FROM s JOIN a ON a.role = 'district_commander' AND a.district_id = s.district_id
+        UNION ALL SELECT s.school_id, 5, 'watch_commander', a.user_id
+            FROM s JOIN a ON a.role = 'watch_commander' AND a.district_id = s.district_id
+        UNION ALL SELECT s.school_id, 6, 'psa_sros', a.user_id
+            FROM s JOIN schools_school o ON o.psa_id = s.psa_id AND o.id <> s.school_id
+            JOIN a ON a.role = 'sro' AND a.school_id = o.id
+        """
+    )
+    # Per (school, category): each (person, channel) once, for the first audience that reaches them
+    # (as recipients_for does). Categories with routes of their own (the commander's) get their own
+    # rows; every other category shares the '' ones.
+    cur.execute(
+        """
+        CREATE TEMP TABLE bench_recipient ON COMMIT DROP AS
+        WITH cats AS (
+            SELECT DISTINCT category FROM notifications_route WHERE kind = 'incidents.significant' AND active
+        )
+        SELECT DISTINCT ON (p.school_id, c.category, p.user_id, r.channel)
+            p.school_id, c.category, p.user_id, p.audience, r.channel, p.rank
+        FROM cats c
+        JOIN notifications_route r ON r.kind = 'incidents.significant' AND r.active AND r.category IN ('', c.category)
+        JOIN bench_post p ON p.audience = r.audience
+        ORDER BY p.school_id, c.category, p.user_id, r.channel, p.rank
+        """
+    )
+    cur.execute("CREATE INDEX ON bench_recipient (school_id, category)")
+    cur.execute("ANALYZE bench_recipient")
+    # The first of each post, who acknowledges: a sergeant, the lieutenant, the commander.
+    cur.execute(
+        """
+        CREATE TEMP TABLE bench_acker ON COMMIT DROP AS
+        SELECT school_id,
+            min(user_id) FILTER (WHERE audience = 'sergeant') AS sergeant,
+            min(user_id) FILTER (WHERE audience = 'lieutenant') AS lieutenant,
+            min(user_id) FILTER (WHERE audience = 'commander') AS commander
+        FROM bench_post GROUP BY school_id
+        """
+    )
+    progress.advance(1)
+    foreign_keys = _drop_foreign_keys(cur, NOTIFICATION_TABLES)
+    dropped = _drop_indexes(cur, NOTIFICATION_TABLES)
+    # Level 0: one event per significant incident that left draft, processed two seconds later; the
+    # alert's fate drawn now: level reached before the acknowledgement (0, 1, 2) and minutes taken.
+    cur.execute(
+        """
+        CREATE TEMP TABLE bench_event ON COMMIT DROP AS
+        SELECT i.id AS incident_id, i.school_id, c.code AS category, i.author_id,
+            coalesce(i.significant_at, i.submitted_at) AS at,
+            CASE WHEN u < 0.95 THEN 0 WHEN u < 0.99 THEN 1 ELSE 2 END AS reached,
+            -- the last day's alerts: a third still open (escalated as far as their age allows)
+            coalesce(i.significant_at, i.submitted_at) > now() - interval '1 day' AND pg_temp.r(i.id, 51) < 0.33 AS open
+        FROM (SELECT i.*, pg_temp.r(i.id, 50) AS u FROM incidents_incident i) i
+        JOIN incidents_incidentcategory c ON c.id = i.category_id
+        WHERE i.significant AND i.status <> 'draft'
+        """
+    )
+    cur.execute(
+        f"""
+        UPDATE bench_event SET reached = CASE
+            WHEN at <= now() - interval '{2 * minutes} minutes' THEN 2
+            WHEN at <= now() - interval '{minutes} minutes' THEN 1 ELSE 0 END
+        WHERE open
+        """  # noqa: S608  # nosec B608: an int setting, no input
+    )
+    cur.execute(
+        """
+        INSERT INTO notifications_outboxevent (kind, subject_type_id, subject_id, school_id, category, dedupe_key,
+                                               level, by_id, created_at, processed_at)
+        SELECT 'incidents.significant', %(ct)s, e.incident_id, e.school_id, e.category, 'incident-' || e.incident_id,
+               lvl, e.author_id, e.at + lvl * %(step)s, e.at + lvl * %(step)s + interval '2 seconds'
+        FROM bench_event e CROSS JOIN LATERAL generate_series(0, e.reached) lvl
+        ORDER BY e.at, e.incident_id, lvl
+        """,
+        {"ct": ct, "step": dt.timedelta(minutes=minutes)},
+    )
+    progress.advance(1)
+    cur.execute(
+        """
+        CREATE TEMP TABLE bench_ev ON COMMIT DROP AS
+        SELECT ev.id, ev.level, ev.created_at, e.* FROM notifications_outboxevent ev
+        JOIN bench_event e ON e.incident_id = ev.subject_id
+        WHERE ev.kind = 'incidents.significant' AND ev.subject_type_id = %(ct)s
+        """,
+        {"ct": ct},
+    )
+    # The alert: acknowledged (by who the level reached: sergeant, lieutenant, commander) a few
+    # minutes after it got there, or still open.
+    cur.execute(
+        """
+        INSERT INTO notifications_alert (event_id, kind, subject_type_id, subject_id, raised_at, level, level_at,
+                                         acknowledged_at, acknowledged_by_id)
+        SELECT ev.id, 'incidents.significant', %(ct)s, ev.incident_id, ev.at, ev.reached,
+               ev.at + ev.reached * %(step)s, ack.at, w.by
+        FROM bench_ev ev LEFT JOIN bench_acker k USING (school_id)
+        CROSS JOIN LATERAL (
+            SELECT CASE WHEN NOT ev.open THEN
+                coalesce((ARRAY[k.sergeant, k.lieutenant, k.commander])[1 + ev.reached], k.commander) END AS by
+        ) w
+        CROSS JOIN LATERAL (
+            SELECT CASE WHEN w.by IS NOT NULL THEN ev.at + ev.reached * %(step)s
+                        + (1 + floor(pg_temp.r(ev.incident_id, 52) * 13)::int) * interval '1 minute' END AS at
+        ) ack
+        WHERE ev.level = 0
+        ORDER BY ev.id
+        """,
+        {"ct": ct, "step": dt.timedelta(minutes=minutes)},
+    )
+    progress.advance(1)
+    # The inboxes: level 0 by the routes (spillover only for the last SPILLOVER_DAYS), each
+    # escalation to its step's audience by SSD_ESCALATION_CHANNELS. In-app rows are delivered when
+    # written; email and SMS sent seconds later. Read (and the acknowledger's row acknowledged) after.
+    cur.execute(
+        f"""
+        INSERT INTO notifications_notification (event_id, recipient_id, channel, audience, status, attempts,
+            last_error, claimed_by, claimed_at, created_at, sent_at, failed_at, read_at, acknowledged_at)
+        SELECT n.id, n.user_id, n.channel, n.audience, 'sent', CASE WHEN n.channel = 'in_app' THEN 0 ELSE 1 END,
+            '', '', NULL, n.created_at + interval '2 seconds',
+            n.created_at + CASE WHEN n.channel = 'in_app' THEN interval '2 seconds' ELSE interval '9 seconds' END,
+            NULL,
+            CASE WHEN n.channel <> 'in_app' THEN NULL
+                 WHEN n.acked THEN n.ack_at
+                 WHEN n.created_at < now() - interval '7 days' AND pg_temp.r(n.id * 7 + n.user_id, 53) < 0.8
+                     THEN n.created_at + (1 + floor(pg_temp.r(n.id * 7 + n.user_id, 54) * 48)::int) * interval '1 hour'
+            END,
+            CASE WHEN n.acked THEN n.ack_at END
+        FROM (
+            SELECT ev.id, ev.created_at, r.user_id, r.channel, r.audience,
+                r.channel = 'in_app' AND a.acknowledged_by_id = r.user_id AND ev.level = a.level AS acked,
+                a.acknowledged_at AS ack_at
+            FROM bench_ev ev JOIN notifications_alert a ON a.subject_id = ev.incident_id AND a.subject_type_id = %(ct)s
+            JOIN bench_recipient r ON r.school_id = ev.school_id AND r.category = CASE WHEN EXISTS (
+                SELECT 1 FROM bench_recipient r2 WHERE r2.school_id = ev.school_id AND r2.category = ev.category)
+                THEN ev.category ELSE '' END
+            WHERE ev.level = 0 AND r.user_id <> ev.author_id
+              AND (r.audience <> 'psa_sros' OR ev.created_at > now() - interval '{SPILLOVER_DAYS} days')
+            UNION ALL
+            SELECT ev.id, ev.created_at, x.user_id, ch.channel,
+                CASE ev.level WHEN 1 THEN 'lieutenant' ELSE 'commander' END,
+                ch.channel = 'in_app' AND a.acknowledged_by_id = x.user_id AND ev.level = a.level,
+                a.acknowledged_at
+            FROM bench_ev ev JOIN notifications_alert a ON a.subject_id = ev.incident_id AND a.subject_type_id = %(ct)s
+            JOIN bench_post x ON x.school_id = ev.school_id
+                AND x.audience = CASE ev.level WHEN 1 THEN 'lieutenant' ELSE 'commander' END
+            CROSS JOIN unnest(%(channels)s::text[]) ch(channel)
+            WHERE ev.level > 0
+        ) n
+        ORDER BY n.id, n.user_id, n.channel
+        """,  # noqa: S608  # nosec B608: an int constant, values bound
+        {"ct": ct, "channels": escalation_channels},
+    )
+    progress.advance(1)
+    cur.execute(
+        f"""
+        INSERT INTO notifications_timelineentry (subject_type_id, subject_id, at, kind, actor_id, detail)
+        SELECT %(ct)s, t.incident_id, t.at, t.kind, t.actor, t.detail FROM (
+            SELECT ev.incident_id, ev.created_at + interval '2 seconds' AS at, 'notified' AS kind, NULL::int AS actor,
+                CASE WHEN ev.level = 0 THEN 'Notified: the sergeants of the district, the lieutenant of the area, '
+                     || 'the district and watch commanders.'
+                     WHEN ev.level = 1 THEN 'Escalation sent to: the lieutenant of the area.'
+                     ELSE 'Escalation sent to: the commander of the division.' END AS detail, ev.id, 1 AS o
+            FROM bench_ev ev
+            UNION ALL
+            SELECT ev.incident_id, ev.created_at, 'escalated', NULL,
+                CASE WHEN ev.level = 1 THEN 'Escalated to the lieutenant of the area: no sergeant acknowledged '
+                     || 'within {minutes} minutes.'
+                     ELSE 'Escalated to the commander: nobody acknowledged within {minutes} minutes.' END, ev.id, 0
+            FROM bench_ev ev WHERE ev.level > 0
+            UNION ALL
+            SELECT a.subject_id, a.acknowledged_at, 'acknowledged', a.acknowledged_by_id,
+                'Alert acknowledged by the chain of command: no further escalation.', a.event_id, 2
+            FROM notifications_alert a WHERE a.acknowledged_at IS NOT NULL AND a.subject_type_id = %(ct)s
+        ) t
+        ORDER BY t.at, t.id, t.o
+        """,  # noqa: S608  # nosec B608: an int constant, values bound
+        {"ct": ct},
+    )
+    progress.advance(1)
+    _rebuild(cur, "  indexes", dropped + foreign_keys)
+    progress.advance(1)
+    for label, table in (
+        ("outbox events", "notifications_outboxevent"),
+        ("alerts", "notifications_alert"),
+        ("notifications (inbox, email, SMS)", "notifications_notification"),
+        ("timeline entries", "notifications_timelineentry"),
+    ):
+        summary[label] = _count(cur, table)
+    cur.execute("SELECT count(*) FROM notifications_alert WHERE acknowledged_at IS NULL")
+    summary["  of the alerts still open"] = cur.fetchone()[0]
+    cur.execute("SELECT count(*) FROM notifications_alert WHERE level > 0")
+    summary["  of the alerts escalated"] = cur.fetchone()[0]
+    progress.advance(1)
 
 
 def _extensions():

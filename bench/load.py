@@ -35,6 +35,15 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 DEFAULT_ROLES = ["commander", "sgt.7d", "lt.east", "sro.anacostia-hs"]
 DEEP = 500  # the issue's `?page=500`: 12,475 rows down
+OTHER_PAGES = [
+    "training:list",
+    "advisories:list",
+    "contracts:overview",
+    "visits:index",
+    "meetings:index",
+    "safetyplans:board",
+    "safetyplans:programs",
+]
 
 
 class Client:
@@ -129,6 +138,16 @@ def pages_for(username: str, *, keyset: bool) -> list[tuple[str, str]]:
         ("/notifications/", "/notifications/"),
         ("/people/", "/people/"),
     ]
+    # The other apps' pages in the main navigation (their tables come from bench/generate_<app>.py);
+    # a role without access is reported as its status (403), never timed.
+    from django.urls import NoReverseMatch, reverse
+
+    for name in OTHER_PAGES:
+        try:
+            path = reverse(name)
+        except NoReverseMatch:
+            continue
+        pages.append((path, path))
     return pages
 
 
@@ -200,6 +219,7 @@ def main(argv: list[str] | None = None) -> int:
     _, html = probe.request("GET", "/incidents/")
     keyset = b"older=" in html
     results: dict[str, dict[str, list[dict]]] = {}
+    loads: list[float] = [os.getloadavg()[0]]
     started = dt.datetime.now(dt.UTC)
     for role in roles:
         clients = []
@@ -212,6 +232,7 @@ def main(argv: list[str] | None = None) -> int:
             for _, path in pages:
                 client.request("GET", path)
         for run in range(args.runs):
+            loads.append(os.getloadavg()[0])
             for label, path in pages:
                 r = run_page(clients, path, args.requests)
                 results.setdefault(label, {}).setdefault(role, []).append(r)
@@ -221,8 +242,12 @@ def main(argv: list[str] | None = None) -> int:
                 else:
                     print(f"run {run + 1} {role:<18} {label:<28} {r['status']}", file=sys.stderr, flush=True)
 
-    print(f"\nLoad run {started:%Y-%m-%d %H:%M} UTC: {args.clients} clients per role, {args.requests} requests "
-          f"per page per run, median of {args.runs} runs; {'keyset' if keyset else 'page-number'} pagination.\n")
+    loads.append(os.getloadavg()[0])
+    finished = dt.datetime.now(dt.UTC)
+    print(f"\nLoad run {started:%Y-%m-%d %H:%M}-{finished:%H:%M} UTC: {args.clients} clients per role, "
+          f"{args.requests} requests per page per run, median of {args.runs} runs; "
+          f"{'keyset' if keyset else 'page-number'} pagination. 1-minute load average "
+          f"{min(loads):.1f}-{max(loads):.1f} (sampled at each role's runs).\n")
     print("p50 / p95 ms, req/s, queries per request\n")
     print("| page | " + " | ".join(roles) + " |")
     print("| --- | " + " | ".join("---" for _ in roles) + " |")
@@ -246,8 +271,8 @@ def main(argv: list[str] | None = None) -> int:
     out = ROOT / "var" / "bench"
     out.mkdir(parents=True, exist_ok=True)
     path = out / f"load-{started:%Y%m%d-%H%M%S}.json"
-    path.write_text(json.dumps({"label": args.label, "args": vars(args), "summary": summary, "raw": results},
-                               indent=1, default=str))
+    record = {"label": args.label, "args": vars(args), "loadavg": loads, "summary": summary, "raw": results}
+    path.write_text(json.dumps(record, indent=1, default=str))
     print(f"\n(raw: {path.relative_to(ROOT)})")
     return 0
 

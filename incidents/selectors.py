@@ -352,7 +352,10 @@ def followup_list(
 ) -> QuerySet[FollowUp]:
     on = timezone.localdate()
     qs = (
-        FollowUp.objects.filter(incident__in=visible_incidents(user=user))
+        # The scope as school ids (one query), not subqueries: the planner then starts from the
+        # follow-ups' (status, due_on) index instead of scanning the scope's incidents (issue 15:
+        # the home page's overdue count took 1 s for a sergeant at 1M incidents).
+        FollowUp.objects.filter(_visible_by_ids(user, prefix="incident__"))
         .select_related("incident__school", "incident__category", "assigned_to__user")
         .order_by("due_on", "id")
     )

@@ -96,10 +96,61 @@ def _check_version(incident: Incident, expected_version: int | None) -> None:
 
 def _full_clean(obj, *, exclude: list[str] | None = None) -> None:
     try:
-        obj.full_clean(exclude=exclude)
+        obj.full_clean(exclude=exclude, validate_constraints=False)
+        _validate_constraints(obj, exclude=set(exclude or ()))
     except ValidationError as exc:
         field, messages = next(iter(exc.message_dict.items()))
         raise DomainError(" ".join(messages), field=None if field == "__all__" else field) from exc
+
+
+def _validate_constraints(obj, *, exclude: set[str]) -> None:
+    """What `full_clean` does for the model's constraints, with its check constraints evaluated in ONE
+    query (a column each) instead of one query inside its own savepoint each: an incident's eight
+    checks, three times per submission, were 54 of its 96 round trips (issue 15). A constraint
+    naming an excluded field is skipped, as Django skips it; the others go through Django."""
+    from django.core.exceptions import FieldError
+    from django.db import router
+    from django.db.models import BooleanField, CheckConstraint, ExpressionWrapper, Value
+    from django.db.models.functions import Coalesce
+    from django.db.models.sql import Query
+    from django.db.models.sql.constants import SINGLE
+
+    using = router.db_for_write(type(obj), instance=obj)
+    checks = []
+    for model_class, constraints in obj.get_constraints():
+        for constraint in constraints:
+            if isinstance(constraint, CheckConstraint):
+                checks.append(constraint)
+            else:
+                try:
+                    constraint.validate(model_class, obj, exclude=exclude, using=using)
+                except ValidationError as exc:
+                    raise ValidationError({"__all__": exc.messages}) from exc
+    if not checks:
+        return
+    against = obj._get_field_expression_map(meta=obj._meta, exclude=exclude)
+    query = Query(None)
+    for name, value in against.items():
+        query.add_annotation(value if hasattr(value, "resolve_expression") else Value(value), name, select=False)
+    evaluated = []
+    for i, constraint in enumerate(checks):
+        condition = Coalesce(
+            ExpressionWrapper(constraint.condition, output_field=BooleanField()), Value(True),
+            output_field=BooleanField(),
+        )
+        try:
+            query.add_annotation(condition, f"_check_{i}")
+        except FieldError:  # refers to an excluded field: skipped, as Django's validate() does
+            continue
+        evaluated.append(constraint)
+    if not evaluated:
+        return
+    row = query.get_compiler(using=using).execute_sql(SINGLE)
+    for constraint, ok in zip(evaluated, row, strict=True):
+        if not ok:
+            raise ValidationError(
+                {"__all__": [constraint.get_violation_error_message()]}, code=constraint.violation_error_code
+            )
 
 
 def _bump(incident: Incident, fields: list[str]) -> None:

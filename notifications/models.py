@@ -176,6 +176,8 @@ class Alert(models.Model):
         indexes = [
             models.Index(fields=["kind", "acknowledged_at", "level", "level_at"]),
             models.Index(fields=["subject_type", "subject_id"], name="alert_subject"),
+            # The few open alerts among hundreds of thousands: where the header's count starts.
+            models.Index(fields=["event"], condition=Q(acknowledged_at__isnull=True), name="alert_open_event"),
         ]
 
     def __str__(self) -> str:
@@ -225,6 +227,8 @@ class Notification(models.Model):
         ]
         indexes = [
             models.Index(fields=["recipient", "channel", "read_at"]),
+            # The inbox, newest first: a walk down the recipient's rows, not a sort of 100,000 (issue 15).
+            models.Index(fields=["recipient", "channel", "-created_at", "-id"], name="notification_inbox"),
             models.Index(fields=["status", "created_at"]),
         ]
 

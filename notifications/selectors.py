@@ -7,7 +7,7 @@ from collections import defaultdict
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import Q, QuerySet
 
-from .models import Channel, Notification, TimelineEntry
+from .models import Alert, Channel, Notification, TimelineEntry
 from .registry import get_kind
 
 STATES = {
@@ -23,7 +23,7 @@ def inbox(*, user, unread_only: bool = False, state: str = "", kind: str = "") -
     if unread_only or state == "unread":
         qs = qs.filter(read_at__isnull=True)
     elif state == "waiting":
-        qs = qs.filter(UNACKNOWLEDGED)
+        qs = qs.filter(unacknowledged_q())
     elif state == "acknowledged":
         qs = qs.filter(acknowledged_at__isnull=False)
     if kind:
@@ -31,9 +31,15 @@ def inbox(*, user, unread_only: bool = False, state: str = "", kind: str = "") -
     return qs.order_by("-created_at", "-id")
 
 
-# An alert still waiting for this recipient: its event keeps an Alert (the kind needs acknowledging),
-# the recipient has not acknowledged it, and no one's acknowledgement has closed it.
-UNACKNOWLEDGED = Q(acknowledged_at__isnull=True, event__alert__isnull=False, event__alert__acknowledged_at__isnull=True)
+def unacknowledged_q() -> Q:
+    """An alert still waiting for this recipient: its event keeps an Alert (the kind needs
+    acknowledging), the recipient has not acknowledged it, and no one's acknowledgement has closed
+    it. Written from the open alerts (a few, through the partial index `alert_open_event`) to the
+    recipient's row of each (the (event, recipient, channel) unique index), so the header's count
+    costs the same whether the user has a hundred notifications or a hundred thousand (issue 15: a
+    lieutenant's 89,000 in-app rows took 3 s as a join from the recipient's side)."""
+    open_alerts = Alert.objects.filter(acknowledged_at__isnull=True).values("event_id")
+    return Q(acknowledged_at__isnull=True, event_id__in=open_alerts)
 
 
 def unacknowledged(*, user) -> QuerySet[Notification]:
@@ -43,7 +49,7 @@ def unacknowledged(*, user) -> QuerySet[Notification]:
 
 def waiting_count(*, user) -> int:
     """Alerts still waiting for the user's acknowledgement: what the header counts."""
-    return Notification.objects.filter(recipient=user, channel=Channel.IN_APP).filter(UNACKNOWLEDGED).count()
+    return Notification.objects.filter(recipient=user, channel=Channel.IN_APP).filter(unacknowledged_q()).count()
 
 
 def unread_count(*, user) -> int:

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.db import connection
+from django.db.models import F
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
@@ -306,6 +307,7 @@ def test_generated_division_every_role_sees_exactly_its_scope(client):
     gen = _generate_module()
     summary = gen.generate(schools=320, incidents=4000, seed=11, password="bench-Test-Passw0rd!", extensions=False)
     assert summary["incidents"] == 4000 and summary["schools"] == 320
+    _check_generated_notifications(summary)
     assert Incident.objects.filter(status=Status.DRAFT).exists()
     assert Incident.objects.values("school__psa__district").distinct().count() == 7
     users = (
@@ -362,3 +364,82 @@ def test_generated_division_every_role_sees_exactly_its_scope(client):
             break
         params = {"older": page.older}
     assert seen == list(incident_list(user=sro).values_list("pk", flat=True))
+
+
+def _check_generated_notifications(summary):
+    """What the generator writes for the significant incidents is what the engine would have: one
+    level-0 event and one alert per significant incident out of draft, the sergeants of the
+    district notified in app, an acknowledged alert acknowledged by someone, escalations as events."""
+    from django.db.models import Count
+
+    from notifications.models import Alert, Notification, OutboxEvent
+
+    significant = Incident.objects.filter(significant=True).exclude(status=Status.DRAFT)
+    events = OutboxEvent.objects.filter(kind="incidents.significant", level=0)
+    assert summary["outbox events"] == OutboxEvent.objects.count() > 0
+    assert set(events.values_list("subject_id", flat=True)) == set(significant.values_list("pk", flat=True))
+    assert events.values("subject_id").annotate(n=Count("pk")).filter(n__gt=1).count() == 0
+    assert Alert.objects.count() == events.count() == summary["alerts"]
+    assert not Alert.objects.filter(acknowledged_at__isnull=False, acknowledged_by__isnull=True).exists()
+    escalated = Alert.objects.filter(level__gt=0).count()
+    assert escalated and OutboxEvent.objects.filter(level__gt=0).count() >= escalated
+    # Every level-0 event reached at least one sergeant in app, and nobody twice by one channel.
+    reached = Notification.objects.filter(event__level=0, audience="sergeant", channel="in_app")
+    assert reached.values("event").distinct().count() == events.count()
+    assert not Notification.objects.filter(recipient_id=F("event__by_id")).exists()
+
+
+# --- an incident's check constraints, validated in one query (incidents.services._validate_constraints) ---
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {},
+        {"ccn": "24-0123"},
+        {"version": 0},
+        {"status": "closed"},
+        {"status": "approved", "disposition": "arrest"},
+        {"status": "submitted", "narrative": ""},
+        {"status": "submitted", "submitted_at": None},
+        {"significant": True, "significance_source": ""},
+        {"significant": True, "significance_source": "officer", "significant_reason": ""},
+        {"ccn": "24-0123", "version": 0},
+    ],
+)
+def test_check_constraints_in_one_query_agree_with_django(personas, changes):
+    from django.core.exceptions import ValidationError
+    from django.db.models import CheckConstraint
+
+    from incidents.services import _validate_constraints
+
+    incident = make_incident(by=personas.sro.user, school=personas.school)
+    for name, value in changes.items():
+        setattr(incident, name, value)
+    try:
+        incident.validate_constraints()
+        django_says = None
+    except ValidationError as exc:
+        django_says = sorted(exc.messages)
+    with CaptureQueriesContext(connection) as ctx:
+        try:
+            _validate_constraints(incident, exclude=set())
+            ours = None
+        except ValidationError as exc:
+            ours = exc.messages
+    # The same verdict (ours stops at the first broken constraint, Django lists them all).
+    assert (ours is None) == (django_says is None), changes
+    if ours:
+        assert ours[0] in django_says
+    checks = [c for c in Incident._meta.constraints if isinstance(c, CheckConstraint)]
+    assert len(checks) >= 8
+    assert sum("_check_" in q["sql"] for q in ctx.captured_queries) == 1
+    assert not any(q["sql"].startswith("SAVEPOINT") for q in ctx.captured_queries)
+
+
+def test_check_constraint_skipped_when_its_field_is_excluded(personas):
+    from incidents.services import _validate_constraints
+
+    incident = make_incident(by=personas.sro.user, school=personas.school)
+    incident.ccn = "24-0123"
+    _validate_constraints(incident, exclude={"ccn"})  # as Django's validate(exclude=...) skips it
