@@ -397,6 +397,12 @@ MATRIX: dict[str, Url] = {
     "incidents:followup_update": url({"pk": 1, "followup_pk": 1}, everyone(405)),
     "incidents:followup_note_add": url({"pk": 1, "followup_pk": 1}, everyone(405)),
     "incidents:checklist_tick": url({"pk": 1, "item_pk": 1}, everyone(405)),
+    # The incident page's htmx helpers (issue 10): the category preview is a GET for reporting SROs;
+    # the autosave, the extra person row and the draft page's Submit are POST only.
+    "incidents:category_preview": url(only({"sro"}, **NO_INCIDENTS)),
+    "incidents:autosave": url(everyone(405)),
+    "incidents:people_row": url(everyone(405)),
+    "incidents:submit": url({"pk": 1}, everyone(405)),
     # Site visits (a visit at Roosevelt HS, in every supervisor persona's scope).
     "visits:index": url(only(VISIT_SEE)),
     "visits:new": url(only(VISIT_WORK)),
