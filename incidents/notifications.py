@@ -47,23 +47,8 @@ ANY_CATEGORY = [
 # Homicide, kidnapping, forcible sex offences, arson, weapons, explosives, human trafficking, a
 # weapon found at school, a lockdown: these also reach the commander.
 COMMANDER_CODES = [
-    "09A",
-    "09B",
-    "09C",
-    "100",
-    "11A",
-    "11B",
-    "11C",
-    "11D",
-    "200",
-    "520",
-    "521",
-    "522",
-    "526",
-    "64A",
-    "64B",
-    "SCH-WEAPON",
-    "SCH-LOCKDOWN",
+    "09A", "09B", "09C", "100", "11A", "11B", "11C", "11D", "200", "520", "521", "522", "526", "64A", "64B",
+    "SCH-WEAPON", "SCH-LOCKDOWN",
 ]
 
 

@@ -227,23 +227,15 @@ def area_districts_context(request: HttpRequest, subject=None) -> dict | None:
     rows = []
     for district in district_list(user=user).order_by("number"):
         d = district.pk
-        zero = {
-            "district_id": d,
-            "number": district.number,
-            "name": district.name,
-            "submitted": 0,
-            "returned": 0,
-            "significant": 0,
-        }
-        rows.append(
-            {
-                **counted.get(d, zero),
-                "overdue": overdue.get(d, 0),
-                "submitted_url": incident_list_url(status=Status.SUBMITTED, district=d),
-                "returned_url": incident_list_url(status=Status.RETURNED, district=d),
-                "significant_url": incident_list_url(significant="yes", occurred_from=since, district=d),
-            }
-        )
+        zero = {"district_id": d, "number": district.number, "name": district.name, "submitted": 0, "returned": 0,
+                "significant": 0}
+        rows.append({
+            **counted.get(d, zero),
+            "overdue": overdue.get(d, 0),
+            "submitted_url": incident_list_url(status=Status.SUBMITTED, district=d),
+            "returned_url": incident_list_url(status=Status.RETURNED, district=d),
+            "significant_url": incident_list_url(significant="yes", occurred_from=since, district=d),
+        })
     return {"rows": rows, "since": since}
 
 
@@ -272,14 +264,13 @@ def division_week_context(request: HttpRequest, subject=None) -> dict | None:
     )
     areas: OrderedDict[str, dict] = OrderedDict()
     for row in sorted(grouped, key=lambda r: (r["area"] or "~", r["number"])):
-        area = areas.setdefault(
-            row["area"] or "No area", {"name": row["area"] or "No area", "now": 0, "before": 0, "districts": []}
-        )
+        area = areas.setdefault(row["area"] or "No area", {"name": row["area"] or "No area", "now": 0, "before": 0,
+                                                          "districts": []})
         area["now"] += row["now"]
         area["before"] += row["before"]
-        area["districts"].append(
-            {**row, "url": incident_list_url(occurred_from=monday, occurred_to=today, district=row["district_id"])}
-        )
+        area["districts"].append({
+            **row, "url": incident_list_url(occurred_from=monday, occurred_to=today, district=row["district_id"])
+        })
     total_now = sum(a["now"] for a in areas.values())
     total_before = sum(a["before"] for a in areas.values())
     return {
@@ -323,10 +314,8 @@ def review_time_context(request: HttpRequest, subject=None) -> dict | None:
     ]
     median = dt.timedelta(seconds=round(statistics.median(waits))) if waits else None
     return {
-        "median": median,
-        "median_text": duration_text(median) if median is not None else "",
-        "count": len(waits),
-        "days": REVIEW_TIME_DAYS,
+        "median": median, "median_text": duration_text(median) if median is not None else "",
+        "count": len(waits), "days": REVIEW_TIME_DAYS,
     }
 
 
@@ -347,16 +336,12 @@ HOME_PANELS = (
     ("incidents.review_queue", "Awaiting my review", "review_queue", review_queue_context, 1),
     ("incidents.area_districts", "My area by district", "area_districts", area_districts_context, 1),
     ("incidents.returned", "Returned, not yet resubmitted", "returned", returned_context, 3),
-    ("incidents.overdue_followups", "Overdue follow-ups by officer", "overdue_followups", overdue_followups_context, 4),
+    ("incidents.overdue_followups", "Overdue follow-ups by officer", "overdue_followups",
+     overdue_followups_context, 4),
     ("incidents.significant", "Significant incidents, last 7 days", "significant", significant_context, 5),
     ("incidents.division_week", "This week against last year", "division_week", division_week_context, 1),
-    (
-        "incidents.division_significant",
-        "Significant incidents this week",
-        "division_significant",
-        division_significant_context,
-        2,
-    ),
+    ("incidents.division_significant", "Significant incidents this week", "division_significant",
+     division_significant_context, 2),
     ("incidents.review_time", "Time from submission to review", "review_time", review_time_context, 6),
 )
 
@@ -366,3 +351,4 @@ def register() -> None:
         register_panel(
             Panel(key, "home", title, f"incidents/panels/{name}.html", context, order, refresh=REFRESH_SECONDS)
         )
+

@@ -104,20 +104,8 @@ def is_division_admin(user) -> bool:
 
 
 CAPABILITIES = (
-    "free_text",
-    "break_glass",
-    "edit",
-    "people",
-    "attach",
-    "approve",
-    "return",
-    "close",
-    "reopen",
-    "supplement",
-    "followup_add",
-    "followup_assign_others",
-    "tick",
-    "mark_significant",
+    "free_text", "break_glass", "edit", "people", "attach", "approve", "return", "close", "reopen", "supplement",
+    "followup_add", "followup_assign_others", "tick", "mark_significant",
 )
 
 

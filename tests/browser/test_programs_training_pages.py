@@ -28,13 +28,8 @@ def _plans(transactional_db, monkeypatch):
 def test_programs_and_training_pages(personas, new_page):
     today = timezone.localdate()
     program = program_create(
-        school=personas.school,
-        by=personas.sro.user,
-        name="Peer mediation",
-        kind="conflict",
-        partner="DC Peace Academy",
-        schedule="Wednesdays 3:30 pm",
-        starts_on=today - dt.timedelta(days=40),
+        school=personas.school, by=personas.sro.user, name="Peer mediation", kind="conflict",
+        partner="DC Peace Academy", schedule="Wednesdays 3:30 pm", starts_on=today - dt.timedelta(days=40),
     )
     TrainingCompletion.objects.filter(officer=personas.sro, course__qualifies_sro=True).update(
         expires_on=today + dt.timedelta(days=20)

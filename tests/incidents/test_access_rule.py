@@ -12,19 +12,8 @@ from .factories import make_incident
 pytestmark = pytest.mark.django_db
 
 PERSONAS = (
-    "commander",
-    "admin",
-    "lieutenant",
-    "other_lieutenant",
-    "sroc",
-    "sergeant",
-    "other_sergeant",
-    "sro",
-    "other_sro",
-    "district_commander",
-    "watch_commander",
-    "cotr",
-    "nobody",
+    "commander", "admin", "lieutenant", "other_lieutenant", "sroc", "sergeant", "other_sergeant", "sro",
+    "other_sro", "district_commander", "watch_commander", "cotr", "nobody",
 )
 
 
