@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 
 from django import forms
@@ -18,6 +19,7 @@ from .models import (
     FollowUp,
     IncidentCategory,
     Location,
+    OfficerCategory,
     PersonInvolved,
     Status,
     ccn_validator,
@@ -74,21 +76,79 @@ def category_choices() -> list:
     ]
 
 
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Several files from one input (Django's documented pattern); each is checked by its content
+    later, in `services.photo_store`, so one bad file names itself in the error."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", MultipleFileInput())
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        single = super().clean
+        if isinstance(data, list | tuple):
+            return [single(d, initial) for d in data if d]
+        return [single(data, initial)] if data else []
+
+
+OCCURRED_CHOICES = [("now", "Now"), ("today", "Earlier today"), ("datetime", "Date and time")]
+TIME_LOCAL = "%H:%M"
+
+
 class IncidentForm(Form):
-    """The incident form. `schools` is the queryset of schools the user may report at; a school
-    posted by hand from outside it is refused as an invalid choice."""
+    """The one incident page (issue 10): facts, people (`PeopleFormSet`, alongside), narrative and
+    photos. `schools` is the queryset of schools the user may report at; a school posted by hand
+    from outside it is refused as an invalid choice.
+
+    The category is picked in officers' words (`kind`, an `OfficerCategory`), recorded as one of its
+    offences (`category`, defaulting to the word's default offence), or straight from the full NIBRS
+    list (`nibrs`, a searchable datalist), which wins when filled."""
 
     token = forms.UUIDField(widget=forms.HiddenInput, error_messages=DAMAGED)
     version = forms.IntegerField(widget=forms.HiddenInput, required=False, error_messages=DAMAGED)
+    opened_at = forms.DateTimeField(widget=forms.HiddenInput, required=False, error_messages=DAMAGED)
     school = forms.ModelChoiceField(queryset=None, label="School", empty_label="Choose a school")
+    occurred_when = forms.ChoiceField(
+        label="When did it happen?",
+        required=False,
+        choices=OCCURRED_CHOICES,
+        widget=forms.RadioSelect,
+    )
+    occurred_time = forms.TimeField(
+        label="Time today",
+        required=False,
+        input_formats=[TIME_LOCAL, "%H:%M:%S"],
+        widget=forms.TimeInput(attrs={"type": "time"}, format=TIME_LOCAL),
+    )
     occurred_at = forms.DateTimeField(
-        label="Occurred at", widget=DateTimeLocalInput(), input_formats=[DATETIME_LOCAL, "%Y-%m-%d %H:%M"]
+        label="Date and time",
+        required=False,
+        widget=DateTimeLocalInput(),
+        input_formats=[DATETIME_LOCAL, "%Y-%m-%d %H:%M"],
     )
     location = forms.ChoiceField(label="Location", choices=[("", "Choose a location"), *Location.choices])
     location_detail = forms.CharField(
         label="Where exactly", required=False, max_length=200, help_text="Room number, entrance, street."
     )
-    category = forms.TypedChoiceField(label="Category", coerce=int, choices=())
+    kind = forms.ModelChoiceField(
+        label="What happened",
+        queryset=OfficerCategory.objects.none(),
+        required=False,
+        empty_label="Choose what happened",
+        error_messages={"invalid_choice": "That category is not one you can use: choose one from the list."},
+    )
+    category = forms.TypedChoiceField(label="Offence", coerce=int, choices=(), required=False)
+    nibrs = forms.CharField(
+        label="Or search the full NIBRS list",
+        required=False,
+        max_length=160,
+        help_text="Type a few letters or the code (e.g. “13B” or “assault”) and pick from the list.",
+        widget=forms.TextInput(attrs={"list": "nibrs-list", "autocomplete": "off"}),
+    )
     significant = forms.BooleanField(
         label="Significant incident",
         required=False,
@@ -101,9 +161,14 @@ class IncidentForm(Form):
     weapons_description = forms.CharField(label="Weapon description", required=False, max_length=200)
     injuries = forms.BooleanField(label="Injuries", required=False)
     injuries_description = forms.CharField(label="Injury description", required=False, max_length=200)
-    arrests = forms.IntegerField(label="Arrests", min_value=0, max_value=99, initial=0)
+    arrests = forms.IntegerField(label="Arrests", min_value=0, max_value=99, initial=0, required=False)
     referrals = forms.IntegerField(
-        label="Referrals", min_value=0, max_value=99, initial=0, help_text="To school discipline or services."
+        label="Referrals",
+        min_value=0,
+        max_value=99,
+        initial=0,
+        required=False,
+        help_text="To school discipline or services.",
     )
     ccn = forms.CharField(
         label="CCN",
@@ -119,11 +184,16 @@ class IncidentForm(Form):
         widget=forms.Textarea(attrs={"rows": 8}),
         help_text="What happened, in your own words. " + NO_GANG_FIELD_HELP,
     )
-    attachment = forms.FileField(
-        label="Photo or PDF",
+    photos = MultipleFileField(
+        label="Photos",
         required=False,
-        help_text="Optional. JPEG, PNG or HEIC photos and PDFs, checked by content.",
-        widget=forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png,image/heic,application/pdf"}),
+        help_text="Take them now or choose several. Location and camera details are removed before storing.",
+        widget=MultipleFileInput(attrs={"accept": "image/*", "capture": "environment"}),
+    )
+    keep_metadata = forms.BooleanField(
+        label="Keep original metadata for evidence",
+        required=False,
+        help_text="Stores the photos exactly as taken, with their location and camera data.",
     )
 
     def __init__(self, *args, schools, **kwargs):
@@ -132,9 +202,17 @@ class IncidentForm(Form):
         # checked here so that nothing, not even an uploaded file, is stored for a refused submission.
         self.submitting = self.is_bound and "submit" in self.data
         self.fields["school"].queryset = schools
-        self.fields["category"].choices = category_choices()
+        self.fields["kind"].queryset = OfficerCategory.objects.filter(active=True)
+        self.fields["category"].choices = [("", "Default for the category")] + [
+            (pk, pk) for pk in IncidentCategory.objects.filter(active=True).values_list("pk", flat=True)
+        ]
+        self.fields["category"].error_messages["invalid_choice"] = (
+            "That offence is not one you can use: choose one of the offences shown, or search the full NIBRS list."
+        )
         if not self.is_bound and not self.initial.get("token"):
             self.initial["token"] = uuid.uuid4()
+        if not self.is_bound and not self.initial.get("opened_at"):
+            self.initial["opened_at"] = timezone.now().isoformat(timespec="seconds")
         for name, field in self.fields.items():
             if self.is_bound and name in self.errors:
                 field.widget.attrs["aria-invalid"] = "true"
@@ -142,13 +220,18 @@ class IncidentForm(Form):
                     f" id_{name}_helptext" if field.help_text else ""
                 )
 
-    def clean_occurred_at(self):
-        value = self.cleaned_data["occurred_at"]
+    def _check_occurred(self, value):
         if value and value > timezone.now():
-            raise forms.ValidationError("The incident cannot have occurred in the future.")
+            raise forms.ValidationError(
+                f"That time is in the future (it is now {timezone.localtime():%m/%d/%Y %H:%M}): "
+                "check the date and the time."
+            )
         if value and value.year < EARLIEST_YEAR:
             raise forms.ValidationError("Check the year: that date is too long ago.")
         return value
+
+    def clean_occurred_at(self):
+        return self._check_occurred(self.cleaned_data["occurred_at"])
 
     def clean_narrative(self):
         narrative = self.cleaned_data["narrative"]
@@ -158,10 +241,77 @@ class IncidentForm(Form):
 
     def clean_category(self):
         pk = self.cleaned_data["category"]
-        category = IncidentCategory.objects.filter(pk=pk, active=True).first()
-        if category is None:
-            raise forms.ValidationError("Choose a category from the list.")
-        return category
+        if pk in ("", None):
+            return None
+        return IncidentCategory.objects.filter(pk=pk, active=True).first()
+
+    def clean_nibrs(self):
+        text = " ".join(self.cleaned_data["nibrs"].split())
+        if not text:
+            return None
+        code = text.rsplit("(", 1)[-1].rstrip(")").strip() if text.endswith(")") else text
+        found = IncidentCategory.objects.filter(active=True).filter(code__iexact=code).first()
+        if found is None:
+            found = IncidentCategory.objects.filter(active=True, name__iexact=text).first()
+        if found is None:
+            raise forms.ValidationError(
+                "No offence by that name or code: type a few letters and pick one from the list, e.g. “13B”."
+            )
+        return found
+
+    def clean(self):
+        d = super().clean()
+        self._clean_occurred(d)
+        self._clean_category(d)
+        return d
+
+    def _clean_occurred(self, d) -> None:
+        when = d.get("occurred_when") or ""
+        if "occurred_at" in self.errors or "occurred_time" in self.errors:
+            return
+        if not when and d.get("occurred_at"):
+            when = "datetime"  # an edit page or a client that posts the date and time alone
+        if when == "now":
+            opened = d.get("opened_at")
+            now = timezone.now()
+            # "Now" is when the officer opened the page (so autosaves do not move it), if that was today.
+            d["occurred_at"] = opened if opened and now - dt.timedelta(hours=12) <= opened <= now else now
+        elif when == "today":
+            at = d.get("occurred_time")
+            if at is None:
+                self.add_error("occurred_time", "Enter the time it happened today.")
+                return
+            value = timezone.make_aware(dt.datetime.combine(timezone.localdate(), at))
+            try:
+                d["occurred_at"] = self._check_occurred(value)
+            except forms.ValidationError as exc:
+                self.add_error("occurred_time", exc)
+        elif when == "datetime":
+            if d.get("occurred_at") is None:
+                self.add_error("occurred_at", "Enter the date and time it happened.")
+        else:
+            self.add_error("occurred_when", "Say when it happened: now, earlier today, or a date and time.")
+
+    def _clean_category(self, d) -> None:
+        if "kind" in self.errors or "category" in self.errors or "nibrs" in self.errors:
+            return
+        kind, chosen, nibrs = d.get("kind"), d.get("category"), d.get("nibrs")
+        if nibrs is not None:
+            d["category"] = nibrs
+            return
+        if chosen is None and self.data.get("category") not in (None, ""):
+            self.add_error("category", "That offence is not one you can use: choose one from the list.")
+            return
+        if kind is not None:
+            if chosen is not None and not kind.offenses.filter(pk=chosen.pk).exists():
+                # The word changed after an offence was picked for the previous one: the new default.
+                chosen = None
+            d["category"] = chosen or kind.default_offense
+            return
+        if chosen is not None:
+            d["category"] = chosen
+            return
+        self.add_error("kind", "Choose what happened.")
 
     def service_fields(self) -> dict:
         d = self.cleaned_data
@@ -171,6 +321,7 @@ class IncidentForm(Form):
             "location": d["location"],
             "location_detail": d["location_detail"],
             "category": d["category"],
+            "officer_category": d.get("kind"),
             "officer_significant": d["significant"],
             "significant_reason": d["significant_reason"],
             "weapons_involved": d["weapons_involved"],
@@ -189,10 +340,13 @@ class IncidentForm(Form):
             "token": incident.idempotency_key,
             "version": incident.version,
             "school": incident.school_id,
+            "occurred_when": "datetime",
             "occurred_at": timezone.localtime(incident.occurred_at).strftime(DATETIME_LOCAL),
             "location": incident.location,
             "location_detail": incident.location_detail,
+            "kind": incident.officer_category_id,
             "category": incident.category_id,
+            "nibrs": "" if incident.officer_category_id else str(incident.category),
             "significant": incident.significant and incident.significance_source != "rule",
             "significant_reason": incident.significant_reason if incident.significance_source == "officer" else "",
             "weapons_involved": incident.weapons_involved,
@@ -204,6 +358,89 @@ class IncidentForm(Form):
             "ccn": incident.ccn,
             "narrative": incident.narrative,
         }
+
+
+class PersonRowForm(Form):
+    """One row of the people involved on the incident page. A row left untouched is ignored."""
+
+    id_prefix = "id"
+
+    role = forms.ChoiceField(
+        label="Role",
+        choices=[("", "Choose a role"), *PersonInvolved.Role.choices],
+        error_messages={"required": "Choose this person's role (victim, offender, witness...)."},
+    )
+    person_type = forms.ChoiceField(label="Type", choices=PersonInvolved.Type.choices, initial="student")
+    name = forms.CharField(label="Name", max_length=120, error_messages={"required": "Enter this person's name."})
+    grade = forms.ChoiceField(
+        label="Grade", required=False, choices=[("", "Not a student"), *PersonInvolved.Grade.choices]
+    )
+    juvenile = forms.BooleanField(label="Juvenile (under 18)", required=False)
+    description = forms.CharField(label="Description", required=False, max_length=300)
+
+    def clean(self):
+        d = super().clean()
+        if d.get("grade") and d.get("person_type") not in (None, PersonInvolved.Type.STUDENT):
+            self.add_error("grade", "Only a student has a grade.")
+        return d
+
+    def row(self) -> dict:
+        d = self.cleaned_data
+        return {
+            "role": d["role"],
+            "person_type": d["person_type"],
+            "name": " ".join(d["name"].split()),
+            "juvenile": bool(d.get("juvenile")),
+            "grade": d.get("grade") or "",
+            "description": (d.get("description") or "").strip(),
+        }
+
+
+class BasePeopleFormSet(forms.BaseFormSet):
+    def initial_form_count(self):
+        # Every row is an "extra" row: an untouched one is skipped, never required (see people_formset).
+        return 0
+
+    def rows(self) -> list[dict]:
+        return [f.row() for f in self.forms if f.has_changed() and f.is_valid()]
+
+
+MAX_PEOPLE = 30
+
+
+def people_formset(data=None, *, rows: list[dict] | None = None, add: int = 0):
+    """The people rows of the incident page. Unbound: `rows` (people already recorded, or the rows
+    typed before "Add another person") plus `add` empty rows (at least one). Bound: from `data`."""
+    if data is not None:
+        formset_class = forms.formset_factory(
+            PersonRowForm,
+            formset=BasePeopleFormSet,
+            extra=0,
+            max_num=MAX_PEOPLE,
+            validate_max=True,
+            absolute_max=MAX_PEOPLE,
+        )
+        return formset_class(data, prefix="people", form_kwargs={"label_suffix": ""})
+    rows = list(rows or [])
+    extra = min(len(rows) + max(add, 0 if rows else 1), MAX_PEOPLE)
+    formset_class = forms.formset_factory(
+        PersonRowForm, formset=BasePeopleFormSet, extra=extra, max_num=MAX_PEOPLE, absolute_max=MAX_PEOPLE
+    )
+    return formset_class(initial=rows or None, prefix="people", form_kwargs={"label_suffix": ""})
+
+
+def people_rows_from(data) -> list[dict]:
+    """The rows typed so far (valid or not), for re-rendering them with one more (no JS, or htmx)."""
+    bound = people_formset(data)
+    if not bound.management_form.is_valid():
+        return []
+    rows = []
+    for form in bound.forms:
+        raw = {name: form.data.get(form.add_prefix(name), "") for name in PersonRowForm.base_fields}
+        raw["juvenile"] = raw["juvenile"] not in ("", "false", "off", None)
+        if form.has_changed():
+            rows.append(raw)
+    return rows
 
 
 class PlainSelect(forms.Select):
@@ -232,9 +469,7 @@ class PlainSelect(forms.Select):
 
 class FilterForm(Form):
     q = forms.CharField(label="Search narrative or CCN", required=False, max_length=100)
-    school = forms.TypedChoiceField(
-        label="School", required=False, coerce=int, empty_value=None, widget=PlainSelect
-    )
+    school = forms.TypedChoiceField(label="School", required=False, coerce=int, empty_value=None, widget=PlainSelect)
     category = forms.TypedChoiceField(
         label="Category", required=False, coerce=int, empty_value=None, widget=PlainSelect
     )

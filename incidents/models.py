@@ -63,6 +63,29 @@ class IncidentCategory(models.Model):
         return f"{self.name} ({self.code})"
 
 
+class OfficerCategory(models.Model):
+    """A category in the words officers use ("Fight", "Weapon found"), mapped to the NIBRS offence(s)
+    or school categories it is recorded as (issue 10). The incident stores the offence (`category`,
+    which decides significance and the checklist) and the word the officer picked."""
+
+    slug = models.SlugField(max_length=40, unique=True)
+    name = models.CharField(max_length=60, unique=True)
+    position = models.PositiveSmallIntegerField(default=0)
+    offenses = models.ManyToManyField(IncidentCategory, related_name="officer_categories")
+    default_offense = models.ForeignKey(IncidentCategory, on_delete=models.PROTECT, related_name="+")
+    hint = models.CharField(
+        max_length=200, blank=True, help_text="When the offence matters, how to choose (shown under the choices)."
+    )
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["position", "name"]
+        verbose_name_plural = "officer categories"
+
+    def __str__(self) -> str:
+        return self.name
+
+
 class Location(models.TextChoices):
     CLASSROOM = "classroom", "Classroom"
     HALLWAY = "hallway", "Hallway"
@@ -136,6 +159,9 @@ class Incident(models.Model):
     location = models.CharField(max_length=20, choices=Location.choices)
     location_detail = models.CharField(max_length=200, blank=True, help_text="Room number, entrance, street...")
     category = models.ForeignKey(IncidentCategory, on_delete=models.PROTECT, related_name="incidents")
+    officer_category = models.ForeignKey(
+        OfficerCategory, null=True, blank=True, on_delete=models.PROTECT, related_name="incidents"
+    )
 
     significant = models.BooleanField(default=False)
     significant_reason = models.CharField(max_length=300, blank=True)
@@ -242,6 +268,7 @@ class PersonInvolved(models.Model):
         VICTIM = "victim", "Victim"
         OFFENDER = "offender", "Offender"
         WITNESS = "witness", "Witness"
+        MUTUAL = "mutual", "Participant in a mutual fight"
         REPORTING = "reporting", "Reporting person"
 
     class Type(models.TextChoices):

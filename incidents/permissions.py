@@ -180,7 +180,9 @@ def get_incident_for_user(user, pk: int, *, perm: str = VIEW) -> Incident:
     `VIEW` passes: seeing the incident is exactly what they hold.
     """
     incident = (
-        Incident.objects.select_related("school__psa__district__area", "category", "author__officer")
+        Incident.objects.select_related(
+            "school__psa__district__area", "category", "officer_category", "author__officer"
+        )
         .filter(pk=pk)
         .first()
     )

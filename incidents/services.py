@@ -35,6 +35,7 @@ from .models import (
     Incident,
     IncidentCategory,
     Location,
+    OfficerCategory,
     PersonInvolved,
     ReportCounter,
     SignificanceProposal,
@@ -64,6 +65,7 @@ DRAFT_FIELDS = (
     "location",
     "location_detail",
     "category",
+    "officer_category",
     "officer_significant",
     "significant_reason",
     "weapons_involved",
@@ -167,6 +169,7 @@ def _snapshot(incident: Incident) -> dict[str, Any]:
         "location": incident.location,
         "location_detail": incident.location_detail,
         "category": incident.category_id,
+        "officer_category": incident.officer_category_id,
         "significant": incident.significant,
         "significance_source": incident.significance_source,
         "weapons_involved": incident.weapons_involved,
@@ -218,12 +221,20 @@ def _apply_significance(incident: Incident, *, officer_significant: bool, reason
 
 
 def _validate_facts(
-    *, by, school: School, category: IncidentCategory, occurred_at: dt.datetime, reported_at: dt.datetime | None = None
+    *,
+    by,
+    school: School,
+    category: IncidentCategory,
+    occurred_at: dt.datetime,
+    reported_at: dt.datetime | None = None,
+    officer_category: OfficerCategory | None = None,
 ) -> None:
     if REPORT not in school_perms(by, school):
         raise DomainError("You cannot log incidents at that school: it is not one of your schools.", field="school")
     if not category.active:
         raise DomainError("Choose a category from the list.", field="category")
+    if officer_category is not None and not officer_category.active:
+        raise DomainError("That category is no longer in use: choose another.", field="kind")
     if occurred_at is None:
         raise DomainError("Enter the date and time the incident occurred.", field="occurred_at")
     if timezone.is_naive(occurred_at):
@@ -334,7 +345,13 @@ def incident_create_draft(
         fields.update(school=school, category=category, occurred_at=occurred_at)
         fields.setdefault("location", Location.OTHER)
         officer_significant, reason = _set_fields(incident, dict(fields))
-        _validate_facts(by=by, school=incident.school, category=incident.category, occurred_at=incident.occurred_at)
+        _validate_facts(
+            by=by,
+            school=incident.school,
+            category=incident.category,
+            occurred_at=incident.occurred_at,
+            officer_category=incident.officer_category,
+        )
         _apply_significance(incident, officer_significant=officer_significant, reason=reason)
         incident.reported_at = incident.created_at = incident.updated_at = timezone.now()
         incident.report_year = timezone.localtime(incident.created_at).year
@@ -385,6 +402,7 @@ def incident_update_draft(*, incident: Incident, by, expected_version: int, **fi
             category=incident.category,
             occurred_at=incident.occurred_at,
             reported_at=incident.reported_at,
+            officer_category=incident.officer_category,
         )
         _apply_significance(incident, officer_significant=officer_significant, reason=reason)
         _full_clean(incident, exclude=["author"])
@@ -815,6 +833,161 @@ def person_remove(*, person: PersonInvolved, by) -> None:
             raise DomainError("People can only be removed while the author edits the draft.")
         audit_record(action="record.delete", user=by, obj=person, changes={"incident": [str(incident.pk), None]})
         person.delete()
+
+
+PERSON_FIELDS = ("role", "person_type", "name", "juvenile", "grade", "description")
+
+
+def _person_key(row: dict) -> tuple:
+    return tuple(row.get(name, "") if name != "juvenile" else bool(row.get(name)) for name in PERSON_FIELDS)
+
+
+def people_sync(*, incident: Incident, by, rows: list[dict]) -> tuple[int, int]:
+    """Make the draft's people the `rows` of the incident page: the rows already recorded stay as
+    they are (same row, same id, no audit entry), the new ones are added and the ones gone are
+    removed, each through person_add / person_remove (audited). The page carries no person ids, so
+    an autosave and a "Save draft" from the same page agree. Returns (added, removed)."""
+    with transaction.atomic():
+        incident = _lock(incident)
+        if incident.author_id != by.pk or incident.status not in EDITABLE_STATUSES:
+            raise DomainError("People can be changed while the author edits the draft; afterwards, in a supplement.")
+        if len(rows) > 30:
+            raise DomainError("At most 30 people on one incident: add the rest in a supplement.")
+        existing: dict[tuple, list[PersonInvolved]] = {}
+        for person in incident.people.select_for_update().order_by("id"):
+            existing.setdefault(_person_key({n: getattr(person, n) for n in PERSON_FIELDS}), []).append(person)
+        to_add = []
+        for row in rows:
+            same = existing.get(_person_key(row))
+            if same:
+                same.pop(0)
+            else:
+                to_add.append(row)
+        removed = 0
+        for people in existing.values():
+            for person in people:
+                person.incident = incident
+                person_remove(person=person, by=by)
+                removed += 1
+        for row in to_add:
+            person_add(incident=incident, by=by, **{n: row.get(n, "") for n in PERSON_FIELDS})
+        return len(to_add), removed
+
+
+PHOTO_TYPES = frozenset({"image/jpeg", "image/png", "image/heic"})
+
+
+def photo_store(upload: UploadedFile, *, keep_metadata: bool = False) -> StoredUpload:
+    """Check a photo by its content and store it, BEFORE the transaction that records it (like
+    attachment_store). Unless the officer keeps the original for evidence, the stored copy is
+    re-encoded without its EXIF block (GPS position, camera make, model and serial, times): the
+    picture is turned upright first, since the orientation tag goes with the rest."""
+    from ssd.uploads import check_upload
+
+    label = (upload.name or "the file").replace("\\", "/").rsplit("/", 1)[-1][:80]
+    try:
+        content_type, _ = check_upload(
+            upload,
+            allowed=PHOTO_TYPES,
+            refused=f"“{label}” is not a photo: choose JPEG, PNG or HEIC images (PDFs go in a supplement).",
+        )
+    except DomainError as exc:
+        raise DomainError(exc.message, field="photos") from exc
+    if keep_metadata:
+        return attachment_store(upload)
+    if content_type == "image/heic":
+        raise DomainError(
+            f"“{label}” is a HEIC photo, whose location data cannot be removed here: tick “Keep original "
+            "metadata for evidence” to store it as taken, or send it as JPEG.",
+            field="photos",
+        )
+    return attachment_store(_without_metadata(upload, content_type))
+
+
+def _without_metadata(upload: UploadedFile, content_type: str) -> UploadedFile:
+    import io
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from PIL import Image, ImageOps
+
+    upload.seek(0)
+    with Image.open(upload) as original:
+        image = ImageOps.exif_transpose(original)
+        out = io.BytesIO()
+        if content_type == "image/jpeg":
+            image.convert("RGB").save(out, format="JPEG", quality=90, optimize=True)
+        else:
+            image.save(out, format="PNG", optimize=True)
+    upload.seek(0)
+    return SimpleUploadedFile(upload.name or "photo", out.getvalue(), content_type=content_type)
+
+
+THUMBNAIL_SIZE = (320, 320)
+
+
+def attachment_thumbnail(attachment: Attachment) -> bytes | None:
+    """A small JPEG of a stored photo, made on request with Pillow (None for a PDF or HEIC): the
+    record shows thumbnails through the same scoped, audited view as the file itself."""
+    import io
+
+    from PIL import Image, ImageOps, UnidentifiedImageError
+
+    if attachment.content_type not in ("image/jpeg", "image/png"):
+        return None
+    try:
+        with attachment.file.open("rb") as handle, Image.open(handle) as original:
+            image = ImageOps.exif_transpose(original)
+            image.thumbnail(THUMBNAIL_SIZE)
+            out = io.BytesIO()
+            image.convert("RGB").save(out, format="JPEG", quality=80)
+    except (OSError, UnidentifiedImageError):
+        return None
+    return out.getvalue()
+
+
+def incident_save(
+    *,
+    by,
+    fields: dict[str, Any],
+    idempotency_key: uuid.UUID | str,
+    expected_version: int | None,
+    people: list[dict] | None = None,
+    photos: list[StoredUpload] = (),
+    submit: bool = False,
+) -> Incident:
+    """The incident page's one write (issue 10): the draft (created, or found by the page's key and
+    updated at `expected_version`), its people (`people_sync`; None leaves them), its photos (already
+    stored, `photo_store`) and, with `submit`, the submission: all in one transaction, so a refusal
+    anywhere saves nothing. A page that never saved (no version) replays its first save."""
+    with transaction.atomic():
+        existing = Incident.objects.filter(idempotency_key=uuid.UUID(str(idempotency_key))).first()
+        if existing is not None and expected_version:
+            if existing.author_id != by.pk:
+                raise DomainError("This form was already used. Reload the page and start again.")
+            if existing.status not in EDITABLE_STATUSES:
+                raise DomainError(
+                    f"This incident is {existing.get_status_display().lower()} and can no longer be edited: "
+                    "add a supplement instead.",
+                    code="conflict",
+                )
+            incident = incident_update_draft(
+                incident=existing, by=by, expected_version=expected_version, **dict(fields)
+            )
+            incident.replayed = False
+        else:
+            incident = incident_create_draft(by=by, idempotency_key=idempotency_key, **dict(fields))
+            if incident.replayed:
+                return incident
+        if people is not None:
+            people_sync(incident=incident, by=by, rows=people)
+        for stored in photos:
+            attachment_add(incident=incident, by=by, upload=stored)
+        if submit:
+            incident = incident_submit(incident=incident, by=by)
+        else:
+            incident.refresh_from_db(fields=["version"])
+        incident.replayed = False
+        return incident
 
 
 def attachment_store(upload: UploadedFile) -> StoredUpload:

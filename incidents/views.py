@@ -39,8 +39,20 @@ from .forms import (
     ReviewForm,
     SignificanceForm,
     SupplementForm,
+    people_formset,
+    people_rows_from,
 )
-from .models import Attachment, ChecklistItem, FollowUp, PersonInvolved, SignificanceProposal, Status
+from .models import (
+    Attachment,
+    ChecklistItem,
+    FollowUp,
+    Incident,
+    IncidentCategory,
+    OfficerCategory,
+    PersonInvolved,
+    SignificanceProposal,
+    Status,
+)
 from .permissions import (
     CAPABILITIES,
     REPORT,
@@ -139,54 +151,42 @@ def _sort_links(current: str) -> dict[str, dict[str, str]]:
 # --- new and edit ------------------------------------------------------------------------------------
 
 
+def _page_context(request, form, formset, incident) -> dict:
+    last_return = (
+        incident.status_changes.filter(action="return").select_related("by").order_by("-at", "-id").first()
+        if incident is not None and incident.status == Status.RETURNED
+        else None
+    )
+    return {
+        "form": form,
+        "people_formset": formset,
+        "incident": incident,
+        "last_return": last_return,
+        "preview": _preview(form),
+        "nibrs_options": _nibrs_options(),
+    }
+
+
+def _nibrs_options() -> list[str]:
+    return [str(c) for c in IncidentCategory.objects.filter(active=True).order_by("name")]
+
+
+def _people_posted(request) -> bool:
+    return "people-TOTAL_FORMS" in request.POST
+
+
 @require_http_methods(["GET", "POST"])
 def incident_new(request: HttpRequest) -> HttpResponse:
     require_incident_scope(request.user, perm=REPORT)
     schools = school_list(user=request.user, perm=REPORT).order_by("name")
     if request.method == "POST":
-        form = IncidentForm(request.POST, request.FILES, schools=schools)
-        if form.is_valid():
-            submit = "submit" in request.POST
-            try:
-                incident = _create(request, form, submit=submit)
-            except DomainError as exc:
-                _form_error(form, exc)
-            else:
-                if getattr(incident, "replayed", False):
-                    messages.info(request, "This incident was already saved: here it is.")
-                elif incident.status == Status.SUBMITTED:
-                    messages.success(request, f"{incident.report_number} submitted for review.")
-                else:
-                    messages.success(request, f"Draft saved as {incident.report_number}. It is only visible to you.")
-                return redirect(incident)
-        return render(request, "incidents/incident_form.html", {"form": form, "incident": None}, status=400)
-    initial = {"occurred_at": timezone.localtime().strftime("%Y-%m-%dT%H:%M")}
+        return _page_post(request, schools=schools, incident=None)
+    initial = {}
     school_ids = list(schools.values_list("pk", flat=True)[:2])
     if len(school_ids) == 1:
         initial["school"] = school_ids[0]
     form = IncidentForm(initial=initial, schools=schools)
-    return render(request, "incidents/incident_form.html", {"form": form, "incident": None})
-
-
-def _stored_attachment(form):
-    """The form's attachment, checked and written before the transaction (ssd.uploads)."""
-    upload = form.cleaned_data.get("attachment")
-    return services.attachment_store(upload) if upload else None
-
-
-def _create(request, form: IncidentForm, *, submit: bool):
-    stored = _stored_attachment(form)
-    with transaction.atomic():
-        incident = services.incident_create_draft(
-            by=request.user, idempotency_key=form.cleaned_data["token"], **form.service_fields()
-        )
-        if getattr(incident, "replayed", False):
-            return incident
-        if stored:
-            services.attachment_add(incident=incident, by=request.user, upload=stored)
-        if submit:
-            incident = services.incident_submit(incident=incident, by=request.user)
-        return incident
+    return render(request, "incidents/incident_form.html", _page_context(request, form, people_formset(), None))
 
 
 @require_http_methods(["GET", "POST"])
@@ -199,46 +199,200 @@ def incident_edit(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect(incident)
     schools = school_list(user=request.user, perm=REPORT).order_by("name")
     if request.method == "POST":
-        form = IncidentForm(request.POST, request.FILES, schools=schools)
-        if form.is_valid():
-            try:
-                incident = _update(request, incident, form, submit="submit" in request.POST)
-            except DomainError as exc:
-                _form_error(form, exc)
-            else:
-                if incident.status == Status.SUBMITTED:
-                    messages.success(request, f"{incident.report_number} submitted for review.")
-                else:
-                    messages.success(request, "Draft saved.")
-                return redirect(incident)
-        return render(request, "incidents/incident_form.html", _edit_context(form, incident), status=400)
-    form = IncidentForm(initial=IncidentForm.initial_from(incident), schools=schools)
-    return render(request, "incidents/incident_form.html", _edit_context(form, incident))
-
-
-def _edit_context(form, incident) -> dict:
-    last_return = (
-        incident.status_changes.filter(action="return").select_related("by").order_by("-at", "-id").first()
-        if incident.status == Status.RETURNED
-        else None
+        return _page_post(request, schools=schools, incident=incident)
+    people = list(incident.people.order_by("id"))
+    # The author sees the people they recorded; each showing of a student or juvenile is logged.
+    disclosure_record(
+        user=request.user,
+        incident=incident,
+        person_ids=[p.pk for p in people if p.is_protected],
+        kind="view",
+        free_text=True,
+        action="incident.edit_view",
     )
-    return {"form": form, "incident": incident, "last_return": last_return}
+    rows = [{n: getattr(p, n) for n in services.PERSON_FIELDS} for p in people]
+    form = IncidentForm(initial=IncidentForm.initial_from(incident), schools=schools)
+    return render(
+        request, "incidents/incident_form.html", _page_context(request, form, people_formset(rows=rows), incident)
+    )
 
 
-def _update(request, incident, form: IncidentForm, *, submit: bool):
-    stored = _stored_attachment(form)
-    with transaction.atomic():
-        incident = services.incident_update_draft(
-            incident=incident,
+def _page_post(request, *, schools, incident) -> HttpResponse:
+    """Save draft, Submit, or (without JavaScript) "Add another person", which saves nothing."""
+    if "add_person" in request.POST:
+        # What was typed comes back as it was, with one more person row; nothing is checked or saved.
+        typed = IncidentForm(initial=request.POST.dict(), schools=schools)
+        formset = people_formset(rows=people_rows_from(request.POST), add=1)
+        return render(request, "incidents/incident_form.html", _page_context(request, typed, formset, incident))
+    form = IncidentForm(request.POST, request.FILES, schools=schools)
+    formset = people_formset(request.POST) if _people_posted(request) else None
+    people_ok = formset is None or formset.is_valid()
+    if form.is_valid() and people_ok:
+        submit = "submit" in request.POST
+        try:
+            photos = [
+                services.photo_store(f, keep_metadata=form.cleaned_data["keep_metadata"])
+                for f in form.cleaned_data["photos"]
+            ]
+            saved = services.incident_save(
+                by=request.user,
+                fields=form.service_fields(),
+                idempotency_key=form.cleaned_data["token"],
+                expected_version=form.cleaned_data.get("version"),
+                people=formset.rows() if formset is not None else None,
+                photos=photos,
+                submit=submit,
+            )
+        except DomainError as exc:
+            _form_error(form, exc)
+        else:
+            if getattr(saved, "replayed", False):
+                messages.info(request, "This incident was already saved: here it is.")
+            elif saved.status == Status.SUBMITTED:
+                messages.success(request, f"{saved.report_number} submitted for review.")
+            elif incident is None:
+                messages.success(request, f"Draft saved as {saved.report_number}. It is only visible to you.")
+            else:
+                messages.success(request, "Draft saved.")
+            return redirect(saved)
+    if formset is None:
+        formset = people_formset()
+    elif not people_ok and not formset.management_form.is_valid():
+        formset = people_formset(rows=people_rows_from(request.POST))
+    context = _page_context(request, form, formset, incident)
+    context["people_errors"] = not people_ok
+    return render(request, "incidents/incident_form.html", context, status=400)
+
+
+@require_POST
+def incident_autosave(request: HttpRequest) -> HttpResponse:
+    """The incident page saves itself as the officer types (htmx, debounced): the draft its token
+    names, at the version the page holds. A stale version is a conflict, said plainly, never an
+    overwrite. Answers 200 with a status line (and the new version, out of band) in every case but
+    a refusal of access, so htmx swaps it."""
+    require_incident_scope(request.user, perm=REPORT)
+    schools = school_list(user=request.user, perm=REPORT).order_by("name")
+    form = IncidentForm(request.POST, schools=schools)
+    token = request.POST.get("token", "")
+    existing = None
+    if form.is_valid() or "token" not in form.errors:
+        existing = Incident.objects.filter(idempotency_key=form.cleaned_data.get("token")).first()
+        if existing is not None and existing.author_id != request.user.pk:
+            raise deny_404(request.user, f"incidents.incident by token {token[:40]}")
+    context = {"saved": None, "problem": "", "conflict": False}
+    if existing is not None and not existing.is_editable:
+        context.update(conflict=True, problem="This incident has been submitted: this page can no longer save it.")
+        return render(request, "incidents/_autosave.html", context)
+    if not form.is_valid():
+        field, errors = next(iter(form.errors.items()))
+        label = form.fields[field].label if field in form.fields else ""
+        context["problem"] = f"{label + ': ' if label else ''}{errors[0]}"
+        return render(request, "incidents/_autosave.html", context)
+    formset = people_formset(request.POST) if _people_posted(request) else None
+    people = None
+    if formset is not None and formset.is_valid():
+        people = formset.rows()
+    elif formset is not None:
+        context["people_pending"] = True
+    try:
+        saved = services.incident_save(
             by=request.user,
-            expected_version=form.cleaned_data.get("version") or 0,
-            **form.service_fields(),
+            fields=form.service_fields(),
+            idempotency_key=form.cleaned_data["token"],
+            expected_version=form.cleaned_data.get("version"),
+            people=people,
         )
-        if stored:
-            services.attachment_add(incident=incident, by=request.user, upload=stored)
-        if submit:
-            incident = services.incident_submit(incident=incident, by=request.user)
-        return incident
+    except DomainError as exc:
+        context.update(problem=exc.message, conflict=exc.code == "conflict")
+        return render(request, "incidents/_autosave.html", context)
+    if getattr(saved, "replayed", False):
+        context.update(conflict=True, problem="This page already saved a draft: reload it to keep editing.")
+        return render(request, "incidents/_autosave.html", context)
+    context["saved"] = saved
+    context["at"] = timezone.localtime()
+    return render(request, "incidents/_autosave.html", context)
+
+
+@require_POST
+def incident_people_row(request: HttpRequest) -> HttpResponse:
+    """ "Add another person" with htmx: the people rows typed so far, and one more. Saves nothing."""
+    require_incident_scope(request.user, perm=REPORT)
+    formset = people_formset(rows=people_rows_from(request.POST), add=1)
+    return render(request, "incidents/incident_form.html#people", {"people_formset": formset})
+
+
+@require_GET
+def category_preview(request: HttpRequest) -> HttpResponse:
+    """The offences, checklist and significance of the category being picked, before submission."""
+    require_incident_scope(request.user, perm=REPORT)
+    form = IncidentForm(request.GET, schools=School.objects.none())
+    form.is_valid()
+    response = render(request, "incidents/incident_form.html#category", {"form": form, "preview": _preview(form)})
+    response["Vary"] = "HX-Request"
+    return response
+
+
+def _preview(form) -> dict:
+    """What the page shows under the category: the word's offences (default ticked), the offence's
+    checklist and whether it is significant by rule, from the form's input as typed."""
+    if form.is_bound:
+        data = getattr(form, "cleaned_data", None) or {}
+        kind = data.get("kind")
+        category = data.get("category") if isinstance(data.get("category"), IncidentCategory) else None
+    else:
+        data = {}
+        kind = OfficerCategory.objects.filter(pk=form.initial.get("kind") or 0, active=True).first()
+        category = IncidentCategory.objects.filter(pk=form.initial.get("category") or 0, active=True).first()
+    if category is None and kind is not None:
+        category = kind.default_offense
+    offenses = list(kind.offenses.order_by("name")) if kind is not None else []
+    if kind is not None:
+        offenses.sort(key=lambda c: c.pk != kind.default_offense_id)
+    weapons = bool(data.get("weapons_involved")) if form.is_bound else bool(form.initial.get("weapons_involved"))
+    arrests = (data.get("arrests") or 0) if form.is_bound else (form.initial.get("arrests") or 0)
+    rule = (
+        services.significance_rule(category=category, weapons_involved=weapons, arrests=arrests)
+        if category is not None
+        else ""
+    )
+    checklist = (
+        list(ChecklistItem.objects.filter(template__category=category, active=True).order_by("position"))
+        if category is not None
+        else []
+    )
+    return {
+        "kind": kind,
+        "category": category,
+        "offenses": offenses if len(offenses) > 1 else [],
+        "significant_rule": rule,
+        "checklist": checklist,
+    }
+
+
+def _stored_attachment(form):
+    """The form's attachment, checked and written before the transaction (ssd.uploads)."""
+    upload = form.cleaned_data.get("attachment")
+    return services.attachment_store(upload) if upload else None
+
+
+@require_POST
+def incident_submit_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """Submit from the draft's own page (the version it showed: a stale page is refused)."""
+    incident = get_incident_for_user(request.user, pk)
+    if incident.author_id != request.user.pk:
+        raise deny_403(request.user, incident, "submit (author only)")
+    version = request.POST.get("version", "")
+    try:
+        incident = services.incident_submit(
+            incident=incident, by=request.user, expected_version=int(version) if version.isdigit() else 0
+        )
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        if exc.field == "narrative":
+            return redirect(reverse("incidents:edit", args=[pk]) + "#id_narrative")
+        return redirect(incident)
+    messages.success(request, f"{incident.report_number} submitted for review.")
+    return redirect(incident)
 
 
 # --- detail and print -------------------------------------------------------------------------------
@@ -558,6 +712,8 @@ def attachment_download(request: HttpRequest, pk: int, attachment_pk: int) -> Ht
     if not _capabilities(request, incident)["free_text"]:
         # A photo can show a juvenile as plainly as a name: need-to-know, or break the glass.
         raise deny_403(request.user, incident, "open attachments (student access or break the glass)")
+    if request.GET.get("size") == "thumb":
+        return _thumbnail(request, incident, attachment)
     try:
         handle = attachment.file.open("rb")
     except FileNotFoundError as exc:
@@ -577,6 +733,29 @@ def attachment_download(request: HttpRequest, pk: int, attachment_pk: int) -> Ht
         filename=f"{incident.report_number}-attachment-{attachment.pk}.{attachment.extension}",
         content_type=attachment.content_type,
     )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response
+
+
+def _thumbnail(request, incident, attachment) -> HttpResponse:
+    try:
+        data = services.attachment_thumbnail(attachment)
+    except FileNotFoundError as exc:
+        raise Http404("The file is missing from storage.") from exc
+    if data is None:
+        raise Http404("This attachment has no thumbnail.")
+    disclosure_record(
+        user=request.user,
+        incident=incident,
+        person_ids=[],
+        kind="view",
+        free_text=True,
+        action="attachment.thumbnail",
+        detail=f"attachment {attachment.pk}",
+    )
+    response = HttpResponse(data, content_type="image/jpeg")
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, no-store"
     response["Content-Security-Policy"] = "default-src 'none'; sandbox"

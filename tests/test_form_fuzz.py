@@ -103,6 +103,18 @@ class TestEveryFormSurvivesFuzzing(HypothesisTestCase):
 
     @FUZZ
     @given(data=st.data())
+    def test_incident_page_helpers(self, data):
+        """Issue 10: the autosave, the extra person row, the category preview and the draft page's
+        Submit take the page's fields (people rows included) in any shape without a 500."""
+        self.client.force_login(self.sro.user)
+        names = fields_on(self.client, "/incidents/new/")
+        fuzz = data.draw(st.fixed_dictionaries(dict.fromkeys(names, value)))
+        for url in ("/incidents/autosave/", "/incidents/people-row/", f"/incidents/{self.draft.pk}/submit/"):
+            self._post_fuzz(self.sro.user, url, fuzz)
+        self._get_fuzz(self.sro.user, "/incidents/category-preview/", fuzz)
+
+    @FUZZ
+    @given(data=st.data())
     def test_edit_draft_and_add_a_person(self, data):
         self.client.force_login(self.sro.user)
         for url in (f"/incidents/{self.draft.pk}/edit/", f"/incidents/{self.draft.pk}/people/"):

@@ -472,6 +472,12 @@ MATRIX: dict[str, Url] = {
     # Issue 10, review half: an officer proposes significance, a sergeant decides (POST only).
     "incidents:significance_propose": url({"pk": 1}, everyone(405)),
     "incidents:significance_decide": url({"pk": 1, "proposal_pk": 1}, everyone(405)),
+    # The incident page's htmx helpers (issue 10): the category preview is a GET for reporting SROs;
+    # the autosave, the extra person row and the draft page's Submit are POST only.
+    "incidents:category_preview": url(only({"sro"}, **NO_INCIDENTS)),
+    "incidents:autosave": url(everyone(405)),
+    "incidents:people_row": url(everyone(405)),
+    "incidents:submit": url({"pk": 1}, everyone(405)),
     # Site visits (a visit at Roosevelt HS, in every supervisor persona's scope).
     "visits:index": url(only(VISIT_SEE)),
     "visits:new": url(only(VISIT_WORK)),

@@ -89,3 +89,10 @@ def assert_accessible(page, *, context: str = "") -> None:
     assert not bad, f"{context or page.url}: " + "; ".join(
         f"{v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes']][:3]}" for v in bad
     )
+
+
+def open_menu(page) -> None:
+    """On a phone the header's links sit behind its Menu button (issue 10): tap it when it shows."""
+    button = page.locator("label.menu-button")
+    if button.is_visible():
+        button.click()

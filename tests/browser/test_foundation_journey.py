@@ -4,7 +4,7 @@ import pytest
 
 from tests.factories import PASSWORD
 
-from .conftest import PHONE, assert_accessible, screenshot, sign_in
+from .conftest import PHONE, assert_accessible, open_menu, screenshot, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -25,6 +25,7 @@ def test_sro_signs_in_on_a_phone_and_sees_school_and_chain_of_command(personas, 
     assert_accessible(page, context="home")
     screenshot(page, "foundation-sro-home-phone")
 
+    open_menu(page)
     page.get_by_role("link", name="Schools", exact=True).click()
     page.get_by_role("link", name="Roosevelt High School").click()
     assert page.get_by_role("heading", name="Roosevelt High School").is_visible()
@@ -41,6 +42,7 @@ def test_division_admin_assigns_an_sro_only_after_training(personas, new_page):
     page = new_page()
     sign_in(page, personas.admin.user.username, PASSWORD)
     page.wait_for_url("**/")
+    open_menu(page)
     page.get_by_role("link", name="People", exact=True).click()
     page.get_by_label("Search by name, username or badge").fill("Recruit")
     page.wait_for_url("**q=Recruit*")  # htmx pushed the search into the URL

@@ -16,7 +16,7 @@ from incidents.models import Incident, Status, StatusChange
 from tests.factories import PASSWORD
 from tests.incidents.factories import ensure_taxonomy
 
-from .conftest import DESKTOP, PHONE, assert_accessible, screenshot, sign_in
+from .conftest import DESKTOP, PHONE, assert_accessible, open_menu, screenshot, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -50,6 +50,7 @@ def test_incident_journey(personas, new_page):
     sro = new_page(viewport=PHONE)
     sign_in(sro, personas.sro.user.username, PASSWORD)
     sro.wait_for_url("**/")
+    open_menu(sro)
     sro.get_by_role("link", name="New incident").first.click()
     sro.wait_for_url("**/incidents/new/")
     assert sro.get_by_label("School").input_value() == str(personas.school.pk)  # preselected: their only school
@@ -57,12 +58,13 @@ def test_incident_journey(personas, new_page):
     assert_accessible(sro, context="incident form (phone)")
     screenshot(sro, "incident-form-phone")
 
-    sro.get_by_label("Occurred at").fill(occurred)
+    sro.get_by_role("radio", name="Date and time").check()
+    sro.locator("#id_occurred_at").fill(occurred)
     sro.get_by_label("Location", exact=True).select_option(label="Cafeteria")
-    sro.get_by_label("Category").select_option(label="Simple Assault (13B)")
+    sro.get_by_label("What happened", exact=True).select_option(label="Fight")
     sro.get_by_label("Injuries", exact=True).check()
     sro.get_by_label("Narrative").fill("Two students fought in the cafeteria at lunch. Separated by the SRO.")
-    sro.get_by_label("Photo or PDF").set_input_files(
+    sro.get_by_label("Photos").first.set_input_files(
         files=[{"name": "IMG_2041.jpg", "mimeType": "image/jpeg", "buffer": photo_jpeg()}]
     )
     # The thumb reaches the button: it is on screen after scrolling, full width on a phone.
@@ -78,7 +80,7 @@ def test_incident_journey(personas, new_page):
     assert incident.status == Status.SUBMITTED
     attachment = incident.attachments.get()
     assert attachment.content_type == "image/jpeg" and attachment.original_name == "IMG_2041.jpg"
-    assert sro.get_by_role("link", name="IMG_2041.jpg").is_visible()
+    assert sro.get_by_role("link", name="IMG_2041.jpg", exact=True).is_visible()
     assert_accessible(sro, context="incident detail (phone)")
     screenshot(sro, "incident-detail-submitted-phone")
 
@@ -165,25 +167,35 @@ def test_draft_with_a_student_on_a_phone(personas, new_page):
     sign_in(sro, personas.sro.user.username, PASSWORD)
     sro.wait_for_url("**/")
     sro.goto("/incidents/new/")
-    sro.get_by_label("Occurred at").fill(occurred)
+    sro.get_by_role("radio", name="Date and time").check()
+    sro.locator("#id_occurred_at").fill(occurred)
     sro.get_by_label("Location", exact=True).select_option(label="School grounds")
-    sro.get_by_label("Category").select_option(label="Weapon found")
+    sro.get_by_label("What happened", exact=True).select_option(label="Weapon found")
+    # The student is added on the same page, before anything is saved (issue 10).
+    sro.locator("#id_people-0-role").select_option(label="Offender")
+    sro.locator("#id_people-0-juvenile").check()
+    sro.locator("#id_people-0-name").fill("Jordan Example")
+    sro.locator("#id_people-0-grade").select_option(label="10th")
     sro.get_by_role("button", name="Save draft").click()
     sro.wait_for_url(re.compile(r".*/incidents/\d+/$"))
     assert "only visible to you" in sro.inner_text("main")
     incident = Incident.objects.get()
     assert incident.status == Status.DRAFT and incident.significant  # weapon found: significant by rule
-
-    sro.get_by_text("Add a person").click()
-    sro.get_by_label("Role").select_option(label="Offender")
-    sro.get_by_label("Type", exact=True).select_option(label="Student")
-    sro.get_by_label("Juvenile (under 18)").check()
-    sro.get_by_label("Name").fill("Jordan Example")
-    sro.get_by_label("Grade").select_option(label="10th")
-    sro.get_by_role("button", name="Add person").click()
-    sro.wait_for_url(f"**/incidents/{incident.pk}/#people")
     assert "Jordan Example" in sro.inner_text("#people")
-    sro.get_by_text("Add a person").click()
+    assert incident.people.get().grade == "10"
     sro.get_by_text("Add a photo or PDF").click()
     assert_accessible(sro, context="draft detail with forms open (phone)")
     screenshot(sro, "incident-draft-phone")
+
+    # Submit from the draft's own page: without a narrative it goes to the page with the reason.
+    sro.get_by_role("button", name="Submit incident").click()
+    sro.wait_for_url(f"**/incidents/{incident.pk}/edit/#id_narrative")
+    assert "Write the narrative" in sro.inner_text("main")
+    assert sro.locator("#id_people-0-name").input_value() == "Jordan Example"
+    sro.get_by_label("Narrative").fill("A knife was found in a student's bag at the entrance.")
+    sro.get_by_role("button", name="Submit incident").click()
+    # (The browser keeps the #fragment across the redirect.)
+    sro.wait_for_url(re.compile(rf".*/incidents/{incident.pk}/(#.*)?$"))
+    assert "submitted for review" in sro.inner_text("main")
+    incident.refresh_from_db()
+    assert incident.status == Status.SUBMITTED and incident.people.count() == 1

@@ -9,7 +9,7 @@ from ssd.audit.models import AuditEntry
 from tests.factories import PASSWORD
 from tests.ssd.mfa_helpers import code_for
 
-from .conftest import PHONE, assert_accessible, screenshot, sign_in
+from .conftest import PHONE, assert_accessible, open_menu, screenshot, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -19,6 +19,7 @@ def test_enrol_two_factor_sign_out_and_sign_in_with_a_code(personas, new_page):
     sign_in(page, personas.sro.user.username, PASSWORD)
     page.wait_for_url("**/")
 
+    open_menu(page)
     page.get_by_role("link", name="Two-factor").click()
     assert page.get_by_role("heading", name="Two-factor sign-in").is_visible()
     assert_accessible(page, context="2FA status (off)")
@@ -41,6 +42,7 @@ def test_enrol_two_factor_sign_out_and_sign_in_with_a_code(personas, new_page):
     page.get_by_role("link", name="I have saved my codes").click()
     page.wait_for_url("**/")
 
+    open_menu(page)
     page.get_by_role("button", name="Sign out").click()
     page.wait_for_url("**/accounts/login/")
 

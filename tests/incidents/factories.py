@@ -20,11 +20,14 @@ def ensure_taxonomy() -> None:
     """Reload the categories and checklists of the data migration unless they are there.
     Transactional tests (live_server, thread races) flush every table after each test, the
     migration-loaded taxonomy included: call this (or use the `taxonomy` fixture) in such tests."""
-    if IncidentCategory.objects.exists():
-        return
     from django.apps import apps
 
-    importlib.import_module("incidents.migrations.0002_load_categories").load(apps, None)
+    from incidents.models import OfficerCategory
+
+    if not IncidentCategory.objects.exists():
+        importlib.import_module("incidents.migrations.0002_load_categories").load(apps, None)
+    if not OfficerCategory.objects.exists():
+        importlib.import_module("incidents.migrations.0006_load_officer_categories").load(apps, None)
 
 
 def category(code: str) -> IncidentCategory:

@@ -485,7 +485,7 @@ def test_the_migration_numbers_existing_incidents_per_year_in_created_order(pers
 
     from django.apps import apps
 
-    backfill = importlib.import_module("incidents.migrations.0005_report_number").backfill
+    backfill = importlib.import_module("incidents.migrations.0007_report_number").backfill
     made = []
     for moment in (
         dt.datetime(2024, 12, 31, 23, 30, tzinfo=NY),  # already 2025 in UTC: New York's 2024

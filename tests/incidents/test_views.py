@@ -205,8 +205,9 @@ def form_data(personas, **overrides):
 def test_new_form_labels_and_preselected_school(client, personas):
     login(client, personas.sro)
     html = client.get(reverse("incidents:new")).content.decode()
-    for label in ("School", "Occurred at", "Location", "Category", "Significant incident", "Narrative"):
+    for label in ("School", "Date and time", "Location", "What happened", "Significant incident", "Narrative"):
         assert f">{label}</label>" in html, label
+    assert "<legend>When did it happen?</legend>" in html and "<legend>People involved</legend>" in html
     assert "Submit incident" in html and "Save draft" in html
     assert "gang affiliation" in html
     assert f'<option value="{personas.school.pk}" selected>' in html
@@ -247,7 +248,7 @@ def test_save_draft_from_the_form(client, personas):
         ({"occurred_at": (timezone.localtime() + dt.timedelta(days=1)).strftime("%Y-%m-%dT%H:%M")}, "future"),
         ({"narrative": "  "}, "Write the narrative"),
         ({"school": "OTHER"}, "Select a valid choice"),
-        ({"category": "999999"}, "Select a valid choice"),
+        ({"category": "999999"}, "not one you can use"),
         ({"ccn": "12-34"}, "8 digits"),
         ({"occurred_at": "yesterday-ish"}, "Enter a valid date"),
         ({"significant": "on", "significant_reason": ""}, "Say why"),
@@ -273,11 +274,11 @@ def test_bad_input_gives_a_form_error_and_keeps_the_text(client, personas, overr
 
 def test_attachment_with_the_form_and_wrong_type(client, personas):
     login(client, personas.sro)
-    bad = form_data(personas, attachment=upload("photo.jpg", b"MZ\x90\x00 not a photo at all" * 20))
+    bad = form_data(personas, photos=upload("photo.jpg", b"MZ\x90\x00 not a photo at all" * 20))
     response = client.post(reverse("incidents:new"), bad)
-    assert response.status_code == 400 and "Attach a photo" in response.content.decode()
+    assert response.status_code == 400 and "“photo.jpg” is not a photo" in response.content.decode()
     assert not Incident.objects.exists()
-    good = form_data(personas, attachment=upload("IMG_0001.JPG", jpeg_bytes(), "image/jpeg"))
+    good = form_data(personas, photos=upload("IMG_0001.JPG", jpeg_bytes(), "image/jpeg"))
     assert client.post(reverse("incidents:new"), good).status_code == 302
     assert Attachment.objects.get().content_type == "image/jpeg"
 

@@ -33,7 +33,7 @@ def backfill(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('incidents', '0004_list_indexes'),
+        ('incidents', '0006_load_officer_categories'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('incidents', '0006_report_number_required'),
+        ('incidents', '0008_report_number_required'),
     ]
 
     operations = [

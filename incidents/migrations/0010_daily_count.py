@@ -42,7 +42,7 @@ def backfill(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('incidents', '0007_us_english_labels'),
+        ('incidents', '0009_us_english_labels'),
         ('schools', '0002_school_permissions_declared_by_apps'),
     ]
 

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('incidents', '0005_report_number'),
+        ('incidents', '0007_report_number'),
         ('schools', '0002_school_permissions_declared_by_apps'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
