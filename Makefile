@@ -38,11 +38,14 @@ endif
 
 # `make test` runs Hypothesis's derandomised `ci` profile (10 examples a property); `make test-full`
 # runs the same tests with the `full` profile (30 fresh random examples a property). See README "Tests".
+# Both run in pytest-xdist workers, one per CPU (TEST_WORKERS=1 for a single process, e.g. with --pdb).
+TEST_WORKERS ?= auto
+XDIST := $(if $(filter 1 0,$(TEST_WORKERS)),-p no:xdist,-n $(TEST_WORKERS) --dist loadgroup)
 test: lint
-	HYPOTHESIS_PROFILE=$${HYPOTHESIS_PROFILE:-ci} $(BIN)/python -m pytest $(PYTEST_ARGS)
+	HYPOTHESIS_PROFILE=$${HYPOTHESIS_PROFILE:-ci} $(BIN)/python -m pytest $(XDIST) $(PYTEST_ARGS)
 
 test-full: lint
-	HYPOTHESIS_PROFILE=full $(BIN)/python -m pytest $(PYTEST_ARGS)
+	HYPOTHESIS_PROFILE=full $(BIN)/python -m pytest $(XDIST) $(PYTEST_ARGS)
 
 # ruff, then the import layers (pyproject's [tool.importlinter]: core <- schools <- personnel <-
 # notifications <- domain apps <- dashboard, and no import cycles inside any package).

@@ -3,9 +3,11 @@ chain of command, and the REQUIRE_SERVICES switch for tests that need Redis, a w
 
 from __future__ import annotations
 
+import atexit
 import datetime as dt
 import os
 import shutil
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -30,6 +32,29 @@ hypothesis_settings.register_profile("ci", max_examples=10, derandomize=True, de
 hypothesis_settings.register_profile("full", max_examples=30, deadline=None, print_blob=True)
 hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+
+# `make test` runs the suite in pytest-xdist workers (gw0, gw1, ...), each with its own test database
+# (pytest-django suffixes the name). What the databases do not separate, this does: uploaded files
+# (one media directory per test process, removed at exit, so one worker's upload sweep can never see
+# another's files) and the Redis cache (a key prefix per worker, so a login throttle or a cached
+# count written by one worker's test is never read by the other's). Both run before any cache or
+# storage is first used.
+_MEDIA_ROOT = tempfile.mkdtemp(prefix="ssd-test-media-")
+atexit.register(shutil.rmtree, _MEDIA_ROOT, True)
+settings.MEDIA_ROOT = Path(_MEDIA_ROOT)
+XDIST_WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
+if XDIST_WORKER:
+    for _cache in settings.CACHES.values():
+        _cache["KEY_PREFIX"] = f"{_cache.get('KEY_PREFIX', '')}test-{XDIST_WORKER}"
+
+
+def pytest_collection_modifyitems(config, items):
+    # Tests that start Chromium or a Celery worker subprocess run on one xdist worker, one at a time
+    # (`--dist loadgroup`): two browsers and two live servers at once on a 2-core machine made
+    # timing-sensitive waits flaky, and grouping costs nothing while the other worker has work.
+    for item in items:
+        if item.get_closest_marker("browser") or item.get_closest_marker("worker"):
+            item.add_marker(pytest.mark.xdist_group("services"))
 
 
 def need_service(available: bool, reason: str) -> None:
