@@ -57,6 +57,7 @@ ROLE_GRANTS = {
 # data the division admin edits in Django's admin.
 ADMIN_PERMS = {
     "incidents.incidentcategory": ("view", "add", "change"),
+    "incidents.officercategory": ("view", "add", "change"),
     "incidents.checklisttemplate": ("view", "add", "change", "delete"),
     "incidents.checklistitem": ("view", "add", "change", "delete"),
 }

@@ -1218,6 +1218,38 @@ def category_save(*, category: IncidentCategory, by, changed: list[str]) -> Inci
         return category
 
 
+def officer_category_save(
+    *, category: OfficerCategory, by, offenses: list[IncidentCategory], changed: list[str]
+) -> OfficerCategory:
+    """Save a category in officers' words edited by a division admin, with the offences it may be
+    recorded as. Its default offence must be one of them (the incident page ticks it first)."""
+    if category.default_offense_id not in {o.pk for o in offenses}:
+        raise DomainError("The default offense must be one of the offenses this category maps to.", field="offenses")
+    with transaction.atomic():
+        adding = category.pk is None
+        before_offenses = [] if adding else sorted(category.offenses.values_list("code", flat=True))
+        stored = OfficerCategory.objects.filter(pk=category.pk).values(*OFFICER_CATEGORY_EDITABLE)
+        before = {} if adding else dict(stored[0])
+        _full_clean(category)
+        category.save()
+        category.offenses.set(offenses)
+        after = {
+            name: getattr(category, f"{name}_id" if name == "default_offense" else name)
+            for name in OFFICER_CATEGORY_EDITABLE
+        }
+        changes = model_changes(before, after)
+        after_offenses = sorted(o.code for o in offenses)
+        if after_offenses != before_offenses:
+            changes["offenses"] = [", ".join(before_offenses), ", ".join(after_offenses)]
+        audit_record(
+            action="record.create" if adding else "record.update", user=by, obj=category, changes=changes
+        )
+        return category
+
+
+OFFICER_CATEGORY_EDITABLE = ("name", "slug", "position", "default_offense", "hint", "active")
+
+
 def checklist_save(*, obj: ChecklistTemplate | ChecklistItem, by, delete: bool = False) -> None:
     """Save (or remove) a checklist template or item edited by a division admin. An item already
     ticked on an incident is deactivated instead of removed, so the incident's record stays whole."""

@@ -499,3 +499,50 @@ def test_division_admin_edits_categories_in_the_admin(client, personas):
     assert simple.significant_by_default
     assert AuditEntry.objects.filter(object_type="incidents.incidentcategory", user=user).exists()
     assert make_incident(by=personas.sro.user, school=personas.school, code="13B").significant
+
+
+def test_division_admin_edits_officer_categories_in_the_admin(client, personas):
+    """Categories in officers' words are data too: the admin edits their offences and default through
+    the audited service, and a default outside the chosen offences is refused with a message."""
+    from django.contrib.auth.models import Permission
+
+    from incidents.models import OfficerCategory
+
+    user = personas.admin.user
+    user.is_staff = True
+    user.save(update_fields=["is_staff"])
+    user.user_permissions.add(
+        *Permission.objects.filter(
+            content_type__app_label="incidents", codename__in=["view_officercategory", "change_officercategory"]
+        )
+    )
+    login(client, personas.admin)
+    assert client.get(reverse("admin:incidents_officercategory_changelist")).status_code == 200
+    fight = OfficerCategory.objects.get(slug="fight")
+    url = reverse("admin:incidents_officercategory_change", args=[fight.pk])
+    assert client.get(url).status_code == 200
+    simple, disorder, robbery = category("13B"), category("90C"), category("120")
+    form = {
+        "name": fight.name,
+        "slug": fight.slug,
+        "position": fight.position,
+        "offenses": [simple.pk, disorder.pk],
+        "default_offense": robbery.pk,
+        "hint": "",
+        "active": "on",
+    }
+    refused = client.post(url, form)
+    assert refused.status_code == 200
+    assert "The default offense must be one of the offenses" in refused.content.decode()
+    fight.refresh_from_db()
+    assert fight.default_offense_id != robbery.pk
+    form["default_offense"] = disorder.pk
+    response = client.post(url, form)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    fight.refresh_from_db()
+    assert fight.default_offense_id == disorder.pk
+    assert set(fight.offenses.values_list("pk", flat=True)) == {simple.pk, disorder.pk}
+    entry = AuditEntry.objects.filter(
+        object_type="incidents.officercategory", user=user, action="record.update"
+    ).latest("id")
+    assert "offenses" in entry.changes and "default_offense" in entry.changes
