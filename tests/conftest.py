@@ -10,6 +10,7 @@ import shutil
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 from django.conf import settings
@@ -36,22 +37,33 @@ CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 # `make test` runs the suite in pytest-xdist workers (gw0, gw1, ...), each with its own test database
 # (pytest-django suffixes the name). What the databases do not separate, this does: uploaded files
 # (one media directory per test process, removed at exit, so one worker's upload sweep can never see
-# another's files) and the Redis cache (a key prefix per worker, so a login throttle or a cached
-# count written by one worker's test is never read by the other's). Both run before any cache or
-# storage is first used.
+# another's files) and the Redis cache (a Redis database of its own per worker: a key prefix is not
+# enough, since `cache.clear()` in one worker's test empties the whole database, and with it the
+# other worker's login-throttle counters mid-test). Both run before any cache or storage is first used.
 _MEDIA_ROOT = tempfile.mkdtemp(prefix="ssd-test-media-")
 atexit.register(shutil.rmtree, _MEDIA_ROOT, True)
 settings.MEDIA_ROOT = Path(_MEDIA_ROOT)
 XDIST_WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
+
+
+def _worker_redis_db(url: str, worker: str) -> str:
+    """redis://host:port/N -> the same server, database N + 1 + the worker's number (mod 16)."""
+    parts = urlsplit(url)
+    base = int(parts.path.strip("/") or 0)
+    db = (base + 1 + int(worker.removeprefix("gw") or 0)) % 16
+    return urlunsplit(parts._replace(path=f"/{db}"))
+
+
 if XDIST_WORKER:
     for _cache in settings.CACHES.values():
-        _cache["KEY_PREFIX"] = f"{_cache.get('KEY_PREFIX', '')}test-{XDIST_WORKER}"
+        if _cache["BACKEND"].endswith("RedisCache"):
+            _cache["LOCATION"] = _worker_redis_db(_cache["LOCATION"], XDIST_WORKER)
 
 
 def pytest_collection_modifyitems(config, items):
     # Tests that start Chromium or a Celery worker subprocess run on one xdist worker, one at a time
-    # (`--dist loadgroup`): two browsers and two live servers at once on a 2-core machine made
-    # timing-sensitive waits flaky, and grouping costs nothing while the other worker has work.
+    # (`--dist loadgroup`), so a 2-core machine never runs two browsers and two live servers against
+    # each other's timing-sensitive waits; the other worker runs the rest of the suite meanwhile.
     for item in items:
         if item.get_closest_marker("browser") or item.get_closest_marker("worker"):
             item.add_marker(pytest.mark.xdist_group("services"))

@@ -41,6 +41,18 @@ from tests.conftest import login
 from .factories import category, make_incident
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _celery_in_process():
+    """The notification checks read the inbox right after the commit: run the outbox's tasks in
+    process even when REDIS_URL is set (CI), as tests/notifications does."""
+    from ssd.celery import app as celery_app
+
+    before = celery_app.conf.task_always_eager
+    celery_app.conf.task_always_eager = True
+    yield
+    celery_app.conf.task_always_eager = before
 NY = timezone.get_default_timezone()
 
 
