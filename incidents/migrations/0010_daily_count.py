@@ -16,11 +16,11 @@ def backfill(apps, schema_editor):
     Incident = apps.get_model("incidents", "Incident")
     DailyCount.objects.all().delete()
     if schema_editor.connection.vendor == "postgresql":
-        tz = settings.TIME_ZONE.replace("'", "")
         schema_editor.execute(
             "INSERT INTO incidents_dailycount (day, school_id, category_id, status, significant, count) "
-            f"SELECT (occurred_at AT TIME ZONE '{tz}')::date, school_id, category_id, status, significant, count(*) "
-            "FROM incidents_incident GROUP BY 1, 2, 3, 4, 5"
+            "SELECT (occurred_at AT TIME ZONE %s)::date, school_id, category_id, status, significant, count(*) "
+            "FROM incidents_incident GROUP BY 1, 2, 3, 4, 5",
+            [settings.TIME_ZONE],
         )
         return
     zone = timezone.get_default_timezone()
