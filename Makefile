@@ -59,7 +59,7 @@ lint: install
 # Findings we accept go here as `--ignore-vuln ID` with the reason beside them; there are none.
 PIP_AUDIT_PROBE ?= https://pypi.org/pypi/pip/24.0/json
 audit: install
-	$(BIN)/bandit -q -c pyproject.toml -r ssd schools personnel notifications incidents contracts crime advisories visits safetyplans dashboard
+	$(BIN)/bandit -q -c pyproject.toml -r ssd schools personnel notifications incidents contracts crime advisories visits safetyplans dashboard reports
 	@if $(BIN)/python -c 'import sys, urllib.request; urllib.request.urlopen(sys.argv[1], timeout=20)' '$(PIP_AUDIT_PROBE)' 2>/dev/null; then \
 		echo "$(BIN)/pip-audit --strict --progress-spinner off -r requirements.lock"; \
 		$(BIN)/pip-audit --strict --progress-spinner off -r requirements.lock; \
