@@ -75,6 +75,16 @@ def test_an_sros_significant_incident_reaches_the_sergeants_inbox(personas, new_
     # The header counts what waits for the sergeant's action and shows nothing while that is zero.
     badge = sgt.locator("#notifications-waiting")
     expect(badge).to_have_text(re.compile(r"^\s*$"))
+    # On a phone the badge is inside the closed menu: the Menu button carries a dot while something
+    # waits, and none now.
+    sgt_phone = new_page(viewport=PHONE)
+    sign_in(sgt_phone, personas.sergeant.user.username, PASSWORD)
+    sgt_phone.wait_for_url("**/")
+
+    def menu_dot() -> str:
+        return sgt_phone.locator(".menu-button").evaluate("el => getComputedStyle(el, '::after').content")
+
+    assert menu_dot() in ("none", "normal")
 
     # The SRO logs a weapon found, on a phone.
     sro = new_page(viewport=PHONE)
@@ -94,6 +104,9 @@ def test_an_sros_significant_incident_reaches_the_sergeants_inbox(personas, new_
 
     # Without a reload, the sergeant's header count goes up (htmx polls every 20 s).
     expect(badge).to_have_text(re.compile(r"^\s*1\b"), timeout=45_000)
+    sgt_phone.reload()
+    assert menu_dot() not in ("none", "normal")
+    screenshot(sgt_phone, "phone-menu-dot")
     sgt.get_by_role("link", name=re.compile(r"^Notifications")).click()
     sgt.wait_for_url(re.compile(r".*/notifications/(\?state=waiting)?$"))
     mine = Notification.objects.get(recipient=personas.sergeant.user, channel=Channel.IN_APP)
