@@ -36,7 +36,7 @@ class AdvisoriesConfig(AppConfig):
             Waiting(
                 key="advisories.waiting",
                 label="advisories to acknowledge",
-                count=lambda user: selectors.waiting_count(user=user),
+                rows=lambda user: selectors.waiting_rows(user=user),
                 url_name="advisories:list",
                 query="state=waiting",
                 order=20,

@@ -52,10 +52,10 @@ def thread(*, advisory: Advisory) -> QuerySet[Update]:
     return advisory.updates.select_related("by").order_by("-at", "-id")
 
 
-def waiting_count(*, user) -> int:
-    return Recipient.objects.filter(
-        user=user, acknowledged_at__isnull=True, advisory__ends_at__gt=timezone.now()
-    ).count()
+def waiting_rows(*, user) -> QuerySet[Recipient]:
+    """Advisories still waiting for the user's acknowledgement: what the header counts."""
+    return Recipient.objects.filter(user=user, acknowledged_at__isnull=True, advisory__ends_at__gt=timezone.now())
+
 
 
 def waiting_for(*, user, limit: int = 10) -> list[Recipient]:

@@ -15,10 +15,10 @@ from __future__ import annotations
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.http import Http404
-from guardian.core import ObjectPermissionChecker
 
 from personnel.models import Role
 from personnel.scope import roles_of
+from schools.permissions import school_perms as all_school_perms
 from schools.selectors import school_ids
 from ssd.audit.services import deny_forbidden, deny_not_found
 
@@ -64,9 +64,7 @@ ADMIN_PERMS = {
 
 
 def school_perms(user, school) -> set[str]:
-    if not user.is_authenticated:
-        return set()
-    return set(ObjectPermissionChecker(user).get_perms(school))
+    return all_school_perms(user, school)
 
 
 def visible_q(user) -> Q:

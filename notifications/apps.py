@@ -17,7 +17,7 @@ class NotificationsConfig(AppConfig):
             tasks,  # noqa: F401  (registers the Celery tasks that services enqueue by name)
         )
         from .models import KindDefaultsApplied
-        from .selectors import waiting_count
+        from .selectors import waiting_rows
         from .services import apply_default_routes
 
         panels.register()
@@ -25,7 +25,7 @@ class NotificationsConfig(AppConfig):
             Waiting(
                 key="notifications.alerts",
                 label="alerts to acknowledge",
-                count=lambda user: waiting_count(user=user),
+                rows=lambda user: waiting_rows(user=user),
                 url_name="notifications:inbox",
                 query="state=waiting",
                 order=10,

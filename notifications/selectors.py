@@ -47,9 +47,10 @@ def unacknowledged(*, user) -> QuerySet[Notification]:
     return inbox(user=user, state="waiting").order_by("created_at", "id")
 
 
-def waiting_count(*, user) -> int:
+def waiting_rows(*, user) -> QuerySet[Notification]:
     """Alerts still waiting for the user's acknowledgement: what the header counts."""
-    return Notification.objects.filter(recipient=user, channel=Channel.IN_APP).filter(unacknowledged_q()).count()
+    return Notification.objects.filter(recipient=user, channel=Channel.IN_APP).filter(unacknowledged_q())
+
 
 
 def unread_count(*, user) -> int:

@@ -1,11 +1,18 @@
 from django.apps import AppConfig
-from django.db.models.signals import post_migrate
+from django.db.models.signals import post_delete, post_migrate, post_save
 
 
 def _school_permissions(sender, **kwargs) -> None:
     from .scope import ensure_school_permissions
 
     ensure_school_permissions()
+
+
+def _forget_roles(sender, **kwargs) -> None:
+    """An assignment changed in this request: the roles read earlier in it are stale."""
+    from ssd.request_cache import forget
+
+    forget()
 
 
 class PersonnelConfig(AppConfig):
@@ -22,3 +29,7 @@ class PersonnelConfig(AppConfig):
 
         # The Permission rows of every codename an app declared on schools (personnel.scope).
         post_migrate.connect(_school_permissions, sender=self, dispatch_uid="personnel.school_permissions")
+        from .models import Assignment
+
+        post_save.connect(_forget_roles, sender=Assignment, dispatch_uid="personnel.forget_roles_saved")
+        post_delete.connect(_forget_roles, sender=Assignment, dispatch_uid="personnel.forget_roles_deleted")

@@ -28,6 +28,7 @@ from schools.models import (
     SchoolUserObjectPermission,
 )
 from ssd.models import END_USER_SESSIONS, RESET_TWO_FACTOR, REVIEW_BREAK_GLASS, VIEW_AUDIT_TRAIL
+from ssd.request_cache import forget, memo
 
 from .models import AREA_ROLES, DISTRICT_ROLES, DIVISION_ROLES, Assignment, Role
 
@@ -353,6 +354,8 @@ def scope_sync(*, user_id: int, on: dt.date | None = None) -> int:
     )
     changed += _sync_table(AreaUserObjectPermission, user_id=user_id, desired=areas, perm_ids=_permission_ids(Area))
     changed += _sync_groups(user_id=user_id, roles={str(a.role) for a in assignments})
+    if changed:
+        forget()  # roles and permissions read earlier in this request are stale now
     return changed
 
 
@@ -367,6 +370,12 @@ def scope_sync_all(*, on: dt.date | None = None) -> int:
 
 
 def roles_of(user, *, on: dt.date | None = None) -> set[str]:
+    """The user's roles on `on` (today), read once per request (ssd.request_cache)."""
     if not user.is_authenticated:
         return set()
-    return set(Assignment.objects.active(on).filter(officer__user=user).values_list("role", flat=True))
+    return set(
+        memo(
+            ("personnel.roles_of", user.pk, on),
+            lambda: frozenset(Assignment.objects.active(on).filter(officer__user=user).values_list("role", flat=True)),
+        )
+    )

@@ -18,10 +18,10 @@ from __future__ import annotations
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.http import Http404
-from guardian.core import ObjectPermissionChecker
 
 from personnel.models import Role
 from schools.models import School
+from schools.permissions import school_perms as all_school_perms
 from schools.selectors import school_ids, school_list
 from ssd.audit.services import deny_forbidden, deny_not_found
 
@@ -57,7 +57,7 @@ def school_perms(user, school: School) -> frozenset[str]:
     """The user's safety-plan and program permissions on the school (one query)."""
     if not user.is_authenticated:
         return frozenset()
-    return frozenset(ObjectPermissionChecker(user).get_perms(school)) & OURS
+    return frozenset(all_school_perms(user, school)) & OURS
 
 
 def visible_q(user) -> Q:

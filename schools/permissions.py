@@ -6,12 +6,22 @@ from __future__ import annotations
 from guardian.core import ObjectPermissionChecker
 
 from ssd.audit.services import deny_forbidden, deny_not_found
+from ssd.request_cache import memo
 
 from .models import School
 
 
 def school_perms(user, school: School) -> set[str]:
-    return set(ObjectPermissionChecker(user).get_perms(school)) if user.is_authenticated else set()
+    """Every permission the user holds on the school (each app's codenames among them), read once
+    per request (ssd.request_cache): the page and each of its panels ask."""
+    if not user.is_authenticated:
+        return set()
+    return set(
+        memo(
+            ("schools.school_perms", user.pk, school.pk),
+            lambda: frozenset(ObjectPermissionChecker(user).get_perms(school)),
+        )
+    )
 
 
 def get_school_for_user(user, pk: int, *, perm: str = "view_school") -> School:

@@ -16,6 +16,8 @@ SESSION_SEEN = "ssd_seen_at"
 # Requests carrying this header (the unread-count poll) do not count as activity, or an open tab
 # would keep a session alive forever.
 BACKGROUND_HEADER = "X-SSD-Background"
+# How often activity is written down; the idle limit is therefore exact to this many seconds.
+SEEN_EVERY_SECONDS = 60
 
 
 def mark_session_start(request: HttpRequest) -> None:
@@ -48,7 +50,9 @@ class SessionLimitsMiddleware:
                 reason = "expired"
             if reason:
                 return self._end(request, reason)
-            if not request.headers.get(BACKGROUND_HEADER):
+            # Activity is recorded to the minute: a write of the session (and of its row in the
+            # user's sessions list) on every request would cost four queries a page for nothing.
+            if not request.headers.get(BACKGROUND_HEADER) and now - request.session[SESSION_SEEN] >= SEEN_EVERY_SECONDS:
                 request.session[SESSION_SEEN] = now
                 from ssd.usersessions.services import session_seen
 

@@ -154,6 +154,8 @@ if "pytest" in sys.modules:
     INSTALLED_APPS.append("tests.notifapp")
 
 MIDDLEWARE = [
+    # First: the per-request memo (roles, school permissions) that the pages' parts share.
+    "ssd.request_cache.RequestCacheMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Early, so every audit entry (a session ending, a CSRF refusal, a lockout) has the client's address.

@@ -1,4 +1,5 @@
-"""The incidents links in the page header, and the sergeant's review count (one query)."""
+"""The incidents links in the page header, and the sergeant's review count (one of the header's
+counts, ssd.counts, registered in IncidentsConfig.ready)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,8 @@ from django import template
 from personnel.models import Role
 
 register = template.Library()
+
+REVIEW_COUNT = "incidents.review"
 
 # Roles whose assignments carry view_school_incidents or view_school_significant (personnel.scope).
 INCIDENT_ROLES = frozenset(
@@ -29,10 +32,7 @@ def incidents_nav_state(context) -> dict:
     request = context.get("request")
     state = {"visible": bool(roles & INCIDENT_ROLES), "report": Role.SRO in roles, "review": Role.SERGEANT in roles}
     if state["review"] and request is not None:
-        cached = getattr(request, "_incident_review_count", None)
-        if cached is None:
-            from incidents.selectors import review_count
+        from ssd.counts import header_counts
 
-            cached = request._incident_review_count = review_count(user=request.user)
-        state["review_count"] = cached
+        state["review_count"] = header_counts(request.user).get(REVIEW_COUNT, 0)
     return state

@@ -1,0 +1,162 @@
+"""The per-request memo (ssd.request_cache) and the header's counts in one query (ssd.counts): what a
+page reads once is right, a write in the same request is seen by the reads after it, and nothing is
+cached outside a request."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from advisories.models import Recipient
+from incidents.models import Incident, Status
+from notifications.models import Channel, Notification, OutboxEvent
+from notifications.selectors import unacknowledged_q
+from notifications.services import event_process
+from personnel.models import Assignment, Role
+from personnel.scope import roles_of
+from personnel.services import assignment_end
+from schools.permissions import school_perms
+from ssd import request_cache
+from ssd.counts import count_together, header_counts
+from tests.conftest import assign, login, today
+from tests.incidents.factories import ensure_taxonomy, make_incident
+
+pytestmark = pytest.mark.django_db
+
+
+class _Request:
+    """Run `body` inside the memo, as RequestCacheMiddleware does for a request."""
+
+    def __init__(self):
+        self.middleware = request_cache.RequestCacheMiddleware(lambda request: self.body())
+
+    def run(self, body):
+        self.body = body
+        return self.middleware(None)
+
+
+def test_outside_a_request_nothing_is_cached(personas):
+    user = personas.sro.user
+    with CaptureQueriesContext(connection) as ctx:
+        roles_of(user)
+        roles_of(user)
+    assert len(ctx.captured_queries) == 2
+
+
+def test_inside_a_request_roles_and_school_permissions_are_read_once(personas):
+    user, school = personas.sergeant.user, personas.school
+
+    def body():
+        with CaptureQueriesContext(connection) as ctx:
+            first = (roles_of(user), school_perms(user, school))
+            again = (roles_of(user), school_perms(user, school))
+        return first, again, len(ctx.captured_queries)
+
+    first, again, n = _Request().run(body)
+    assert first == again and first[0] == {Role.SERGEANT}
+    assert "view_school_incidents" in first[1]
+    assert n == 3  # roles (1) and guardian's user and group permissions (2), once each
+    # The memo is gone with the request.
+    assert request_cache._CACHE.get() is None
+
+
+def test_a_returned_set_cannot_change_the_cached_one(personas):
+    user = personas.sro.user
+
+    def body():
+        roles_of(user).add("intruder")
+        school_perms(user, personas.school).add("intruder")
+        return roles_of(user), school_perms(user, personas.school)
+
+    roles, perms = _Request().run(body)
+    assert "intruder" not in roles and "intruder" not in perms
+
+
+def test_an_assignment_made_or_ended_in_the_request_is_seen_by_the_reads_after_it(personas):
+    officer, school = personas.nobody, personas.school
+
+    def body():
+        before = (roles_of(officer.user), school_perms(officer.user, school))
+        assignment = assign(officer, Role.SRO, school=school)
+        during = (roles_of(officer.user), school_perms(officer.user, school))
+        assignment_end(assignment=assignment, ends_on=today() - dt.timedelta(days=1), by=personas.admin.user)
+        after = (roles_of(officer.user), school_perms(officer.user, school))
+        return before, during, after
+
+    before, during, after = _Request().run(body)
+    assert before == (set(), set())
+    assert during[0] == {Role.SRO} and "report_school_incidents" in during[1]
+    assert after == (set(), set())
+    assert not Assignment.objects.active().filter(officer=officer).exists()
+
+
+def test_the_header_counts_equal_plain_counts_and_cost_one_query(personas):
+    ensure_taxonomy()
+    sro, sgt = personas.sro.user, personas.sergeant.user
+    for _ in range(3):
+        make_incident(by=sro, school=personas.school)
+    make_incident(by=sro, school=personas.school, submit=False)  # a draft waits for nobody
+    make_incident(by=personas.other_sro.user, school=personas.other_school)  # another district
+    significant = make_incident(by=sro, school=personas.school, code="13A")
+    for event in OutboxEvent.objects.about(significant).filter(processed_at__isnull=True):
+        event_process(event_id=event.pk)
+    expected_review = Incident.objects.filter(status=Status.SUBMITTED, school=personas.school).count()
+    expected_alerts = (
+        Notification.objects.filter(recipient=sgt, channel=Channel.IN_APP).filter(unacknowledged_q()).count()
+    )
+    expected_advisories = Recipient.objects.filter(user=sgt, acknowledged_at__isnull=True).count()
+
+    _Request().run(lambda: header_counts(sgt))  # warm the per-process ContentType cache
+
+    def body():
+        roles_of(sgt)  # the header's navigation has read them already on a page
+        with CaptureQueriesContext(connection) as ctx:
+            counts = header_counts(sgt)
+            header_counts(sgt)
+        return counts, len(ctx.captured_queries)
+
+    counts, n = _Request().run(body)
+    assert expected_review == 4 and expected_alerts >= 1
+    assert counts["incidents.review"] == expected_review
+    assert counts["waiting:notifications.alerts"] == expected_alerts
+    assert counts["waiting:advisories.waiting"] == expected_advisories
+    assert n == 1
+    # An SRO reviews nothing: the review count is not even asked.
+    assert _Request().run(lambda: header_counts(sro))["incidents.review"] == 0
+
+
+def test_count_together_matches_count_for_plain_distinct_and_sliced_querysets(personas):
+    ensure_taxonomy()
+    for _ in range(4):
+        make_incident(by=personas.sro.user, school=personas.school)
+    incidents = Incident.objects.all()
+    querysets = {
+        "all": incidents,
+        "none": incidents.filter(pk__lt=0),
+        "distinct": incidents.values("school_id").distinct(),
+        "sliced": incidents.order_by("pk")[:2],
+        "joined": incidents.filter(school__psa__district=personas.district),
+    }
+    got = count_together(personas.sro.user, querysets)
+    assert got == {key: qs.count() for key, qs in querysets.items()}
+    assert got["all"] == 4 and got["none"] == 0 and got["distinct"] == 1 and got["sliced"] == 2
+
+
+def test_activity_is_written_at_most_once_a_minute(client, personas):
+    login(client, personas.sro)
+    url = reverse("incidents:list")
+    with time_machine.travel(dt.timedelta(seconds=5)):
+        client.get(url)
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get(url).status_code == 200
+    writes = [q["sql"] for q in ctx.captured_queries if q["sql"].startswith("UPDATE")]
+    assert writes == [], writes  # same minute: neither the session nor its row is written
+    with time_machine.travel(dt.timedelta(seconds=70)), CaptureQueriesContext(connection) as ctx:
+        assert client.get(url).status_code == 200
+    writes = [q["sql"] for q in ctx.captured_queries if q["sql"].startswith("UPDATE")]
+    assert any("django_session" in sql for sql in writes) and any("usersession" in sql for sql in writes)
