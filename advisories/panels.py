@@ -84,6 +84,7 @@ def register() -> None:
             template="advisories/panels/sent.html",
             context=_home_sent,
             order=60,
+            defer=True,
         )
     )
     register_panel(

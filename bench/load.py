@@ -43,7 +43,9 @@ OTHER_PAGES = [
     "meetings:index",
     "safetyplans:board",
     "safetyplans:programs",
+    "reports:index",
 ]
+HX = {"HX-Request": "true", "X-SSD-Background": "1"}
 
 
 class Client:
@@ -101,7 +103,7 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[lo] + (ordered[hi] - ordered[lo]) * (k - lo)
 
 
-def pages_for(username: str, *, keyset: bool) -> list[tuple[str, str]]:
+def pages_for(username: str, *, keyset: bool) -> list[tuple]:
     """(label, path) for every page, with this role's own incident, school and deep cursor."""
     from django.contrib.auth import get_user_model
 
@@ -148,10 +150,17 @@ def pages_for(username: str, *, keyset: bool) -> list[tuple[str, str]]:
         except NoReverseMatch:
             continue
         pages.append((path, path))
+    # The home page's deferred panels (ssd.panels Panel.defer): each its own request once the page
+    # is there, as htmx sends it. One with nothing for this role answers an empty fragment.
+    from ssd.panels import registered
+
+    for panel in registered("home"):
+        if panel.defer:
+            pages.append((f"/ panel {panel.key}", f"/panels/{panel.key}/?deferred=1", HX))
     return pages
 
 
-def run_page(clients: list[Client], path: str, n: int) -> dict:
+def run_page(clients: list[Client], path: str, n: int, headers: dict | None = None) -> dict:
     timings: list[float] = []
     queries: list[int] = []
     statuses: dict[int, int] = {}
@@ -165,7 +174,7 @@ def run_page(clients: list[Client], path: str, n: int) -> dict:
                     return
                 todo.pop()
             started = time.perf_counter()
-            response, _ = client.request("GET", path)
+            response, _ = client.request("GET", path, headers=headers)
             elapsed = (time.perf_counter() - started) * 1000
             with lock:
                 statuses[response.status] = statuses.get(response.status, 0) + 1
@@ -229,12 +238,12 @@ def main(argv: list[str] | None = None) -> int:
             clients.append(client)
         pages = [p for p in pages_for(role, keyset=keyset) if not only or any(o in p[0] for o in only)]
         for client in clients if not args.no_warm else []:  # warm: templates, connections, caches
-            for _, path in pages:
-                client.request("GET", path)
+            for _, path, *headers in pages:
+                client.request("GET", path, headers=headers[0] if headers else None)
         for run in range(args.runs):
             loads.append(os.getloadavg()[0])
-            for label, path in pages:
-                r = run_page(clients, path, args.requests)
+            for label, path, *headers in pages:
+                r = run_page(clients, path, args.requests, headers[0] if headers else None)
                 results.setdefault(label, {}).setdefault(role, []).append(r)
                 if r.get("p95") is not None:
                     print(f"run {run + 1} {role:<18} {label:<28} p50 {r['p50']:7.0f}  p95 {r['p95']:7.0f} ms"

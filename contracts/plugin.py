@@ -246,6 +246,7 @@ def register() -> None:
             context=home_context,
             order=40,
             digest=home_digest,
+            defer=True,
         )
     )
     register_panel(

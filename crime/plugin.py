@@ -45,6 +45,7 @@ def register() -> None:
             template="crime/panels/sro_week.html",
             context=sro_week_panel,
             order=60,
+            defer=True,
         )
     )
     register_panel(
@@ -55,6 +56,7 @@ def register() -> None:
             template="crime/panels/top_schools.html",
             context=top_schools_panel,
             order=61,
+            defer=True,
         )
     )
     register_kind(SpilloverWatch())

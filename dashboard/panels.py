@@ -30,6 +30,13 @@ def digest_context(request: HttpRequest, subject=None) -> dict | None:
 
 def register() -> None:
     register_panel(
-        Panel("dashboard.digest", "home", "Daily email of this page", "dashboard/panels/digest.html",
-              digest_context, order=950)
+        Panel(
+            "dashboard.digest",
+            "home",
+            "Daily email of this page",
+            "dashboard/panels/digest.html",
+            digest_context,
+            order=950,
+            defer=True,
+        )
     )

@@ -35,7 +35,9 @@ def digest_subscription_set(*, user, daily: bool) -> HomeDigest:
             digest.save(update_fields=["daily", "updated_at"])
             audit_record(
                 action="dashboard.digest_subscribe" if daily else "dashboard.digest_unsubscribe",
-                user=user, obj=digest, changes={"daily": [not daily, daily]},
+                user=user,
+                obj=digest,
+                changes={"daily": [not daily, daily]},
             )
     return digest
 

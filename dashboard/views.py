@@ -1,8 +1,10 @@
 """The home page: the panels the apps registered for the "home" slot (ssd.panels), in their order.
 The dashboard owns the page and knows no app; each panel decides whether it has anything for this
-user (its context returns None when not). `/panels/<key>/` renders one panel again for the signed-in
-user: the fragment for htmx (a panel's `refresh` polls it; its "Refresh" link gets it on demand), the
-panel on a page of its own for a plain request (the link's href, so it works without JavaScript).
+user (its context returns None when not). A panel registered `defer=True` is fetched by the page
+after it has loaded (its place asks `/panels/<key>/?deferred=1` on load).
+`/panels/<key>/` renders one panel again for the signed-in user: the fragment for htmx (a panel's
+`refresh` polls it; its "Refresh" link gets it on demand), the panel on a page of its own for a
+plain request (the link's href, so it works without JavaScript).
 Responses vary on HX-Request (ssd.middleware.VaryOnHtmxMiddleware)."""
 
 from __future__ import annotations
@@ -23,16 +25,23 @@ from .services import digest_subscription_set
 
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "dashboard/home.html", {"panels": panels_for("home", request)})
+    return render(request, "dashboard/home.html", {"panels": panels_for("home", request, defer=True)})
 
 
 @require_GET
 def panel(request: HttpRequest, key: str) -> HttpResponse:
     """One home panel. 404 for a key that is not a home panel and for a panel with nothing for this
-    user (the same answer, so what exists for others is not told)."""
+    user (the same answer, so what exists for others is not told). A deferred panel's place asks with
+    `?deferred=1`: for a home panel with nothing for this user it gets an empty fragment (the place
+    goes away), whatever the panel."""
     registered = get_panel(key)
-    rendered = render_panel(registered, request) if registered is not None and registered.slot == "home" else None
+    is_home = registered is not None and registered.slot == "home"
+    rendered = render_panel(registered, request) if is_home else None
     if rendered is None:
+        if is_home and request.htmx and request.GET.get("deferred") == "1":
+            response = HttpResponse("")
+            response["Cache-Control"] = "no-store"
+            return response
         raise Http404("No such panel.")
     template = "dashboard/_panel.html" if request.htmx else "dashboard/panel_page.html"
     response = render(request, template, {"p": rendered})

@@ -40,14 +40,16 @@ def scope_context(request: HttpRequest, subject=None) -> dict:
     if school_count > SCOPE_LIST_MAX:
         # A long scope reads better as schools per district (one grouped query) than as a list.
         counts = dict(
-            schools.order_by().values_list("psa__district_id").annotate(n=Count("pk")).values_list(
-                "psa__district_id", "n"
-            )
+            schools.order_by()
+            .values_list("psa__district_id")
+            .annotate(n=Count("pk"))
+            .values_list("psa__district_id", "n")
         )
         by_district = [(d, counts.get(d.pk, 0)) for d in districts]
     return {
         "school_count": school_count,
-        "schools_preview": list(schools.select_related("psa")[:SCOPE_LIST_MAX]) if school_count <= SCOPE_LIST_MAX
+        "schools_preview": list(schools.select_related("psa")[:SCOPE_LIST_MAX])
+        if school_count <= SCOPE_LIST_MAX
         else [],
         "by_district": by_district,
         "districts": districts,
@@ -131,8 +133,9 @@ def my_sros_context(request: HttpRequest, subject=None) -> dict | None:
         r["training"], r["training_date"] = training.get(r["officer"].pk, ("lapsed", None))
         r["may_open"] = viewable is None or r["officer"].pk in viewable
     if by_area:
-        rows.sort(key=lambda r: (r["school"].psa.district.number, not r["on_duty"], r["school"].name,
-                                 r["officer"].full_name))
+        rows.sort(
+            key=lambda r: (r["school"].psa.district.number, not r["on_duty"], r["school"].name, r["officer"].full_name)
+        )
     else:
         rows.sort(key=lambda r: (not r["on_duty"], r["school"].name, r["officer"].full_name))
     return {"rows": rows, "today": today, "warning_days": TRAINING_WARNING_DAYS, "by_area": by_area}
@@ -160,35 +163,74 @@ def my_sros_digest(ctx: dict) -> list[DigestLine]:
     on_duty = sum(1 for r in rows if r["on_duty"])
     expiring = sum(1 for r in rows if r["training"] == "expiring")
     lapsed = sum(1 for r in rows if r["training"] == "lapsed")
-    return [DigestLine(
-        f"{on_duty} of {len(rows)} SROs on duty today; training expiring within {ctx['warning_days']} days: "
-        f"{expiring}, lapsed or none recorded: {lapsed}.", url,
-    )]
+    return [
+        DigestLine(
+            f"{on_duty} of {len(rows)} SROs on duty today; training expiring within {ctx['warning_days']} days: "
+            f"{expiring}, lapsed or none recorded: {lapsed}.",
+            url,
+        )
+    ]
 
 
 def register() -> None:
-    register_panel(Panel("personnel.posts", "home", "Your posts", "personnel/panels/posts.html", posts_context, 10))
-    register_panel(Panel("personnel.scope", "home", "Your scope", "personnel/panels/scope.html", scope_context, 20))
     register_panel(
-        Panel("personnel.chain", "home", "Your chain of command", "personnel/panels/chain.html", chain_context, 30)
+        Panel("personnel.posts", "home", "Your posts", "personnel/panels/posts.html", posts_context, 10, defer=True)
     )
     register_panel(
-        Panel("personnel.my_sros", "home", "My SROs", "personnel/panels/my_sros.html", my_sros_context, 8,
-              refresh=300, digest=my_sros_digest)
-    )
-    register_panel(
-        Panel("personnel.coverage", "home", "Schools without an SRO", "personnel/panels/coverage.html",
-              coverage_context, 7, refresh=300)
+        Panel("personnel.scope", "home", "Your scope", "personnel/panels/scope.html", scope_context, 20, defer=True)
     )
     register_panel(
         Panel(
-            "personnel.admin_tasks", "home", "Division admin", "personnel/panels/admin_tasks.html",
-            admin_tasks_context, 900,
+            "personnel.chain",
+            "home",
+            "Your chain of command",
+            "personnel/panels/chain.html",
+            chain_context,
+            30,
+            defer=True,
         )
     )
     register_panel(
         Panel(
-            "personnel.school_officers", "school", "Officers", "personnel/panels/school_officers.html",
-            school_officers_context, 10,
+            "personnel.my_sros",
+            "home",
+            "My SROs",
+            "personnel/panels/my_sros.html",
+            my_sros_context,
+            8,
+            refresh=300,
+            digest=my_sros_digest,
+            defer=True,
+        )
+    )
+    register_panel(
+        Panel(
+            "personnel.coverage",
+            "home",
+            "Schools without an SRO",
+            "personnel/panels/coverage.html",
+            coverage_context,
+            7,
+            refresh=300,
+        )
+    )
+    register_panel(
+        Panel(
+            "personnel.admin_tasks",
+            "home",
+            "Division admin",
+            "personnel/panels/admin_tasks.html",
+            admin_tasks_context,
+            900,
+        )
+    )
+    register_panel(
+        Panel(
+            "personnel.school_officers",
+            "school",
+            "Officers",
+            "personnel/panels/school_officers.html",
+            school_officers_context,
+            10,
         )
     )

@@ -153,6 +153,7 @@ def register() -> None:
             context=panels.home_plan_alerts,
             order=40,
             digest=plan_alerts_digest,
+            defer=True,
         )
     )
     register_panel(
@@ -163,6 +164,7 @@ def register() -> None:
             template="safetyplans/panels/training_alerts.html",
             context=panels.home_training_alerts,
             order=45,
+            defer=True,
         )
     )
     register_panel(

@@ -35,6 +35,12 @@ class Panel:
     # numbers and links, never a student's name or a narrative (the email leaves the system). None =
     # not in the digest.
     digest: Callable[[dict], list[DigestLine]] | None = field(default=None, compare=False)
+    # On the home page, rendered by a request of its own once the page is there (htmx, on load),
+    # not inside the page's: for the panels that give context (who you are, visits, the contract,
+    # plans, crime nearby, the digest setting) rather than the work queue, so the page itself stays
+    # at the queue's cost (issue 16: at most 20 queries). Without JavaScript it is a link to the
+    # panel on a page of its own.
+    defer: bool = False
 
     def __post_init__(self):
         if self.slot not in SLOTS:
@@ -54,6 +60,22 @@ class DigestLine:
 class RenderedPanel:
     panel: Panel
     html: SafeString
+
+    @property
+    def key(self) -> str:
+        return self.panel.key
+
+    @property
+    def title(self) -> str:
+        return self.panel.title
+
+
+@dataclass(frozen=True)
+class DeferredPanel:
+    """A deferred panel's place on the page: the page asks for it after it has loaded."""
+
+    panel: Panel
+    deferred: bool = True
 
     @property
     def key(self) -> str:
@@ -97,10 +119,16 @@ def render_panel(panel: Panel, request: HttpRequest, subject: Any = None) -> Ren
     return RenderedPanel(panel=panel, html=html)
 
 
-def panels_for(slot: str, request: HttpRequest, subject: Any = None) -> list[RenderedPanel]:
-    """Render every panel of `slot` that has something for this user (its context is not None)."""
-    out = []
+def panels_for(
+    slot: str, request: HttpRequest, subject: Any = None, *, defer: bool = False
+) -> list[RenderedPanel | DeferredPanel]:
+    """Render every panel of `slot` that has something for this user (its context is not None).
+    With `defer`, a panel registered `defer=True` is not computed: its place is returned instead."""
+    out: list[RenderedPanel | DeferredPanel] = []
     for panel in registered(slot):
+        if defer and panel.defer:
+            out.append(DeferredPanel(panel))
+            continue
         rendered = render_panel(panel, request, subject)
         if rendered is not None:
             out.append(rendered)

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import atexit
 import datetime as dt
+import html
 import os
+import re
 import shutil
 import tempfile
 from dataclasses import dataclass
@@ -43,6 +45,12 @@ CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 _MEDIA_ROOT = tempfile.mkdtemp(prefix="ssd-test-media-")
 atexit.register(shutil.rmtree, _MEDIA_ROOT, True)
 settings.MEDIA_ROOT = Path(_MEDIA_ROOT)
+# On SQLite, the test database is a file in that directory rather than in memory: Django's live
+# server shares one in-memory connection between all its threads, and the home page's deferred
+# panels (several htmx requests at once) hung a browser test on that shared connection. A file gives
+# each live-server thread a connection of its own (WAL, as `make run` has).
+if settings.DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    settings.DATABASES["default"].setdefault("TEST", {})["NAME"] = str(Path(_MEDIA_ROOT) / "test.sqlite3")
 XDIST_WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
 
 
@@ -276,4 +284,32 @@ def login(client, officer: Officer):
     return client
 
 
-__all__ = ["PASSWORD", "PERSONA_USERNAMES", "Personas", "assign", "login", "make_person", "need_service", "today"]
+_DEFERRED = re.compile(r'<div class="panel-slot panel-slot--deferred"[^>]*? hx-get="([^"]+)"[^>]*>.*?</div>', re.S)
+
+
+def home_html(client, url: str = "/") -> str:
+    """The home page as a browser shows it once loaded: each deferred panel's place (ssd.panels
+    Panel.defer) replaced by what its own request answers, as htmx swaps it in."""
+    response = client.get(url)
+    assert response.status_code == 200
+    page = response.content.decode()
+
+    def fetch(match: re.Match) -> str:
+        fragment = client.get(html.unescape(match.group(1)), headers={"HX-Request": "true"})
+        assert fragment.status_code == 200, match.group(1)
+        return fragment.content.decode()
+
+    return _DEFERRED.sub(fetch, page)
+
+
+__all__ = [
+    "PASSWORD",
+    "PERSONA_USERNAMES",
+    "Personas",
+    "assign",
+    "home_html",
+    "login",
+    "make_person",
+    "need_service",
+    "today",
+]

@@ -208,6 +208,7 @@ def register() -> None:
             context=home_panel,
             order=30,
             digest=home_digest,
+            defer=True,
         )
     )
     register_kind(VisitTomorrow())

@@ -78,6 +78,11 @@ def sign_in(page, username: str, password: str) -> None:
     page.get_by_role("button", name="Sign in").click()
 
 
+def home_loaded(page) -> None:
+    """Wait until every deferred panel of the home page has been swapped in (or away)."""
+    page.wait_for_function("() => !document.querySelector('.panel-slot--deferred')", timeout=15_000)
+
+
 def assert_accessible(page, *, context: str = "") -> None:
     """axe-core (bundled by axe-playwright-python): no serious or critical WCAG 2.1 A/AA violation."""
     from axe_playwright_python.sync_playwright import Axe

@@ -12,7 +12,7 @@ from incidents import services
 from tests.factories import PASSWORD
 from tests.incidents.factories import ensure_taxonomy, make_incident
 
-from .conftest import PHONE, assert_accessible, screenshot, sign_in
+from .conftest import PHONE, assert_accessible, home_loaded, screenshot, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -37,6 +37,7 @@ def test_each_roles_home_is_accessible_on_phone_and_desktop(personas, new_page, 
         page = new_page(viewport=viewport) if viewport else new_page()
         sign_in(page, officer.user.username, PASSWORD)
         page.goto("/")
+        home_loaded(page)
         assert page.locator(".home-panels .card").count() >= 2
         assert_accessible(page, context=f"home ({persona}, {size})")
         screenshot(page, f"home-{persona}-{size}")

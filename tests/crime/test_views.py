@@ -15,7 +15,7 @@ from django.urls import reverse
 
 from crime.services import crime_import_file
 from schools.models import School
-from tests.conftest import login
+from tests.conftest import home_html, login
 
 from .helpers import FT, distance_m, make_crime, point_at
 
@@ -233,15 +233,15 @@ def test_school_page_and_home_carry_the_crime_panels(client, personas, crimes):
     login(client, personas.sro)
     html = client.get(detail).content.decode()
     assert "Crime within 1,000 ft" in html and "THEFT BLOCK" in html and 'data-crime-map="' in html
-    home = client.get(reverse("home")).content.decode()
+    home = home_html(client)
     assert "Around your school this week" in home and "Roosevelt High School" in home
     login(client, personas.sergeant)
-    home = client.get(reverse("home")).content.decode()
+    home = home_html(client)
     assert "Most violent crime near your schools" in home and "Around your school this week" not in home
     login(client, personas.district_commander)
     assert "Crime within 1,000 ft" not in client.get(detail).content.decode()
     login(client, personas.cotr)
-    assert "Crime" not in client.get(reverse("home")).content.decode()
+    assert "Crime" not in home_html(client)
 
 
 def test_advise_sros_prefills_the_advisory_from_the_row(client, personas, crimes):

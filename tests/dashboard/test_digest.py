@@ -19,7 +19,7 @@ from dashboard.models import HomeDigest
 from incidents.models import FollowUp, Incident, Status
 from ssd.audit.models import AuditEntry
 from tests.celery_args import assert_task_takes_ids, recording_enqueues
-from tests.conftest import login
+from tests.conftest import home_html, login
 
 from .test_panels import book, clock  # noqa: F401  (fixtures)
 
@@ -39,12 +39,12 @@ def subscribe(officer, daily=True):
 
 def test_a_sergeant_turns_the_digest_on_and_off_from_the_home_page(client, personas):
     login(client, personas.sergeant)
-    html = client.get("/").content.decode()
+    html = home_html(client)
     assert "Email me this page every morning" in html and f'action="{reverse("home_digest")}"' in html
     response = client.post(reverse("home_digest"), {"daily": "on"})
     assert response.status_code == 302 and response["Location"] == "/"
     assert HomeDigest.objects.get(user=personas.sergeant.user).daily is True
-    assert 'name="daily" checked' in client.get("/").content.decode()
+    assert 'name="daily" checked' in home_html(client)
     client.post(reverse("home_digest"), {})
     assert HomeDigest.objects.get(user=personas.sergeant.user).daily is False
     actions = list(AuditEntry.objects.filter(user=personas.sergeant.user, action__startswith="dashboard.digest")
@@ -55,7 +55,7 @@ def test_a_sergeant_turns_the_digest_on_and_off_from_the_home_page(client, perso
 def test_only_sergeants_and_lieutenants_may_subscribe(client, personas):
     for persona in ("sro", "commander", "cotr", "district_commander"):
         login(client, getattr(personas, persona))
-        assert "Email me this page every morning" not in client.get("/").content.decode()
+        assert "Email me this page every morning" not in home_html(client)
         assert client.post(reverse("home_digest"), {"daily": "on"}).status_code == 403
     assert not HomeDigest.objects.exists()
     login(client, personas.lieutenant)

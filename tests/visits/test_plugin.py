@@ -12,7 +12,7 @@ from django.utils import timezone
 from notifications.models import OutboxEvent
 from notifications.registry import get_kind
 from ssd.seed import ordered_steps
-from tests.conftest import login
+from tests.conftest import home_html, login
 from tests.incidents.factories import ensure_taxonomy, make_incident
 from visits import services
 from visits.models import Visit
@@ -57,10 +57,10 @@ def test_school_and_home_panels(client, personas):
     login(client, personas.lieutenant)
     school_page = client.get(reverse("schools:detail", args=[personas.school.pk])).content.decode()
     assert "Site visits and meetings" in school_page and visit.get_absolute_url() in school_page
-    home = client.get(reverse("home")).content.decode()
+    home = home_html(client)
     assert "Ask DCPS for the camera repair date" in home and "overdue for a visit" in home
     # The commander's page carries the overdue list too (all areas).
-    assert "overdue for a visit" in login(client, personas.commander).get(reverse("home")).content.decode()
+    assert "overdue for a visit" in home_html(login(client, personas.commander))
     assert (
         "Site visits and meetings"
         not in login(client, personas.sro).get(reverse("schools:detail", args=[personas.school.pk])).content.decode()
