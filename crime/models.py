@@ -47,6 +47,14 @@ class Crime(models.Model):
             ),
             models.Index(fields=["reported_on"], name="crime_reported_on"),
             models.Index(fields=["psa", "reported_on"], name="crime_psa_reported_on"),
+            # The home panel "most violent crime near your schools": only the violent or gun rows
+            # (about a fifth), by date, with their coordinates: an index-only read of a month's
+            # ~15,000 at 1M crimes instead of 80,000 rows from the heap (151 ms).
+            models.Index(
+                fields=["reported_on", "latitude", "longitude"],
+                condition=models.Q(offense__in=sorted(VIOLENT_OFFENSES)) | models.Q(method="GUN"),
+                name="crime_violent_on",
+            ),
         ]
         constraints = [
             # Either both coordinates or neither: half a location would place nothing correctly.

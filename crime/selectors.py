@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
 from dataclasses import dataclass
 
 from django.db.models import Max, Q, QuerySet
 
 from schools.models import School
 
-from .geo import FEET_PER_M, VICINITY_M, bounding_box, distance_expression, haversine_m
+from .geo import EARTH_RADIUS_M, FEET_PER_M, VICINITY_M, bounding_box, distance_expression, haversine_m
 from .models import VIOLENT_OFFENSES, Crime
 
 DEFAULT_DAYS = 30
@@ -121,7 +122,8 @@ def vicinity_summary(
 
 
 def violent_q() -> Q:
-    return Q(offense__in=VIOLENT_OFFENSES) | Q(method="GUN")
+    """The same predicate as the partial index `crime_violent_on` (so the planner can use it)."""
+    return Q(offense__in=sorted(VIOLENT_OFFENSES)) | Q(method="GUN")
 
 
 def schools_by_violent_nearby(
@@ -153,13 +155,20 @@ def schools_by_violent_nearby(
         longitude__lte=max(b[3] for b in boxes),
     ).values_list("latitude", "longitude")
     counts = [0] * len(schools)
-    for lat, lon in crimes.iterator(chunk_size=5000):
+    # A flat-earth distance decides what is clearly in or out (its error over 1,000 ft at DC's
+    # latitude is far below the 2% band); the great-circle distance decides the band between.
+    m_lat = math.radians(1) * EARTH_RADIUS_M
+    m_lon = m_lat * math.cos(math.radians(points[0][0]))
+    inside2, outside2 = (VICINITY_M * 0.98) ** 2, (VICINITY_M * 1.02) ** 2
+    neighbours = [(di, dj) for di in (-1, 0, 1) for dj in (-1, 0, 1)]
+    for lat, lon in crimes:
         ci, cj = int(lat // cell_lat), int(lon // cell_lon)
-        for di in (-1, 0, 1):
-            for dj in (-1, 0, 1):
-                for i in grid.get((ci + di, cj + dj), ()):
-                    if haversine_m(lat, lon, *points[i]) <= VICINITY_M:
-                        counts[i] += 1
+        for di, dj in neighbours:
+            for i in grid.get((ci + di, cj + dj), ()):
+                slat, slon = points[i]
+                d2 = ((lat - slat) * m_lat) ** 2 + ((lon - slon) * m_lon) ** 2
+                if d2 <= inside2 or (d2 <= outside2 and haversine_m(lat, lon, slat, slon) <= VICINITY_M):
+                    counts[i] += 1
     ranked = sorted(((s, n) for s, n in zip(schools, counts, strict=True) if n), key=lambda sn: (-sn[1], sn[0].name))
     return ranked[:limit]
 

@@ -240,6 +240,9 @@ class Incident(models.Model):
             models.Index(fields=["significant", "-occurred_at", "-id"], name="incident_sig_occurred_id"),
             models.Index(fields=["-reported_at", "-id"], name="incident_reported_id"),
             models.Index(fields=["status", "id"], name="incident_status_id"),
+            # The commander's time-to-review: incidents reviewed in the last 30 days (was a scan of
+            # the whole table at 1M rows, 410 ms).
+            models.Index(fields=["reviewed_at"], name="incident_reviewed_at"),
             # "00042" typed without its year searches every year's number 42.
             models.Index(fields=["report_seq"], name="incident_report_seq"),
         ]

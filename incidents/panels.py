@@ -212,6 +212,12 @@ def area_districts_context(request: HttpRequest, subject=None) -> dict | None:
     since = timezone.localdate() - dt.timedelta(days=SIGNIFICANT_DAYS - 1)
     incidents = (
         visible_incidents(user=user)
+        # Only the rows some count counts: read through the (status, id) and (significant,
+        # occurred_at) indexes, not every incident of the area (a lieutenant's 300,000 at 1M: 380 ms).
+        .filter(
+            Q(status__in=[Status.SUBMITTED, Status.RETURNED])
+            | Q(significant=True, occurred_at__gte=_start_of(since))
+        )
         .order_by()
         .values(
             district_id=F("school__psa__district_id"),
@@ -318,6 +324,7 @@ def review_time_context(request: HttpRequest, subject=None) -> dict | None:
         (reviewed - submitted).total_seconds()
         for submitted, reviewed in visible_incidents(user=request.user)
         .filter(reviewed_at__gte=since, submitted_at__isnull=False)
+        .order_by()
         .values_list("submitted_at", "reviewed_at")
     ]
     median = dt.timedelta(seconds=round(statistics.median(waits))) if waits else None

@@ -3,12 +3,29 @@ leaked), 403 for one in scope where the user lacks the permission asked for. Bot
 
 from __future__ import annotations
 
+from django.contrib.auth.models import Permission
+from django.db.models import Q
 from guardian.core import ObjectPermissionChecker
 
 from ssd.audit.services import deny_forbidden, deny_not_found
 from ssd.request_cache import memo
 
-from .models import School
+from .models import School, SchoolGroupObjectPermission, SchoolUserObjectPermission
+
+
+def _read_school_perms(user, school: School) -> frozenset[str]:
+    """What guardian's ObjectPermissionChecker.get_perms answers (the user's own rows and their
+    groups' rows on the school; nothing for an inactive user; everything for a superuser), in one
+    query instead of its two."""
+    if not user.is_active or user.is_superuser:
+        return frozenset(ObjectPermissionChecker(user).get_perms(school))
+    own = SchoolUserObjectPermission.objects.filter(user=user, content_object=school).values("permission_id")
+    groups = SchoolGroupObjectPermission.objects.filter(group__user=user, content_object=school).values(
+        "permission_id"
+    )
+    return frozenset(
+        Permission.objects.filter(Q(pk__in=own) | Q(pk__in=groups)).values_list("codename", flat=True)
+    )
 
 
 def school_perms(user, school: School) -> set[str]:
@@ -19,7 +36,7 @@ def school_perms(user, school: School) -> set[str]:
     return set(
         memo(
             ("schools.school_perms", user.pk, school.pk),
-            lambda: frozenset(ObjectPermissionChecker(user).get_perms(school)),
+            lambda: _read_school_perms(user, school),
         )
     )
 

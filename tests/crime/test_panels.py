@@ -120,3 +120,18 @@ def test_seed_step_loads_the_shipped_file_once(geography):
     again = SeedContext(password=None, today=dt.date(2026, 12, 1), starts_on=dt.date(2026, 8, 24))
     seed_crime(again)
     assert again.created == {} and Crime.objects.count() == 5518
+
+
+def test_grid_ranking_is_exact_at_the_edge_of_the_vicinity(personas):
+    """The flat-earth shortcut decides only what is clearly in or out: 999 ft counts, 1,001 ft does not,
+    whatever the bearing."""
+    school = personas.school
+    at = dt.datetime(2025, 3, 20, 10, tzinfo=NY)
+    for bearing in (0, 45, 90, 135, 180, 270):
+        for feet in (990, 999, 1001, 1010):
+            lat, lon = near(school, feet, bearing)
+            make_crime(lat=lat, lon=lon, at=at, offense="ROBBERY")
+    ranked = dict(
+        schools_by_violent_nearby(School.objects.filter(pk=school.pk), start=at.date(), end=at.date(), limit=5)
+    )
+    assert ranked == {school: 12}

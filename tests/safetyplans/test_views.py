@@ -219,3 +219,22 @@ def test_program_pages(client, personas):
     assert login(client, personas.other_sro).get(reverse("safetyplans:program", args=[program.pk])).status_code == 404
     edit = reverse("safetyplans:program_edit", args=[program.pk])
     assert login(client, personas.sergeant).get(edit).status_code == 403
+
+
+def test_the_board_pages_its_schools_and_keeps_the_tab(client, personas, monkeypatch, settings):
+    from safetyplans import views
+
+    settings.SSD_SAFETY_PLAN_DUE = f"{today() - dt.timedelta(days=1):%m-%d}"
+    monkeypatch.setattr(views, "BOARD_PAGE_SIZE", 1)
+    login(client, personas.commander)
+    first = client.get(reverse("safetyplans:board")).content.decode()
+    # Two schools with an SRO in the commander's scope, one a page, in name order.
+    assert "Page 1 of 2 (2 schools)" in first
+    assert "Anacostia High School" in first and "Roosevelt High School" not in first
+    second = client.get(reverse("safetyplans:board"), {"page": 2}).content.decode()
+    assert "Roosevelt High School" in second and "Anacostia High School" not in second
+    # A tab's pages keep the tab; a page past the end shows the last; a bad state is ignored.
+    missing = client.get(reverse("safetyplans:board"), {"state": "missing"}).content.decode()
+    assert 'href="?state=missing&amp;page=2"' in missing
+    assert "Roosevelt High School" in client.get(reverse("safetyplans:board"), {"page": 99}).content.decode()
+    assert client.get(reverse("safetyplans:board"), {"state": "nonsense", "page": "x"}).status_code == 200

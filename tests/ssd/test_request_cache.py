@@ -60,7 +60,7 @@ def test_inside_a_request_roles_and_school_permissions_are_read_once(personas):
     first, again, n = _Request().run(body)
     assert first == again and first[0] == {Role.SERGEANT}
     assert "view_school_incidents" in first[1]
-    assert n == 3  # roles (1) and guardian's user and group permissions (2), once each
+    assert n == 2  # roles and the school permissions (user and group rows in one query), once each
     # The memo is gone with the request.
     assert request_cache._CACHE.get() is None
 
@@ -160,3 +160,22 @@ def test_activity_is_written_at_most_once_a_minute(client, personas):
         assert client.get(url).status_code == 200
     writes = [q["sql"] for q in ctx.captured_queries if q["sql"].startswith("UPDATE")]
     assert any("django_session" in sql for sql in writes) and any("usersession" in sql for sql in writes)
+
+
+def test_school_permissions_read_in_one_query_equal_guardians(personas):
+    from django.contrib.auth.models import Group
+    from guardian.core import ObjectPermissionChecker
+    from guardian.shortcuts import assign_perm
+
+    school = personas.school
+    group = Group.objects.create(name="test-visitors")
+    group.user_set.add(personas.nobody.user)
+    assign_perm("schools.view_school", group, school)
+    for officer in (personas.sergeant, personas.sro, personas.other_sro, personas.commander, personas.nobody):
+        user = officer.user
+        with CaptureQueriesContext(connection) as ctx:
+            ours = school_perms(user, school)
+        assert len(ctx.captured_queries) == 1
+        assert ours == set(ObjectPermissionChecker(user).get_perms(school)), user.username
+    assert school_perms(personas.nobody.user, school) == {"view_school"}  # through the group only
+    assert school_perms(personas.other_sro.user, school) == set()
