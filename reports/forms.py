@@ -8,6 +8,7 @@ import datetime as dt
 from django import forms
 
 from incidents.selectors import ReportFilters
+from ssd.forms import LongSelect
 
 MAX_DAYS = 5 * 366
 GROUPS = [("district", "District"), ("area", "Area"), ("school", "School")]
@@ -18,7 +19,7 @@ class ReportForm(forms.Form):
     date_to = forms.DateField(label="To", required=False, widget=forms.DateInput(attrs={"type": "date"}))
     area = forms.TypedChoiceField(label="Area", required=False, coerce=int, empty_value=None)
     district = forms.TypedChoiceField(label="District", required=False, coerce=int, empty_value=None)
-    school = forms.TypedChoiceField(label="School", required=False, coerce=int, empty_value=None)
+    school = forms.TypedChoiceField(label="School", required=False, coerce=int, empty_value=None, widget=LongSelect)
     category = forms.TypedChoiceField(label="Category", required=False, coerce=int, empty_value=None)
     significant = forms.ChoiceField(
         label="Significant", required=False,

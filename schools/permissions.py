@@ -24,7 +24,7 @@ def _read_school_perms(user, school: School) -> frozenset[str]:
         "permission_id"
     )
     return frozenset(
-        Permission.objects.filter(Q(pk__in=own) | Q(pk__in=groups)).values_list("codename", flat=True)
+        Permission.objects.filter(Q(pk__in=own) | Q(pk__in=groups)).order_by().values_list("codename", flat=True)
     )
 
 
