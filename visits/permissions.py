@@ -16,7 +16,7 @@ from django.db.models import Q, QuerySet
 
 from personnel.models import Role
 from personnel.scope import roles_of
-from schools.models import School, SchoolUserObjectPermission
+from schools.models import PSA, School, SchoolUserObjectPermission
 from schools.selectors import district_list, school_ids
 from ssd.audit.services import deny_forbidden, deny_not_found
 
@@ -63,11 +63,14 @@ def meeting_visible_q(user) -> Q:
         return Q(pk__in=[])
     if user_roles(user) & DIVISION_WIDE:
         return Q()
+    # Each branch a subquery on an indexed column, never a join: the four-way OR over joins made
+    # PostgreSQL join every meeting to its schools and attendees before filtering (16 ms of a school
+    # page at 34,000 meetings), and needed a DISTINCT.
     return (
-        Q(psa__district__in=district_list(user=user).values("pk"))
-        | Q(schools__in=scope_school_ids(user))
+        Q(psa__in=PSA.objects.filter(district__in=district_list(user=user).values("pk")).values("pk"))
+        | Q(pk__in=Meeting.schools.through.objects.filter(school__in=scope_school_ids(user)).values("meeting_id"))
         | Q(created_by=user)
-        | Q(attendees=user)
+        | Q(pk__in=Meeting.attendees.through.objects.filter(user=user).values("meeting_id"))
     )
 
 
