@@ -308,3 +308,42 @@ def test_meetings_log_search_psa_and_school(client, personas):
         {"kind": "ptsa", "title": "x", "date": day(1), "start_time": "10:00", "end_time": "09:00"},
     )
     assert bad.status_code == 400 and Meeting.objects.count() == 1
+
+
+def test_meeting_visibility_each_way_and_no_duplicates(personas):
+    """A sergeant sees a meeting of a PSA in the district, one linked to a school in scope, one they
+    created and one they attend; not another district's. Each once, however many ways it matches."""
+    from django.utils import timezone
+
+    from schools.models import PSA
+    from visits.models import Meeting
+    from visits.selectors import meeting_list
+
+    sgt = personas.sergeant.user
+    start = timezone.now()
+    own_psa = personas.school.psa
+    other_psa = PSA.objects.exclude(district=own_psa.district).first()
+
+    def meeting(title, **fields):
+        schools = fields.pop("schools", [])
+        attendees = fields.pop("attendees", [])
+        m = Meeting.objects.create(
+            kind="psa",
+            title=title,
+            starts_at=start,
+            ends_at=start + dt.timedelta(hours=1),
+            created_by=fields.pop("created_by", personas.admin.user),
+            **fields,
+        )
+        m.schools.set(schools)
+        m.attendees.set(attendees)
+        return m
+
+    by_psa = meeting("PSA of the district", psa=own_psa)
+    by_school = meeting("About a school in scope", psa=other_psa, schools=[personas.school])
+    mine = meeting("Created by the sergeant", psa=other_psa, created_by=sgt)
+    attending = meeting("Attended", psa=other_psa, attendees=[sgt])
+    every_way = meeting("Every way", psa=own_psa, schools=[personas.school], created_by=sgt, attendees=[sgt])
+    meeting("Elsewhere", psa=other_psa, schools=[personas.other_school])
+    got = list(meeting_list(user=sgt).values_list("title", flat=True))
+    assert sorted(got) == sorted(m.title for m in (by_psa, by_school, mine, attending, every_way))
