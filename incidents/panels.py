@@ -7,7 +7,6 @@ per school, district or officer)."""
 from __future__ import annotations
 
 import datetime as dt
-import statistics
 from collections import OrderedDict
 
 from django.db.models import Count, F, Q, Window
@@ -23,7 +22,7 @@ from ssd.panels import DigestLine, Panel, register_panel
 
 from .models import Status
 from .permissions import REPORT
-from .selectors import followup_list, review_queue, visible_incidents
+from .selectors import followup_list, median_wait, review_queue, visible_incidents
 
 LIST_MAX = 8
 SIGNIFICANT_DAYS = 7
@@ -320,17 +319,15 @@ def review_time_context(request: HttpRequest, subject=None) -> dict | None:
     if Role.COMMANDER not in user_roles(request):
         return None
     since = timezone.now() - dt.timedelta(days=REVIEW_TIME_DAYS)
-    waits = [
-        (reviewed - submitted).total_seconds()
-        for submitted, reviewed in visible_incidents(user=request.user)
-        .filter(reviewed_at__gte=since, submitted_at__isnull=False)
-        .order_by()
-        .values_list("submitted_at", "reviewed_at")
-    ]
-    median = dt.timedelta(seconds=round(statistics.median(waits))) if waits else None
+    # The median in the database (an index on reviewed_at finds the month's reviews): at 1M rows the
+    # 5,700 waits as Python objects and statistics.median cost ~60 ms of the commander's home.
+    median, count = median_wait(
+        visible_incidents(user=request.user).filter(reviewed_at__gte=since), start="submitted_at", end="reviewed_at"
+    )
+    median = dt.timedelta(seconds=round(median.total_seconds())) if median is not None else None
     return {
         "median": median, "median_text": duration_text(median) if median is not None else "",
-        "count": len(waits), "days": REVIEW_TIME_DAYS,
+        "count": count, "days": REVIEW_TIME_DAYS,
     }
 
 
