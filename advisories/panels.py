@@ -9,10 +9,11 @@ from django.contrib.contenttypes.models import ContentType
 from django.urls import reverse
 from django.utils import timezone
 
+from schools.permissions import holds_on_school
 from ssd.panels import Panel, register_panel
 
 from . import selectors
-from .permissions import may_send, sendable_school_ids
+from .permissions import SEND, may_send
 from .sources import source_key
 
 
@@ -58,7 +59,7 @@ def _incident(request, incident):
     ct = ContentType.objects.get_for_model(type(incident))
     rows = selectors.for_source(source_type_id=ct.pk, source_id=incident.pk, user=request.user)
     can_advise = bool(getattr(incident, "significant", False)) and (
-        sendable_school_ids(request.user).filter(pk=incident.school_id).exists()
+        holds_on_school(request.user, incident.school, SEND)
     )
     if not rows and not can_advise:
         return None

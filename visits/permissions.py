@@ -17,6 +17,7 @@ from django.db.models import Q, QuerySet
 from personnel.models import Role
 from personnel.scope import roles_of
 from schools.models import PSA, School, SchoolUserObjectPermission
+from schools.permissions import holds_on_school
 from schools.selectors import district_list, school_ids
 from ssd.audit.services import deny_forbidden, deny_not_found
 
@@ -75,7 +76,7 @@ def meeting_visible_q(user) -> Q:
 
 
 def school_in_scope(user, school: School) -> bool:
-    return scope_school_ids(user).filter(pk=school.pk).exists()
+    return holds_on_school(user, school, "view_school")
 
 
 def can_see(user, visit: Visit) -> bool:
