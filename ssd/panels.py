@@ -56,10 +56,10 @@ class DigestLine:
     url: str = ""
 
 
-@dataclass(frozen=True)
-class RenderedPanel:
+class _OfPanel:
+    """`key` and `title` of the panel a page item stands for."""
+
     panel: Panel
-    html: SafeString
 
     @property
     def key(self) -> str:
@@ -71,19 +71,18 @@ class RenderedPanel:
 
 
 @dataclass(frozen=True)
-class DeferredPanel:
+class RenderedPanel(_OfPanel):
+    panel: Panel
+    html: SafeString
+    deferred = False
+
+
+@dataclass(frozen=True)
+class DeferredPanel(_OfPanel):
     """A deferred panel's place on the page: the page asks for it after it has loaded."""
 
     panel: Panel
-    deferred: bool = True
-
-    @property
-    def key(self) -> str:
-        return self.panel.key
-
-    @property
-    def title(self) -> str:
-        return self.panel.title
+    deferred = True
 
 
 _PANELS: dict[str, Panel] = {}
