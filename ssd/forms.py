@@ -3,8 +3,7 @@ from __future__ import annotations
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 from django.forms.utils import flatatt
-from django.utils.html import format_html
-from django.utils.safestring import mark_safe
+from django.utils.html import format_html, format_html_join
 
 
 class NoticeAuthenticationForm(AuthenticationForm):
@@ -34,17 +33,15 @@ class LongSelect(forms.Select):
         final["name"] = name
         chosen = {str(v) for v in self.format_value(value)}
 
-        def option(key, label) -> str:
-            key = "" if key is None else str(key)
-            return format_html(
-                '<option value="{}"{}>{}</option>', key, mark_safe(" selected") if key in chosen else "", label
-            )
+        def options(pairs):
+            rows = (("" if key is None else str(key), label) for key, label in pairs)
+            marked = ((k, " selected" if k in chosen else "", lbl) for k, lbl in rows)
+            return format_html_join("", '<option value="{}"{}>{}</option>', marked)
 
         parts = []
         for key, label in self.choices:
             if isinstance(label, list | tuple):
-                inner = mark_safe("".join(option(k, lbl) for k, lbl in label))  # noqa: S308 (escaped above)
-                parts.append(format_html('<optgroup label="{}">{}</optgroup>', key, inner))
+                parts.append(format_html('<optgroup label="{}">{}</optgroup>', key, options(label)))
             else:
-                parts.append(option(key, label))
-        return format_html("<select{}>{}</select>", flatatt(final), mark_safe("".join(parts)))  # noqa: S308
+                parts.append(options([(key, label)]))
+        return format_html("<select{}>{}</select>", flatatt(final), format_html_join("", "{}", ((p,) for p in parts)))
