@@ -69,9 +69,11 @@ def admin_tasks_context(request: HttpRequest, subject=None) -> dict | None:
 
 def school_officers_context(request: HttpRequest, school) -> dict:
     """The school page's SROs and the chain above them (the school is already access-checked)."""
+    officers = school_officers(school)
+    shown = {o.pk for group in officers.values() for o in group}
     return {
-        **school_officers(school),
-        "viewable": viewable_officer_ids(user=request.user, roles=user_roles(request)),
+        **officers,
+        "viewable": viewable_officer_ids(user=request.user, roles=user_roles(request), among=shown),
     }
 
 
@@ -128,7 +130,7 @@ def my_sros_context(request: HttpRequest, subject=None) -> dict | None:
         seen.add((a.officer_id, a.school_id))
         rows.append({"assignment": a, "officer": a.officer, "school": a.school, "on_duty": a.is_active(today)})
     training = sro_training_status({r["officer"].pk for r in rows}, on=today)
-    viewable = viewable_officer_ids(user=user, roles=user_roles(request))
+    viewable = viewable_officer_ids(user=user, roles=user_roles(request), among={r["officer"].pk for r in rows})
     for r in rows:
         r["training"], r["training_date"] = training.get(r["officer"].pk, ("lapsed", None))
         r["may_open"] = viewable is None or r["officer"].pk in viewable

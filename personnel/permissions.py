@@ -40,13 +40,16 @@ def officers_in_scope(*, user) -> QuerySet[Officer]:
     return Officer.objects.filter(Q(pk__in=active.values("officer_id")) | Q(user=user))
 
 
-def viewable_officer_ids(*, user, roles: frozenset[str]) -> set[int] | None:
-    """Ids of the officers whose page the user may open; None means everyone (one query at most)."""
+def viewable_officer_ids(*, user, roles: frozenset[str], among=None) -> set[int] | None:
+    """Ids of the officers whose page the user may open; None means everyone (one query at most).
+    `among`: only these officers are asked about (a page that shows a handful need not list a
+    district's hundreds)."""
     if roles & SEE_EVERYONE:
         return None
-    if roles & SEE_IN_SCOPE:
-        return set(officers_in_scope(user=user).values_list("pk", flat=True))
-    return set(Officer.objects.filter(user=user).values_list("pk", flat=True))
+    officers = officers_in_scope(user=user) if roles & SEE_IN_SCOPE else Officer.objects.filter(user=user)
+    if among is not None:
+        officers = officers.filter(pk__in=list(among))
+    return set(officers.values_list("pk", flat=True))
 
 
 def _deny(user, what: str, status: int, obj=None):
