@@ -59,6 +59,54 @@ def plan_board(*, user, today: dt.date, school_year: int | None = None) -> list[
     return rows
 
 
+@dataclass(frozen=True)
+class BoardPage:
+    rows: list[PlanRow]
+    counts: dict[Deadline, int]
+    page: object  # django.core.paginator.Page of schools
+
+
+def plan_board_page(
+    *, user, today: dt.date, state: str = "", page_number=None, per_page: int = 100
+) -> BoardPage:
+    """The board one page at a time: the tabs' counts by plan status in SQL (a school's state depends
+    only on its plan's status and the date), then only the page's schools and plans as objects.
+    Four queries whatever the number of schools (the commander's 2,000 as objects cost ~80 ms)."""
+    from django.core.paginator import Paginator
+    from django.db.models import OuterRef, Q, Subquery
+
+    from .models import PlanStatus
+
+    year = plan_year(today)
+    status = SafetyPlan.objects.filter(school=OuterRef("pk"), school_year=year).values("status")[:1]
+    schools = schools_with_sro(school_list(user=user, perm=P.VIEW), on=today).annotate(plan_status=Subquery(status))
+    state_of = {st: deadline_state(status=st, school_year=year, today=today) for st in [*PlanStatus.values, None]}
+    by_status = schools.order_by().values("plan_status").annotate(n=Count("pk")).values_list("plan_status", "n")
+    counts = dict.fromkeys(Deadline, 0)
+    for st, n in by_status:
+        counts[state_of.get(st, Deadline.NOT_DUE)] += n
+    if state:
+        wanted = [st for st, s in state_of.items() if s == state]
+        q = Q(plan_status__in=[st for st in wanted if st is not None])
+        if None in wanted:
+            q |= Q(plan_status__isnull=True)
+        schools = schools.filter(q)
+    page = Paginator(schools.order_by("name", "pk"), per_page).get_page(page_number)
+    ids = [s.pk for s in page.object_list]
+    plans = {
+        p.school_id: p
+        for p in SafetyPlan.objects.filter(school__in=ids, school_year=year).only(
+            "id", "school_id", "school_year", "status", "version", "submitted_at", "approved_at"
+        )
+    }
+    due = due_date(year)
+    rows = [
+        PlanRow(school=s, plan=plans.get(s.pk), school_year=year, state=state_of[s.plan_status], due_on=due)
+        for s in page.object_list
+    ]
+    return BoardPage(rows=rows, counts=counts, page=page)
+
+
 def plan_alerts(*, user, today: dt.date) -> list[PlanRow]:
     """The user's schools whose plan is due within 30 days, overdue or missing (most urgent first)."""
     order = {Deadline.MISSING: 0, Deadline.OVERDUE: 1, Deadline.DUE_SOON: 2}

@@ -351,20 +351,20 @@ def plan_board(request: HttpRequest) -> HttpResponse:
     P.require_plan_scope(request.user)
     today = timezone.localdate()
     state = request.GET.get("state", "")
-    rows = selectors.plan_board(user=request.user, today=today)
-    counts = {s: sum(1 for r in rows if r.state == s) for s in Deadline}
-    if state in Deadline.__members__.values():
-        rows = [r for r in rows if r.state == state]
-    else:
+    if state not in Deadline.__members__.values():
         state = ""
     year = plan_year(today)
-    # 100 schools a page: the commander's 2,000 rendered at once were 680 KB and 300-800 ms.
-    page = Paginator(rows, BOARD_PAGE_SIZE).get_page(request.GET.get("page"))
+    # 100 schools a page, counted and filtered in SQL: the commander's 2,000 rendered at once were
+    # 680 KB and 300-800 ms; built as objects only to count the tabs, still ~80 ms.
+    board = selectors.plan_board_page(
+        user=request.user, today=today, state=state, page_number=request.GET.get("page"), per_page=BOARD_PAGE_SIZE
+    )
+    counts, page = board.counts, board.page
     return render(
         request,
         "safetyplans/plan_board.html",
         {
-            "rows": page.object_list,
+            "rows": board.rows,
             "page": page,
             "tabs": [(s.value, LABELS[s], counts[s]) for s in Deadline],
             "state": state,

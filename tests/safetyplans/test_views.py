@@ -238,3 +238,24 @@ def test_the_board_pages_its_schools_and_keeps_the_tab(client, personas, monkeyp
     assert 'href="?state=missing&amp;page=2"' in missing
     assert "Roosevelt High School" in client.get(reverse("safetyplans:board"), {"page": 99}).content.decode()
     assert client.get(reverse("safetyplans:board"), {"state": "nonsense", "page": "x"}).status_code == 200
+
+
+@pytest.mark.parametrize("due_offset", [-1, 10, 200])  # overdue/missing, due soon, not due
+def test_the_board_page_agrees_with_the_whole_board_on_every_tab(personas, settings, due_offset):
+    """The paged board (counts and filter in SQL) shows what the whole board computes school by school."""
+    from safetyplans.deadlines import Deadline
+    from safetyplans.selectors import plan_board, plan_board_page
+
+    settings.SSD_SAFETY_PLAN_DUE = f"{today() + dt.timedelta(days=due_offset):%m-%d}"
+    from safetyplans.deadlines import plan_year
+
+    make_plan(personas, year=plan_year(today()), status="submitted")  # Roosevelt: a plan; Anacostia: none
+    user = personas.commander.user
+    whole = plan_board(user=user, today=today())
+    paged = plan_board_page(user=user, today=today(), per_page=1)
+    assert paged.counts == {s: sum(1 for r in whole if r.state == s) for s in Deadline}
+    assert paged.page.paginator.count == len(whole) == 2
+    assert [(r.school, r.state, r.plan) for r in paged.rows] == [(whole[0].school, whole[0].state, whole[0].plan)]
+    for state in Deadline:
+        got = plan_board_page(user=user, today=today(), state=state, per_page=100).rows
+        assert [(r.school, r.state) for r in got] == [(r.school, r.state) for r in whole if r.state == state]
