@@ -57,7 +57,6 @@ def waiting_rows(*, user) -> QuerySet[Recipient]:
     return Recipient.objects.filter(user=user, acknowledged_at__isnull=True, advisory__ends_at__gt=timezone.now())
 
 
-
 def waiting_for(*, user, limit: int = 10) -> list[Recipient]:
     now = timezone.now()
     return list(

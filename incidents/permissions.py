@@ -18,7 +18,7 @@ from django.http import Http404
 
 from personnel.models import Role
 from personnel.scope import roles_of
-from schools.permissions import school_perms as all_school_perms
+from schools.permissions import school_perms
 from schools.selectors import school_ids
 from ssd.audit.services import deny_forbidden, deny_not_found
 
@@ -61,10 +61,6 @@ ADMIN_PERMS = {
     "incidents.checklisttemplate": ("view", "add", "change", "delete"),
     "incidents.checklistitem": ("view", "add", "change", "delete"),
 }
-
-
-def school_perms(user, school) -> set[str]:
-    return all_school_perms(user, school)
 
 
 def visible_q(user) -> Q:

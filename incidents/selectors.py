@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass, field
 
 from django.db.models import (
+    Aggregate,
     BooleanField,
     Case,
     Count,
@@ -318,10 +319,6 @@ def review_queue(*, user) -> QuerySet[Incident]:
         .select_related("school", "category", "author")
         .order_by("submitted_at", "id")
     )
-
-
-def review_count(*, user) -> int:
-    return review_queue(user=user).count()
 
 
 def incident_detail(*, incident: Incident) -> Incident:
@@ -721,6 +718,14 @@ def report_incidents(*, scope: ReportScope, filters: ReportFilters) -> QuerySet[
     ).exclude(Q(status=Status.DRAFT) & ~Q(author=scope.user))
 
 
+class PercentileCont(Aggregate):
+    """PostgreSQL's percentile_cont(p) WITHIN GROUP (ORDER BY expression)."""
+
+    function = "percentile_cont"
+    template = "%(function)s(%(p)s) WITHIN GROUP (ORDER BY %(expressions)s)"
+    allow_filter = False
+
+
 def percentile(values: list, p: float):
     """Linear interpolation between closest ranks (PostgreSQL's percentile_cont)."""
     if not values:
@@ -736,16 +741,10 @@ def median_wait(qs: QuerySet[Incident], *, start: str, end: str) -> tuple[dt.tim
     """(median of `end - start`, how many) over the rows of `qs` with both set, computed by PostgreSQL
     (percentile_cont: no row leaves the database) or, on SQLite, in Python (the same interpolation)."""
     from django.db import connection
-    from django.db.models import Aggregate, DurationField, ExpressionWrapper, F, FloatField
+    from django.db.models import DurationField, ExpressionWrapper, F, FloatField
 
     qs = qs.filter(**{f"{start}__isnull": False, f"{end}__isnull": False}).order_by()
     if connection.vendor == "postgresql":
-
-        class PercentileCont(Aggregate):
-            function = "percentile_cont"
-            template = "%(function)s(%(p)s) WITHIN GROUP (ORDER BY %(expressions)s)"
-            allow_filter = False
-
         span = ExpressionWrapper(F(end) - F(start), output_field=DurationField())
         row = qs.aggregate(median=PercentileCont(_epoch(span), p=0.5, output_field=FloatField()), n=Count("id"))
         median = dt.timedelta(seconds=row["median"]) if row["median"] is not None else None
@@ -758,7 +757,7 @@ def report_timings(*, scope: ReportScope, filters: ReportFilters) -> dict[str, d
     """Median and 90th percentile of first submission -> latest review, and -> closure, over the
     incidents in the report (one query; PostgreSQL computes the percentiles itself)."""
     from django.db import connection
-    from django.db.models import Aggregate, DurationField, ExpressionWrapper, F, FloatField
+    from django.db.models import DurationField, ExpressionWrapper, F, FloatField
 
     qs = report_incidents(scope=scope, filters=filters).exclude(status=Status.DRAFT)
     spans = {
@@ -768,12 +767,6 @@ def report_timings(*, scope: ReportScope, filters: ReportFilters) -> dict[str, d
     done = {"review": Q(reviewed_at__isnull=False), "closure": Q(closed_at__isnull=False)}
     result: dict[str, dict] = {}
     if connection.vendor == "postgresql":
-
-        class PercentileCont(Aggregate):
-            function = "percentile_cont"
-            template = "%(function)s(%(p)s) WITHIN GROUP (ORDER BY %(expressions)s)"
-            allow_filter = False
-
         aggregates = {}
         for name, span in spans.items():
             for label, p in (("median", 0.5), ("p90", 0.9)):

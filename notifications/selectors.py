@@ -52,7 +52,6 @@ def waiting_rows(*, user) -> QuerySet[Notification]:
     return Notification.objects.filter(recipient=user, channel=Channel.IN_APP).filter(unacknowledged_q())
 
 
-
 def unread_count(*, user) -> int:
     return Notification.objects.filter(recipient=user, channel=Channel.IN_APP, read_at__isnull=True).count()
 

@@ -19,12 +19,8 @@ from .scope import roles_of
 
 
 def user_roles(request: HttpRequest) -> frozenset[str]:
-    """The active roles of the signed-in user, computed once per request."""
-    cached = getattr(request, "_ssd_roles", None)
-    if cached is None:
-        cached = frozenset(roles_of(request.user))
-        request._ssd_roles = cached
-    return cached
+    """The active roles of the signed-in user (read once per request: `roles_of` is memoized)."""
+    return frozenset(roles_of(request.user))
 
 
 def officer_directory(*, q: str = "", role: str = "") -> QuerySet[Officer]:

@@ -39,17 +39,20 @@ class PlanRow:
         return self.state in (Deadline.DUE_SOON, Deadline.OVERDUE, Deadline.MISSING)
 
 
+def _plans_of(school_ids: list[int], year: int) -> dict[int, SafetyPlan]:
+    """{school id: its plan for the year}, with what a board row shows (one query)."""
+    plans = SafetyPlan.objects.filter(school__in=school_ids, school_year=year).only(
+        "id", "school_id", "school_year", "status", "version", "submitted_at", "approved_at"
+    )
+    return {p.school_id: p for p in plans}
+
+
 def plan_board(*, user, today: dt.date, school_year: int | None = None) -> list[PlanRow]:
     """One row per school with an SRO in the user's plan scope: its plan for the year (the plan year
     of `today` unless given) and where it stands against the due date. Two queries."""
     year = plan_year(today) if school_year is None else school_year
     schools = list(schools_with_sro(school_list(user=user, perm=P.VIEW), on=today).order_by("name"))
-    plans = {
-        p.school_id: p
-        for p in SafetyPlan.objects.filter(school__in=[s.pk for s in schools], school_year=year).only(
-            "id", "school_id", "school_year", "status", "version", "submitted_at", "approved_at"
-        )
-    }
+    plans = _plans_of([s.pk for s in schools], year)
     due = due_date(year)
     rows = []
     for school in schools:
@@ -92,13 +95,7 @@ def plan_board_page(
             q |= Q(plan_status__isnull=True)
         schools = schools.filter(q)
     page = Paginator(schools.order_by("name", "pk"), per_page).get_page(page_number)
-    ids = [s.pk for s in page.object_list]
-    plans = {
-        p.school_id: p
-        for p in SafetyPlan.objects.filter(school__in=ids, school_year=year).only(
-            "id", "school_id", "school_year", "status", "version", "submitted_at", "approved_at"
-        )
-    }
+    plans = _plans_of([s.pk for s in page.object_list], year)
     due = due_date(year)
     rows = [
         PlanRow(school=s, plan=plans.get(s.pk), school_year=year, state=state_of[s.plan_status], due_on=due)

@@ -16,8 +16,6 @@ SESSION_SEEN = "ssd_seen_at"
 # Requests carrying this header (the unread-count poll) do not count as activity, or an open tab
 # would keep a session alive forever.
 BACKGROUND_HEADER = "X-SSD-Background"
-# How often activity is written down; the idle limit is therefore exact to this many seconds.
-SEEN_EVERY_SECONDS = 60
 
 
 def mark_session_start(request: HttpRequest) -> None:
@@ -50,12 +48,14 @@ class SessionLimitsMiddleware:
                 reason = "expired"
             if reason:
                 return self._end(request, reason)
-            # Activity is recorded to the minute: a write of the session (and of its row in the
-            # user's sessions list) on every request would cost four queries a page for nothing.
-            if not request.headers.get(BACKGROUND_HEADER) and now - request.session[SESSION_SEEN] >= SEEN_EVERY_SECONDS:
-                request.session[SESSION_SEEN] = now
-                from ssd.usersessions.services import session_seen
+            from ssd.usersessions.services import SEEN_EVERY, session_seen
 
+            # Activity is recorded once every SEEN_EVERY (so the idle limit is exact to it): a write
+            # of the session and of its row in the user's sessions list on every request would cost
+            # four queries a page for nothing.
+            due = now - request.session[SESSION_SEEN] >= SEEN_EVERY.total_seconds()
+            if due and not request.headers.get(BACKGROUND_HEADER):
+                request.session[SESSION_SEEN] = now
                 session_seen(request)
         return self.get_response(request)
 

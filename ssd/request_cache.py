@@ -20,7 +20,8 @@ _CACHE: ContextVar[dict | None] = ContextVar("ssd_request_cache", default=None)
 
 
 def memo(key: Hashable, compute: Callable[[], T]) -> T:
-    """`compute()`, once per request for `key`. Cache only immutable values (frozensets, tuples)."""
+    """`compute()`, once per request for `key`. Cache only values no caller changes: frozensets,
+    tuples, or a QuerySet used only as a subquery (schools.selectors.school_ids)."""
     cache = _CACHE.get()
     if cache is None:
         return compute()

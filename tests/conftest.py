@@ -287,6 +287,11 @@ def login(client, officer: Officer):
 _DEFERRED = re.compile(r'<div class="panel-slot panel-slot--deferred"[^>]*? hx-get="([^"]+)"[^>]*>.*?</div>', re.S)
 
 
+def deferred_panel_urls(page: str) -> list[str]:
+    """The URLs the deferred panels' places on a home page ask for."""
+    return [html.unescape(m.group(1)) for m in _DEFERRED.finditer(page)]
+
+
 def home_html(client, url: str = "/") -> str:
     """The home page as a browser shows it once loaded: each deferred panel's place (ssd.panels
     Panel.defer) replaced by what its own request answers, as htmx swaps it in."""
@@ -307,6 +312,7 @@ __all__ = [
     "PERSONA_USERNAMES",
     "Personas",
     "assign",
+    "deferred_panel_urls",
     "home_html",
     "login",
     "make_person",

@@ -33,11 +33,9 @@ RECORD = "record"
 
 
 def user_roles(user) -> frozenset[str]:
-    cached = getattr(user, "_visits_roles", None)
-    if cached is None:
-        cached = frozenset(roles_of(user)) if user.is_authenticated else frozenset()
-        user._visits_roles = cached
-    return cached
+    """The user's roles (read once per request by `roles_of`'s memo; never cached on the user
+    object, which outlives a change of post in a long-lived process)."""
+    return frozenset(roles_of(user))
 
 
 def may_see_visits(user) -> bool:

@@ -17,7 +17,8 @@ from ssd.errors import DomainError
 
 from .models import UserSession
 
-# last_seen_at is refreshed at most this often: one UPDATE a minute per user, not one per request.
+# Activity (the session's stamp for the idle limit, and last_seen_at here) is written at most this
+# often: one UPDATE a minute per user, not one per request (ssd.middleware.SessionLimitsMiddleware).
 SEEN_EVERY = dt.timedelta(seconds=60)
 
 

@@ -9,7 +9,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from ssd.panels import Panel, register_panel, registered, unregister_panel
-from tests.conftest import login
+from tests.conftest import deferred_panel_urls, login
 
 from .test_panels import book, clock  # noqa: F401  (fixtures)
 
@@ -136,11 +136,7 @@ def test_the_home_pages_query_count_is_pinned_per_role(client, personas, book, p
 
 
 def deferred_urls(client) -> list[str]:
-    import html
-    import re
-
-    page = client.get("/").content.decode()
-    return [html.unescape(u) for u in re.findall(r'panel-slot--deferred"[^>]*? hx-get="([^"]+)"', page)]
+    return deferred_panel_urls(client.get("/").content.decode())
 
 
 @pytest.mark.parametrize("persona", sorted(HOME_QUERIES))
