@@ -7,24 +7,17 @@ class AdvisoriesConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from personnel.models import Role
         from personnel.scope import register_admin_perms, register_school_perms
         from ssd.actions import RecordAction, register_action
         from ssd.waiting import Waiting, register_waiting
 
         from . import demo, notifications, panels, selectors  # noqa: F401  (demo registers the seed step)
-        from .permissions import SEND, may_send
+        from .permissions import SEND, SENDER_ROLES, may_send
 
         register_school_perms(
             app="advisories",
             perms={SEND: "Can send advisories to the SROs of the school"},
-            grants={
-                Role.SERGEANT: {SEND},
-                Role.LIEUTENANT: {SEND},
-                Role.COMMANDER: {SEND},
-                Role.DISTRICT_COMMANDER: {SEND},
-                Role.WATCH_COMMANDER: {SEND},
-            },
+            grants={role: {SEND} for role in SENDER_ROLES},
         )
         register_admin_perms({"advisories.advisory": ("view",)}, source="advisories")
         notifications.register()

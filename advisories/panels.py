@@ -13,7 +13,7 @@ from schools.permissions import holds_on_school
 from ssd.panels import Panel, register_panel
 
 from . import selectors
-from .permissions import SEND, may_send
+from .permissions import SEND, SENDER_ROLES, may_send
 from .sources import source_key
 
 
@@ -86,6 +86,7 @@ def register() -> None:
             context=_home_sent,
             order=60,
             defer=True,
+            roles=SENDER_ROLES,
         )
     )
     register_panel(

@@ -13,12 +13,17 @@ from __future__ import annotations
 
 from django.db.models import Exists, OuterRef, Q
 
+from personnel.models import Role
 from schools.selectors import school_ids
 from ssd.audit.services import deny_forbidden, deny_not_found
 
 from .models import Advisory, Recipient
 
 SEND = "send_school_advisories"
+# The posts granted SEND on the schools of their scope (advisories.apps registers the grants).
+SENDER_ROLES = frozenset(
+    {Role.SERGEANT, Role.LIEUTENANT, Role.COMMANDER, Role.DISTRICT_COMMANDER, Role.WATCH_COMMANDER}
+)
 
 SEE = "see"
 FOLLOW = "follow"

@@ -18,6 +18,8 @@ from .permissions import VICINITY_PERM, vicinity_schools
 from .selectors import latest_report_date, schools_by_violent_nearby, vicinity
 
 WEEK_DAYS = 7
+SRO_WEEK_ROLES = frozenset({Role.SRO})
+TOP_SCHOOLS_ROLES = frozenset({Role.SERGEANT, Role.LIEUTENANT})
 MONTH_DAYS = 30
 
 
@@ -49,7 +51,7 @@ def sro_week_panel(request: HttpRequest, subject=None) -> dict | None:
     """The SRO's "around your school this week": the last 7 days of loaded data around each school
     the SRO is posted to (MPD's feed runs a little behind the calendar, so the week is the data's)."""
     latest = _latest(request)
-    if latest is None or Role.SRO not in _roles(request):
+    if latest is None or not _roles(request) & SRO_WEEK_ROLES:
         return None
     school_ids = Assignment.objects.active().filter(officer__user=request.user, role=Role.SRO).values("school_id")
     schools = list(vicinity_schools(request.user).filter(pk__in=school_ids).order_by("name"))
@@ -76,7 +78,7 @@ def top_schools_panel(request: HttpRequest, subject=None) -> dict | None:
     """Sergeants' and lieutenants' schools with the most violent or gun crime within 1,000 ft in
     the last 30 days of loaded data."""
     latest = _latest(request)
-    if latest is None or not _roles(request) & {Role.SERGEANT, Role.LIEUTENANT}:
+    if latest is None or not _roles(request) & TOP_SCHOOLS_ROLES:
         return None
     start = latest - dt.timedelta(days=MONTH_DAYS - 1)
     rows = schools_by_violent_nearby(vicinity_schools(request.user), start=start, end=latest, limit=5)

@@ -14,7 +14,7 @@ from ssd.panels import Panel, register_panel
 from ssd.seed import SeedContext, register_seed_step
 
 from .notify import SpilloverWatch
-from .panels import school_vicinity_panel, sro_week_panel, top_schools_panel
+from .panels import SRO_WEEK_ROLES, TOP_SCHOOLS_ROLES, school_vicinity_panel, sro_week_panel, top_schools_panel
 from .permissions import VICINITY_PERM
 
 VICINITY_ROLES = (Role.SRO, Role.SERGEANT, Role.LIEUTENANT, Role.SROC, Role.COMMANDER, Role.DIVISION_ADMIN)
@@ -46,6 +46,7 @@ def register() -> None:
             context=sro_week_panel,
             order=60,
             defer=True,
+            roles=SRO_WEEK_ROLES,
         )
     )
     register_panel(
@@ -57,6 +58,7 @@ def register() -> None:
             context=top_schools_panel,
             order=61,
             defer=True,
+            roles=TOP_SCHOOLS_ROLES,
         )
     )
     register_kind(SpilloverWatch())

@@ -7,7 +7,7 @@ from django.http import HttpRequest
 
 from ssd.panels import Panel, register_panel
 
-from .digest import may_subscribe
+from .digest import DIGEST_ROLES, may_subscribe
 from .forms import DigestForm
 from .models import HomeDigest
 
@@ -38,5 +38,6 @@ def register() -> None:
             digest_context,
             order=950,
             defer=True,
+            roles=DIGEST_ROLES,
         )
     )

@@ -14,6 +14,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
+from personnel.scope import roles_of
 from ssd.audit.services import deny_forbidden
 from ssd.errors import DomainError
 from ssd.panels import get_panel, panels_for, render_panel
@@ -25,7 +26,9 @@ from .services import digest_subscription_set
 
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "dashboard/home.html", {"panels": panels_for("home", request, defer=True)})
+    user = request.user
+    roles = None if user.is_superuser else frozenset(roles_of(user))
+    return render(request, "dashboard/home.html", {"panels": panels_for("home", request, defer=True, roles=roles)})
 
 
 @require_GET

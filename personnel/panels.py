@@ -19,6 +19,7 @@ from .permissions import can_manage_people, viewable_officer_ids
 from .selectors import active_assignments_for, chain_of_command, school_officers, user_roles
 
 SCOPE_LIST_MAX = 12
+MY_SROS_ROLES = frozenset({Role.SERGEANT, Role.LIEUTENANT, Role.SROC})
 # An SRO's qualifying training "expires soon" this many days ahead; an SRO whose post at one of the
 # sergeant's schools ended or starts within NEARBY_DAYS is listed as off duty rather than dropped.
 TRAINING_WARNING_DAYS = 60
@@ -102,7 +103,7 @@ def my_sros_context(request: HttpRequest, subject=None) -> dict | None:
     duty), or was until NEARBY_DAYS ago or will be within NEARBY_DAYS (off duty), with school,
     phone and training status. Three queries whatever the number of SROs."""
     roles = user_roles(request)
-    if not roles & {Role.SERGEANT, Role.LIEUTENANT, Role.SROC}:
+    if not roles & MY_SROS_ROLES:
         return None
     user = request.user
     today = timezone.localdate()
@@ -203,6 +204,7 @@ def register() -> None:
             refresh=300,
             digest=my_sros_digest,
             defer=True,
+            roles=MY_SROS_ROLES,
         )
     )
     register_panel(

@@ -154,6 +154,7 @@ def register() -> None:
             order=40,
             digest=plan_alerts_digest,
             defer=True,
+            roles=panels.PLAN_ROLES,
         )
     )
     register_panel(
@@ -165,6 +166,7 @@ def register() -> None:
             context=panels.home_training_alerts,
             order=45,
             defer=True,
+            roles=panels.TRAINING_ROLES,
         )
     )
     register_panel(

@@ -41,6 +41,11 @@ class Panel:
     # at the queue's cost (issue 16: at most 20 queries). Without JavaScript it is a link to the
     # panel on a page of its own.
     defer: bool = False
+    # The roles (personnel's role values) the panel can have something for; None = it depends on more
+    # than a role (the context decides). Only a page-load optimisation and a tidier page: a deferred
+    # panel's place is not shown to a user holding none of them (no JavaScript-off link to a panel
+    # that would answer 404). The context stays the rule; a test checks every declaration against it.
+    roles: frozenset[str] | None = field(default=None, compare=False)
 
     def __post_init__(self):
         if self.slot not in SLOTS:
@@ -119,12 +124,16 @@ def render_panel(panel: Panel, request: HttpRequest, subject: Any = None) -> Ren
 
 
 def panels_for(
-    slot: str, request: HttpRequest, subject: Any = None, *, defer: bool = False
+    slot: str, request: HttpRequest, subject: Any = None, *, defer: bool = False, roles=None
 ) -> list[RenderedPanel | DeferredPanel]:
     """Render every panel of `slot` that has something for this user (its context is not None).
-    With `defer`, a panel registered `defer=True` is not computed: its place is returned instead."""
+    With `defer`, a panel registered `defer=True` is not computed: its place is returned instead.
+    `roles`: the user's roles when the caller knows them (None: unknown, e.g. a superuser): a panel
+    declaring `roles` that meets none of them is left out without computing it."""
     out: list[RenderedPanel | DeferredPanel] = []
     for panel in registered(slot):
+        if roles is not None and panel.roles is not None and not panel.roles & roles:
+            continue
         if defer and panel.defer:
             out.append(DeferredPanel(panel))
             continue

@@ -16,7 +16,7 @@ from ssd.panels import DigestLine, Panel, register_panel
 from ssd.seed import register_seed_step
 
 from .demo import seed_visits
-from .permissions import can_see, may_see_visits, may_work, school_in_scope
+from .permissions import SEE_ROLES, can_see, may_see_visits, may_work, school_in_scope
 from .reminders import SCHOOL_OVERDUE, VISIT_TOMORROW
 from .selectors import (
     meetings_between,
@@ -209,6 +209,7 @@ def register() -> None:
             order=30,
             digest=home_digest,
             defer=True,
+            roles=SEE_ROLES,
         )
     )
     register_kind(VisitTomorrow())

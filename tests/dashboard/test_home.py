@@ -156,11 +156,12 @@ def test_every_deferred_panel_of_the_home_page_answers_within_the_ceiling(client
 
 
 def test_a_deferred_place_with_nothing_for_the_user_goes_away_and_tells_nothing(client, personas):
-    # The digest setting is for sergeants and lieutenants: an SRO's place for it gets an empty
-    # fragment (htmx swaps the place out), the same as any other panel with nothing for them.
+    # The digest setting is for sergeants and lieutenants: an SRO's page has no place for it (the
+    # panel declares its roles), and a place asking anyway (a page from before a change of post) gets
+    # an empty fragment (htmx swaps the place out), the same as any other panel with nothing for them.
     login(client, personas.sro)
     key = "dashboard.digest"
-    assert f"/panels/{key}/?deferred=1" in client.get("/").content.decode()
+    assert f"/panels/{key}/?deferred=1" not in client.get("/").content.decode()
     hx = {"HX-Request": "true"}
     empty = client.get(f"/panels/{key}/", {"deferred": "1"}, headers=hx)
     assert empty.status_code == 200 and empty.content == b""
@@ -170,3 +171,42 @@ def test_a_deferred_place_with_nothing_for_the_user_goes_away_and_tells_nothing(
     assert client.get("/panels/no.such/", {"deferred": "1"}, headers=hx).status_code == 404
     # A panel of another slot is not a home panel, deferred or not.
     assert client.get("/panels/crime.school_vicinity/", {"deferred": "1"}, headers=hx).status_code == 404
+
+
+ALL_PERSONAS = [
+    "commander",
+    "admin",
+    "lieutenant",
+    "sroc",
+    "sergeant",
+    "sro",
+    "district_commander",
+    "watch_commander",
+    "cotr",
+    "compliance_monitor",
+    "contract_unit",
+    "nobody",
+]
+
+
+@pytest.mark.parametrize("persona", ALL_PERSONAS)
+def test_a_panels_declared_roles_never_hide_what_its_context_would_show(client, personas, persona):
+    """`Panel.roles` only spares the page a place (and its JavaScript-off link) that could not fill:
+    for every persona, every home panel declaring roles that meet none of the persona's answers 404 on
+    its own page, and the home page shows no place for it; those whose roles it meets keep their place."""
+    from personnel.scope import roles_of
+
+    officer = getattr(personas, persona)
+    held = frozenset(roles_of(officer.user))
+    login(client, officer)
+    page = client.get("/").content.decode()
+    places = {url.split("/")[2] for url in deferred_panel_urls(page)}
+    declared = [p for p in registered("home") if p.roles is not None]
+    assert declared, "no home panel declares its roles"
+    for panel in declared:
+        if panel.roles & held:
+            assert not panel.defer or panel.key in places, (persona, panel.key)
+            continue
+        assert panel.key not in places, (persona, panel.key)
+        response = client.get(reverse("home_panel", args=[panel.key]))
+        assert response.status_code == 404, (persona, panel.key)
