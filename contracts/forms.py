@@ -133,6 +133,7 @@ class ShiftForm(forms.Form):
 
 class DiscrepancyFilterForm(forms.Form):
     school = forms.TypedChoiceField(required=False, coerce=int, empty_value=None)
+    district = forms.TypedChoiceField(required=False, coerce=int, empty_value=None)
     status = forms.ChoiceField(
         required=False, choices=[("", "Any"), ("open", "Any open")] + list(DiscrepancyStatus.choices)
     )
@@ -142,9 +143,10 @@ class DiscrepancyFilterForm(forms.Form):
     opened_from = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
     opened_to = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
 
-    def __init__(self, *args, schools=(), **kwargs):
+    def __init__(self, *args, schools=(), districts=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["school"].choices = [("", "All my schools")] + [(s.pk, s.name) for s in schools]
+        self.fields["district"].choices = [("", "All my districts")] + [(d.pk, d.name) for d in districts]
 
     def clean(self):
         data = super().clean()

@@ -2,8 +2,9 @@
 selectors filter by it, templates display the capabilities it returns, notification kinds reuse it.
 
 Scope ("scope as everywhere"): contract roles (COTR, compliance monitor, Contract Monitoring Unit)
-every school; SROs their school; sergeants their districts; lieutenants their area: all through
-the `monitor_school_contract` permission personnel's scope grants on those schools. A contractor's
+and the commander (who reads the contract's compliance division-wide and acts on nothing) every
+school; SROs their school; sergeants their districts; lieutenants their area: all through the
+`monitor_school_contract` permission personnel's scope grants on those schools. A contractor's
 Cluster Supervisor (a `ContractorAccount`, not an MPD officer) reaches only the schools of the
 clusters they supervise. Everyone else: nothing (404).
 
@@ -16,6 +17,7 @@ What each may do, at the schools in their scope:
 - decide an escalated discrepancy (close, or send back to the contractor): COTR, CMU
 - propose corrective action, dispute: the Cluster Supervisor of the school's cluster
 - certify a month: the COTR
+- read the monthly report: the contract roles and the commander (READERS, who only reads)
 - publish a new version of a post's orders, assign a guard to a post: the COTR and the compliance
   monitor (they oversee the contract; everyone in scope reads the orders)
 """
@@ -43,6 +45,10 @@ VERIFIERS = frozenset({Role.SERGEANT, Role.LIEUTENANT, Role.COMPLIANCE_MONITOR, 
 DECIDERS = frozenset({Role.COTR, Role.CONTRACT_MONITORING})
 CERTIFIERS = frozenset({Role.COTR})
 CONTRACT_WIDE = frozenset({Role.COTR, Role.COMPLIANCE_MONITOR, Role.CONTRACT_MONITORING})
+# The commander reads the contract's compliance across the division (issue 16) and acts on nothing.
+READERS = frozenset({Role.COMMANDER})
+# Everyone whose MPD post gives a contract scope.
+MPD_CONTRACT_ROLES = INSPECTORS | DIRECTORS | CONTRACT_WIDE | READERS
 OVERSEERS = frozenset({Role.COTR, Role.COMPLIANCE_MONITOR})
 
 
@@ -63,7 +69,12 @@ class Actor:
 
     @property
     def is_mpd(self) -> bool:
-        return bool(self.roles & (INSPECTORS | DIRECTORS | CONTRACT_WIDE))
+        return bool(self.roles & MPD_CONTRACT_ROLES)
+
+    @property
+    def only_reads(self) -> bool:
+        """A reader (the commander) with no contract post that acts: nothing waits on them."""
+        return bool(self.roles & READERS) and not self.roles & (INSPECTORS | DIRECTORS | CONTRACT_WIDE)
 
     def role_label(self) -> str:
         return CLUSTER_SUPERVISOR if self.is_supervisor else ",".join(sorted(self.roles))
@@ -133,7 +144,7 @@ def capabilities(user_or_actor, obj=None) -> frozenset[str]:
         caps.add("certify")
     if roles & OVERSEERS:
         caps |= {"publish_orders", "assign_guard"}
-    if roles & CONTRACT_WIDE or actor.is_supervisor or roles & DIRECTORS:
+    if roles & (CONTRACT_WIDE | READERS) or actor.is_supervisor or roles & DIRECTORS:
         caps.add("report")
     if isinstance(obj, Discrepancy):
         status = obj.status

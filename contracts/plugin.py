@@ -5,6 +5,9 @@ notification kinds. `register()` is called once from `ContractsConfig.ready()`.
 
 from __future__ import annotations
 
+import datetime as dt
+from decimal import Decimal
+
 from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
@@ -12,11 +15,19 @@ from django.utils import timezone
 from personnel.models import Role
 
 SCHOOL_PERMS = {"monitor_school_contract": "Can see guard-contract matters at the school"}
-# Scope as everywhere: contract roles every school; SROs their school; sergeants their districts;
+# Scope as everywhere: contract roles and the commander every school; SROs their school; sergeants their districts;
 # lieutenants their area (the Cluster Supervisor is not an MPD post: contracts.permissions).
 ROLE_GRANTS = {
     role: {"monitor_school_contract"}
-    for role in (Role.SRO, Role.SERGEANT, Role.LIEUTENANT, Role.COTR, Role.COMPLIANCE_MONITOR, Role.CONTRACT_MONITORING)
+    for role in (
+        Role.SRO,
+        Role.SERGEANT,
+        Role.LIEUTENANT,
+        Role.COTR,
+        Role.COMPLIANCE_MONITOR,
+        Role.CONTRACT_MONITORING,
+        Role.COMMANDER,  # reads only (contracts.permissions.READERS)
+    )
 }
 ADMIN_PERMS = {
     "contracts.contractor": ("view", "add", "change"),
@@ -179,8 +190,8 @@ def home_context(request, subject):
     from .permissions import actor_for, has_scope
 
     actor = actor_for(request)
-    if not (actor.is_supervisor or actor.is_mpd) or not has_scope(actor):
-        return None
+    if not (actor.is_supervisor or actor.is_mpd) or actor.only_reads or not has_scope(actor):
+        return None  # the commander, who acts on nothing, has the compliance panel instead
     queues, overdue = selectors.needs_me_counts(actor=actor)
     # Posts unfilled (nobody signed in after the grace) or short today, in the user's scope: two queries.
     coverage = selectors.coverage_on(
@@ -194,6 +205,64 @@ def home_context(request, subject):
         "is_supervisor": actor.is_supervisor,
         "problems": problems[:6],
         "problem_count": len(problems),
+    }
+
+
+def compliance_context(request, subject):
+    """The commander's guard-contract compliance at a glance (issue 16): last month's figures per
+    contract (the certified ones as certified), the open discrepancies by district, and the guard
+    posts unfilled or short today, division-wide. For the readers (contracts.permissions.READERS);
+    the contract roles have the "what needs me" panel and the report itself."""
+    from . import selectors
+    from .models import Contract, Post
+    from .permissions import READERS, actor_for, visible_q
+    from .reporting import contract_month_report
+
+    actor = actor_for(request)
+    if not actor.roles & READERS or not actor.is_mpd:
+        return None
+    today = timezone.localdate()
+    month = (today.replace(day=1) - dt.timedelta(days=1)).replace(day=1)
+    contracts = []
+    # The contracts in force during the month (one, as a rule): each one's report is a dozen queries.
+    in_force = (
+        Contract.objects.filter(starts_on__lt=today.replace(day=1))
+        .select_related("contractor")
+        .prefetch_related("option_years")
+        .order_by("number")
+    )
+    for contract in (c for c in in_force if c.period_ends_on() >= month):
+        report = contract_month_report(contract=contract, month=month, use_certification=True)
+        figures = report.certified["figures"] if report.certified else report.as_json()
+        hours = figures["hours"]
+        required, delivered = Decimal(hours["required"]), Decimal(hours["delivered"])
+        contracts.append(
+            {
+                "contract": contract,
+                "required": required,
+                "delivered": delivered,
+                "rate": (delivered / required * 100).quantize(Decimal("0.1")) if required else None,
+                "unfilled": hours["post_days_unfilled"],
+                "short": hours["post_days_short"],
+                "deductions": Decimal(figures["deductions"]["total"]),
+                "certified": report.certified,
+            }
+        )
+    districts = selectors.open_by_district(actor=actor)
+    # Today's coverage needs the posts' schedules only (no school, no guards).
+    coverage = selectors.coverage_on(
+        posts=list(Post.objects.filter(visible_q(actor))), day=today,
+        grace_minutes=settings.SSD_CONTRACT_UNFILLED_GRACE_MINUTES,
+    )
+    return {
+        "month": month,
+        "contracts": contracts,
+        "districts": districts,
+        "open": sum(d["open"] for d in districts),
+        "overdue": sum(d["overdue"] for d in districts),
+        "escalated": sum(d["escalated"] for d in districts),
+        "problem_count": sum(1 for c in coverage if c.status in ("unfilled", "short")),
+        "post_count": len(coverage),
     }
 
 
@@ -231,6 +300,7 @@ def register() -> None:
     from ssd.seed import register_seed_step
 
     from .demo import seed_contracts
+    from .permissions import READERS
 
     register_school_perms(app="contracts", perms=SCHOOL_PERMS, grants=ROLE_GRANTS)
     register_admin_perms(ADMIN_PERMS, source="contracts")
@@ -247,6 +317,18 @@ def register() -> None:
             order=40,
             digest=home_digest,
             defer=True,
+        )
+    )
+    register_panel(
+        Panel(
+            key="contracts.compliance",
+            slot="home",
+            title="Guard contract compliance",
+            template="contracts/panels/compliance.html",
+            context=compliance_context,
+            order=41,
+            defer=True,
+            roles=READERS,
         )
     )
     register_panel(

@@ -109,6 +109,8 @@ def discrepancy_list(*, actor: Actor, filters: dict) -> QuerySet[Discrepancy]:
     qs = Discrepancy.objects.filter(visible_q(actor)).select_related("school", "post", "guard")
     if filters.get("school"):
         qs = qs.filter(school=filters["school"])
+    if filters.get("district"):
+        qs = qs.filter(school__psa__district_id=filters["district"])
     if filters.get("status") == "open":
         qs = qs.filter(status__in=OPEN_STATUSES)
     elif filters.get("status"):
@@ -124,6 +126,31 @@ def discrepancy_list(*, actor: Actor, filters: dict) -> QuerySet[Discrepancy]:
     if filters.get("opened_to"):
         qs = qs.filter(opened_at__date__lte=filters["opened_to"])
     return qs.order_by("-opened_at", "-id")
+
+
+def open_by_district(*, actor: Actor) -> list[dict]:
+    """The open discrepancies in the user's scope by police district (one query): open, past due,
+    escalated (waiting on a COTR or CMU decision); districts with none open are left out."""
+    rows = (
+        Discrepancy.objects.filter(visible_q(actor), status__in=OPEN_STATUSES)
+        .values("school__psa__district_id", "school__psa__district__name", "school__psa__district__number")
+        .annotate(
+            open=Count("pk"),
+            overdue=Count("pk", filter=Q(due_on__lt=timezone.localdate())),
+            escalated=Count("pk", filter=Q(status=DiscrepancyStatus.ESCALATED)),
+        )
+        .order_by("school__psa__district__number")
+    )
+    return [
+        {
+            "district_id": r["school__psa__district_id"],
+            "district": r["school__psa__district__name"],
+            "open": r["open"],
+            "overdue": r["overdue"],
+            "escalated": r["escalated"],
+        }
+        for r in rows
+    ]
 
 
 def needs_me_statuses(*, actor: Actor) -> dict[str, str]:

@@ -17,6 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from schools.models import PoliceDistrict
 from ssd.audit.services import audit_record, deny_forbidden
 from ssd.errors import DomainError
 from ssd.exports import SafeWriter
@@ -36,6 +37,7 @@ from .forms import (
 from .models import Contract, DiscrepancyTransition, Guard, InspectionItem, InspectionPhoto, PostOrder, Shift
 from .permissions import (
     CONTRACT_WIDE,
+    READERS,
     actor_for,
     capabilities,
     get_discrepancy_for_user,
@@ -431,7 +433,8 @@ def discrepancy_new(request: HttpRequest, pk: int) -> HttpResponse:
 def discrepancy_list(request: HttpRequest) -> HttpResponse:
     actor = require_scope(actor_for(request))
     schools = list(schools_for(actor).only("pk", "name").order_by("name"))
-    form = DiscrepancyFilterForm(request.GET or None, schools=schools)
+    districts = PoliceDistrict.objects.filter(pk__in=schools_for(actor).values("psa__district_id")).order_by("number")
+    form = DiscrepancyFilterForm(request.GET or None, schools=schools, districts=districts)
     filters = form.cleaned_data if form.is_valid() else {}
     if filters.get("school"):
         filters["school"] = next((s for s in schools if s.pk == filters["school"]), None)
@@ -561,13 +564,14 @@ def _report_context(request, actor):
 @require_GET
 def report(request: HttpRequest) -> HttpResponse:
     actor = require_scope(actor_for(request))
-    if not actor.roles & CONTRACT_WIDE:
+    if not actor.roles & (CONTRACT_WIDE | READERS):
         from ssd.audit.services import deny_forbidden
 
         raise deny_forbidden(
             actor.user,
             "contract report needs a contract role",
-            message="The monthly report is the contract roles' (COTR, compliance monitor, Contract Monitoring Unit).",
+            message="The monthly report is the contract roles' (COTR, compliance monitor, Contract Monitoring Unit)"
+            " and the commander's.",
         )
     context = _report_context(request, actor)
     if request.GET.get("format") == "csv":

@@ -239,12 +239,12 @@ def plans_section(*, user, today: dt.date | None = None) -> dict | None:
 
 def contracts_section(*, user, roles: frozenset[str], schools: dict[int, School]) -> dict | None:
     """Guard contract compliance: open and overdue discrepancies at the user's schools, through the
-    contracts app's rule (`visible_q` inside `school_summary`): the commander has no contract scope,
-    the inspectors and directors do. `schools`: the report's schools (a superset is safe)."""
-    from contracts.permissions import CONTRACT_WIDE, DIRECTORS, INSPECTORS, Actor
+    contracts app's rule (`visible_q` inside `school_summary`): the inspectors, directors and the
+    commander (a reader) have a contract scope. `schools`: the report's schools (a superset is safe)."""
+    from contracts.permissions import MPD_CONTRACT_ROLES, Actor
     from contracts.selectors import school_summary
 
-    if not roles & (INSPECTORS | DIRECTORS | CONTRACT_WIDE) or not schools:
+    if not roles & MPD_CONTRACT_ROLES or not schools:
         return None
     summary = school_summary(actor=Actor(user), school_ids=list(schools))
     rows = sorted(

@@ -342,7 +342,9 @@ NO_INCIDENTS = {"cotr": 404, "compliance_monitor": 404, "contract_unit": 404, "c
 # A contractor's Cluster Supervisor is not a division member: every people page is a 404 to them.
 NOT_MPD = {"cluster_supervisor": 404}
 # The guard contract at Roosevelt HS: who reaches it (scope as everywhere; the supervisor by cluster).
-CONTRACT_SCOPE = {"sro", "sergeant", "lieutenant", "cotr", "compliance_monitor", "contract_unit", "cluster_supervisor"}
+CONTRACT_SCOPE = {
+    "commander", "sro", "sergeant", "lieutenant", "cotr", "compliance_monitor", "contract_unit", "cluster_supervisor"
+}
 INSPECTORS = {"sro", "sergeant", "lieutenant", "compliance_monitor"}
 INCIDENT_BOOK = {"commander", "admin", "lieutenant", "sroc", "sergeant", "sro"}
 # Site visits and meetings are the supervisors' calendars: other roles get 403, decided before any
@@ -528,25 +530,29 @@ MATRIX: dict[str, Url] = {
     "training:list": url(only(ADMINS | {"lieutenant", "sroc", "sergeant", "sro"})),
     "training:export": url(only(ADMINS | {"lieutenant", "sroc", "sergeant", "sro"})),
     "training:bulk": url(only({"admin"}, **NOT_MPD)),
-    # Guard contract (issue 12). Outside the contract scope (commander, division admin, SROC, district
-    # and watch commanders, the unassigned): 404 everywhere, as if the pages did not exist.
+    # Guard contract (issue 12). Outside the contract scope (division admin, SROC, district and watch
+    # commanders, the unassigned): 404 everywhere, as if the pages did not exist. The commander reads
+    # everything (issue 16: contract compliance) and acts on nothing: 403 on the pages that act.
     "contracts:overview": url(only(CONTRACT_SCOPE, others=404)),
     "contracts:school": url({"pk": "school"}, only(CONTRACT_SCOPE, others=404)),
     "contracts:inspect": url(
-        {"pk": "guard_post"}, only(INSPECTORS, others=404, cotr=403, contract_unit=403, cluster_supervisor=403)
+        {"pk": "guard_post"},
+        only(INSPECTORS, others=404, commander=403, cotr=403, contract_unit=403, cluster_supervisor=403),
     ),
     "contracts:discrepancy_new": url(
-        {"pk": "guard_post"}, only(INSPECTORS | {"cotr"}, others=404, contract_unit=403, cluster_supervisor=403)
+        {"pk": "guard_post"},
+        only(INSPECTORS | {"cotr"}, others=404, commander=403, contract_unit=403, cluster_supervisor=403),
     ),
     "contracts:shift_correct": url(
-        {"pk": "guard_shift"}, only(INSPECTORS | {"cluster_supervisor"}, others=404, cotr=403, contract_unit=403)
+        {"pk": "guard_shift"},
+        only(INSPECTORS | {"cluster_supervisor"}, others=404, commander=403, cotr=403, contract_unit=403),
     ),
     "contracts:discrepancies": url(only(CONTRACT_SCOPE, others=404)),
     "contracts:discrepancy": url({"pk": "guard_discrepancy"}, only(CONTRACT_SCOPE, others=404)),
-    # The monthly report is the contract roles'; others in the contract scope 403.
+    # The monthly report is the contract roles' and the commander's; others in the contract scope 403.
     "contracts:report": url(
         only(
-            {"cotr", "compliance_monitor", "contract_unit"},
+            {"cotr", "compliance_monitor", "contract_unit", "commander"},
             others=404,
             sro=403,
             sergeant=403,
@@ -563,6 +569,7 @@ MATRIX: dict[str, Url] = {
         only(
             {"cotr", "compliance_monitor"},
             others=404,
+            commander=403,
             sro=403,
             sergeant=403,
             lieutenant=403,
