@@ -15,7 +15,7 @@ from schools.selectors import area_list, district_list, school_list
 from ssd.panels import DigestLine, Panel, register_panel
 
 from .models import CONTRACT_ROLES, Assignment, Role, TrainingCompletion
-from .permissions import can_manage_people, viewable_officer_ids
+from .permissions import can_manage_people, viewable_officer_ids, viewable_officers
 from .selectors import active_assignments_for, chain_of_command, school_officers, user_roles
 
 SCOPE_LIST_MAX = 12
@@ -69,12 +69,11 @@ def admin_tasks_context(request: HttpRequest, subject=None) -> dict | None:
 
 def school_officers_context(request: HttpRequest, school) -> dict:
     """The school page's SROs and the chain above them (the school is already access-checked)."""
-    officers = school_officers(school)
-    shown = {o.pk for group in officers.values() for o in group}
-    return {
-        **officers,
-        "viewable": viewable_officer_ids(user=request.user, roles=user_roles(request), among=shown),
-    }
+    # Whose page the user may open is asked in the same query as who serves here (issue 15).
+    scope = viewable_officers(user=request.user, roles=user_roles(request))
+    officers = school_officers(school, viewable=scope)
+    viewable = None if scope is None else {o.pk for group in officers.values() for o in group if o.viewable}
+    return {**officers, "viewable": viewable}
 
 
 def sro_training_status(officer_ids, *, on: dt.date) -> dict[int, tuple[str, dt.date | None]]:
