@@ -28,7 +28,8 @@ from django.db.models import (
 )
 from django.utils import timezone
 
-from schools.selectors import school_ids
+from schools.selectors import school_ids, school_scope_q
+from ssd.request_cache import memo
 
 from .models import (
     REPORT_NUMBER_RE,
@@ -115,7 +116,12 @@ def _visible_by_ids(user, prefix: str = "") -> Q:
 
 
 def held_school_ids(user) -> tuple[frozenset[int], frozenset[int]]:
-    """(schools where the user sees every incident, schools where only the significant ones): one query."""
+    """(schools where the user sees every incident, schools where only the significant ones): one
+    query, once per request (ssd.request_cache: the home page's panels ask several times)."""
+    return memo(("incidents.held_school_ids", user.pk), lambda: _read_held_school_ids(user))
+
+
+def _read_held_school_ids(user) -> tuple[frozenset[int], frozenset[int]]:
     from schools.models import SchoolUserObjectPermission
 
     held: dict[str, set[int]] = {VIEW: set(), SIGNIFICANT: set()}
@@ -316,7 +322,7 @@ def review_queue(*, user) -> QuerySet[Incident]:
     if not user.is_authenticated:
         return Incident.objects.none()
     return (
-        Incident.objects.filter(status=Status.SUBMITTED, school_id__in=school_ids(user=user, perm=REVIEW))
+        Incident.objects.filter(school_scope_q(user=user, perm=REVIEW), status=Status.SUBMITTED)
         .exclude(author=user)
         .select_related("school", "category", "author")
         .order_by("submitted_at", "id")
