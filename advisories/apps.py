@@ -12,7 +12,7 @@ class AdvisoriesConfig(AppConfig):
         from ssd.waiting import Waiting, register_waiting
 
         from . import demo, notifications, panels, selectors  # noqa: F401  (demo registers the seed step)
-        from .permissions import SEND, SENDER_ROLES, may_send
+        from .permissions import SEND, SENDER_ROLES, may_send, may_send_at
 
         register_school_perms(
             app="advisories",
@@ -23,7 +23,13 @@ class AdvisoriesConfig(AppConfig):
         notifications.register()
         panels.register()
         register_action(
-            RecordAction(key="advisories.advise", label="Advise SROs", allowed=may_send, url=panels.prefilled_url)
+            RecordAction(
+                key="advisories.advise",
+                label="Advise SROs",
+                allowed=may_send,
+                url=panels.prefilled_url,
+                allowed_at=may_send_at,
+            )
         )
         register_waiting(
             Waiting(

@@ -14,6 +14,7 @@ from __future__ import annotations
 from django.db.models import Exists, OuterRef, Q
 
 from personnel.models import Role
+from schools.permissions import holds_on_school
 from schools.selectors import school_ids
 from ssd.audit.services import deny_forbidden, deny_not_found
 
@@ -36,6 +37,12 @@ def sendable_school_ids(user):
 
 def may_send(user) -> bool:
     return user.is_authenticated and sendable_school_ids(user).exists()
+
+
+def may_send_at(user, school) -> bool:
+    """Sending to `school` is sending somewhere: from the request's memo of the school's
+    permissions, no query on a page that has read them (the school page's crime section)."""
+    return holds_on_school(user, school, SEND)
 
 
 def chain_q(user) -> Q:

@@ -23,10 +23,13 @@ from .models import (
 from .permissions import Actor, visible_q
 
 
-def post_list(*, actor: Actor, school=None) -> QuerySet[Post]:
+def post_list(*, actor: Actor, school=None, guards: bool = True) -> QuerySet[Post]:
+    """The posts the actor sees; with `guards`, each with its `current_assignments` (their guards)."""
     posts = Post.objects.filter(visible_q(actor)).select_related("school", "contract")
     if school is not None:
         posts = posts.filter(school=school)
+    if not guards:
+        return posts.order_by("school__name", "name")
     return posts.prefetch_related(
         Prefetch(
             "assignments",

@@ -73,10 +73,13 @@ def overview(request: HttpRequest) -> HttpResponse:
     actor = require_scope(actor_for(request))
     caps = capabilities(actor)
     schools = list(schools_for(actor).order_by("name"))
-    summary = selectors.school_summary(actor=actor, school_ids=[s.pk for s in schools])
+    shown = schools[:60]
+    # Counts for the schools listed only (a lieutenant's scope is 600 schools; 60 are shown).
+    summary = selectors.school_summary(actor=actor, school_ids=[s.pk for s in shown])
     today = timezone.localdate()
     # Coverage today for a scope of a few schools; contract-wide roles see the unfilled ones only.
-    posts = list(selectors.post_list(actor=actor))
+    # The page names no guard: the posts without their assignments.
+    posts = list(selectors.post_list(actor=actor, guards=False))
     coverage = selectors.coverage_on(posts=posts, day=today, grace_minutes=settings.SSD_CONTRACT_UNFILLED_GRACE_MINUTES)
     problems = [c for c in coverage if c.status in ("unfilled", "short")]
     context = {
@@ -84,7 +87,7 @@ def overview(request: HttpRequest) -> HttpResponse:
         "caps": caps,
         "queues": {label: list(qs[:25]) for label, qs in selectors.needs_me(actor=actor, caps=caps).items()},
         "overdue": selectors.overdue_count(actor=actor),
-        "schools": [(s, summary.get(s.pk, {})) for s in schools[:60]],
+        "schools": [(s, summary.get(s.pk, {})) for s in shown],
         "school_count": len(schools),
         "problems": problems[:50],
         "problem_count": len(problems),

@@ -41,7 +41,7 @@ def vicinity_context(request: HttpRequest, school: School) -> dict:
     if form.is_valid() and form.range() is not None:
         start, end = form.range()
         # "Advise SROs" on a crime, when the advisories app is installed and the user may send.
-        advise = get_action("advisories.advise", request.user)
+        advise = get_action("advisories.advise", request.user, school=school)
         page = _page_number(request)
         v = vicinity_summary(school, start=start, end=end, offset=(page - 1) * LIST_PAGE, limit=LIST_PAGE)
         query = f"from={start:%Y-%m-%d}&to={end:%Y-%m-%d}"

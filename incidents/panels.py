@@ -19,6 +19,7 @@ from personnel.models import Role
 from personnel.selectors import user_roles
 from schools.selectors import district_list, school_list
 from ssd.panels import DigestLine, Panel, register_panel
+from ssd.request_cache import memo
 
 from .models import Status
 from .permissions import REPORT
@@ -151,17 +152,44 @@ def returned_context(request: HttpRequest, subject=None) -> dict | None:
     }
 
 
+def _overdue_followup_counts(user) -> tuple[tuple[int, str, str, int, int], ...]:
+    """Overdue follow-ups in the user's scope counted per (officer, first name, last name, district):
+    one grouped query per request, which the per-officer panel and the lieutenant's per-district
+    counts both sum (issue 15: they were two scans of the follow-ups with the same filter)."""
+
+    def read():
+        return tuple(
+            followup_list(user=user, overdue_only=True)
+            .order_by()
+            .values_list(
+                "assigned_to_id",
+                "assigned_to__user__first_name",
+                "assigned_to__user__last_name",
+                "incident__school__psa__district_id",
+            )
+            .annotate(n=Count("pk"))
+        )
+
+    return memo(("incidents.overdue_followup_counts", user.pk, timezone.localdate()), read)
+
+
 def overdue_followups_context(request: HttpRequest, subject=None) -> dict | None:
     """Overdue follow-ups in the supervisor's scope, counted per assigned officer (most first)."""
     if not user_roles(request) & SUPERVISORS:
         return None
-    rows = list(
-        followup_list(user=request.user, overdue_only=True)
-        .order_by()
-        .values("assigned_to_id", "assigned_to__user__first_name", "assigned_to__user__last_name")
-        .annotate(n=Count("pk"))
-        .order_by("-n", "assigned_to__user__last_name", "assigned_to_id")
-    )
+    by_officer: dict[int, dict] = {}
+    for officer_id, first, last, _district, n in _overdue_followup_counts(request.user):
+        row = by_officer.setdefault(
+            officer_id,
+            {
+                "assigned_to_id": officer_id,
+                "assigned_to__user__first_name": first,
+                "assigned_to__user__last_name": last,
+                "n": 0,
+            },
+        )
+        row["n"] += n
+    rows = sorted(by_officer.values(), key=lambda r: (-r["n"], r["assigned_to__user__last_name"], r["assigned_to_id"]))
     for row in rows:
         row["name"] = f"{row['assigned_to__user__first_name']} {row['assigned_to__user__last_name']}".strip()
         row["url"] = followups_url(overdue=1, officer=row["assigned_to_id"])
@@ -229,13 +257,9 @@ def area_districts_context(request: HttpRequest, subject=None) -> dict | None:
             significant=Count("pk", filter=Q(significant=True, occurred_at__gte=_start_of(since))),
         )
     )
-    overdue = dict(
-        followup_list(user=user, overdue_only=True)
-        .order_by()
-        .values_list("incident__school__psa__district_id")
-        .annotate(n=Count("pk"))
-        .values_list("incident__school__psa__district_id", "n")
-    )
+    overdue: dict[int, int] = {}
+    for _officer, _first, _last, district_id, n in _overdue_followup_counts(user):
+        overdue[district_id] = overdue.get(district_id, 0) + n
     counted = {row["district_id"]: row for row in incidents}
     rows = []
     for district in district_list(user=user).order_by("number"):

@@ -16,6 +16,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.http import Http404
 
+from notifications.selectors import HAS_EVENTS, has_events
 from personnel.models import Role
 from personnel.scope import roles_of
 from schools.permissions import school_perms
@@ -179,6 +180,8 @@ def get_incident_for_user(user, pk: int, *, perm: str = VIEW) -> Incident:
             "school__psa__district__area", "category", "officer_category", "author__officer"
         )
         .filter(pk=pk)
+        # For the record's notification timeline: whether it was ever notified, in this query.
+        .annotate(**{HAS_EVENTS: has_events(Incident)})
         .first()
     )
     perms = school_perms(user, incident.school) if incident is not None else set()

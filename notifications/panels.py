@@ -7,8 +7,7 @@ from django.utils.timesince import timesince
 
 from ssd.panels import DigestLine, Panel, register_panel
 
-from .models import OutboxEvent
-from .selectors import annotate_access, subject_timeline, unacknowledged
+from .selectors import annotate_access, subject_has_events, subject_timeline, unacknowledged
 
 ALERTS_MAX = 6
 
@@ -17,7 +16,7 @@ def timeline_context(request, subject) -> dict | None:
     # The page has checked access to `subject`; the timeline names only division members. Nothing
     # to show for a subject no event is about; "being notified" while its event waits for a worker.
     steps = list(subject_timeline(subject=subject))
-    if not steps and not OutboxEvent.objects.about(subject).exists():
+    if not steps and not subject_has_events(subject):
         return None
     return {"steps": steps}
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db.models import Count, Max, Q
+from django.db.models import Count, Exists, Max, OuterRef, Q
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
@@ -15,7 +15,7 @@ from schools.selectors import area_list, district_list, school_list
 from ssd.panels import DigestLine, Panel, register_panel
 
 from .models import CONTRACT_ROLES, Assignment, Role, TrainingCompletion
-from .permissions import can_manage_people, viewable_officer_ids
+from .permissions import can_manage_people, viewable_officers
 from .selectors import active_assignments_for, chain_of_command, school_officers, user_roles
 
 SCOPE_LIST_MAX = 12
@@ -70,17 +70,17 @@ def admin_tasks_context(request: HttpRequest, subject=None) -> dict | None:
 
 def school_officers_context(request: HttpRequest, school) -> dict:
     """The school page's SROs and the chain above them (the school is already access-checked)."""
-    officers = school_officers(school)
-    shown = {o.pk for group in officers.values() for o in group}
-    return {
-        **officers,
-        "viewable": viewable_officer_ids(user=request.user, roles=user_roles(request), among=shown),
-    }
+    # Whose page the user may open is asked in the same query as who serves here (issue 15).
+    scope = viewable_officers(user=request.user, roles=user_roles(request))
+    officers = school_officers(school, viewable=scope)
+    viewable = None if scope is None else {o.pk for group in officers.values() for o in group if o.viewable}
+    return {**officers, "viewable": viewable}
 
 
 def sro_training_status(officer_ids, *, on: dt.date) -> dict[int, tuple[str, dt.date | None]]:
     """Per officer: ("current" | "expiring" | "lapsed", the date it expires or lapsed), from their
-    completions of courses that qualify an SRO (the best one counts). One grouped query."""
+    completions of courses that qualify an SRO (the best one counts). One grouped query.
+    `officer_ids`: ids, or a query of them (a subquery)."""
     rows = (
         TrainingCompletion.objects.filter(officer_id__in=officer_ids, course__qualifies_sro=True, completed_on__lte=on)
         .order_by()
@@ -96,6 +96,9 @@ def sro_training_status(officer_ids, *, on: dt.date) -> dict[int, tuple[str, dt.
         else:
             status[row["officer_id"]] = ("lapsed", row["latest"])
     return status
+
+
+PK_MARK = "987654321"  # a stand-in id, replaced in the reversed URL
 
 
 def my_sros_context(request: HttpRequest, subject=None) -> dict | None:
@@ -116,25 +119,49 @@ def my_sros_context(request: HttpRequest, subject=None) -> dict | None:
         else Q(school__psa__district__in=mine.filter(role=Role.SERGEANT).values("district_id"))
     )
     near = dt.timedelta(days=NEARBY_DAYS)
+    posts = Assignment.objects.filter(place, role=Role.SRO, starts_on__lte=today + near).filter(
+        Q(ends_on__isnull=True) | Q(ends_on__gte=today - near)
+    )
+    # Whose page the user may open, in the same query (a district has up to 600 SROs: not an IN
+    # list of their ids in a second query).
+    scope = viewable_officers(user=user, roles=roles)
+    officer_ids = posts.values("officer_id")  # the training query's subquery, likewise
+    if scope is not None:
+        posts = posts.annotate(may_open=Exists(scope.filter(pk=OuterRef("officer_id"))))
     posts = list(
-        Assignment.objects.filter(place, role=Role.SRO, starts_on__lte=today + near)
-        .filter(Q(ends_on__isnull=True) | Q(ends_on__gte=today - near))
-        .select_related("officer__user", "school__psa__district")
+        posts.select_related("officer__user", "school__psa__district")
+        # What the rows show: a district's 600 SROs build their objects from a few columns each.
+        .only(
+            "officer_id", "school_id", "role", "starts_on", "ends_on",
+            "officer__rank", "officer__phone", "officer__user__username", "officer__user__first_name",
+            "officer__user__last_name", "school__name", "school__psa__number", "school__psa__district__number",
+        )
         .order_by("school__name", "officer__user__last_name", "officer_id", "-starts_on")
     )
     on_duty = {a.officer_id for a in posts if a.is_active(today)}
+    # Each row's two links from one reverse() apiece, not 1,200 of them.
+    officer_url = reverse("personnel:detail", args=[PK_MARK])
+    school_url = reverse("schools:detail", args=[PK_MARK])
     rows, seen = [], set()
     for a in posts:
         # One row per officer and school: the current post if there is one, else the nearest.
         if (a.officer_id, a.school_id) in seen or (a.officer_id in on_duty and not a.is_active(today)):
             continue
         seen.add((a.officer_id, a.school_id))
-        rows.append({"assignment": a, "officer": a.officer, "school": a.school, "on_duty": a.is_active(today)})
-    training = sro_training_status({r["officer"].pk for r in rows}, on=today)
-    viewable = viewable_officer_ids(user=user, roles=user_roles(request), among={r["officer"].pk for r in rows})
+        rows.append(
+            {
+                "assignment": a,
+                "officer": a.officer,
+                "school": a.school,
+                "on_duty": a.is_active(today),
+                "officer_url": officer_url.replace(PK_MARK, str(a.officer_id)),
+                "school_url": school_url.replace(PK_MARK, str(a.school_id)),
+            }
+        )
+    training = sro_training_status(officer_ids, on=today)
     for r in rows:
         r["training"], r["training_date"] = training.get(r["officer"].pk, ("lapsed", None))
-        r["may_open"] = viewable is None or r["officer"].pk in viewable
+        r["may_open"] = scope is None or r["assignment"].may_open
     if by_area:
         rows.sort(
             key=lambda r: (r["school"].psa.district.number, not r["on_duty"], r["school"].name, r["officer"].full_name)

@@ -40,14 +40,24 @@ def officers_in_scope(*, user) -> QuerySet[Officer]:
     return Officer.objects.filter(Q(pk__in=active.values("officer_id")) | Q(user=user))
 
 
+def viewable_officers(*, user, roles: frozenset[str]) -> QuerySet[Officer] | None:
+    """The officers whose page the user may open, as a query (to use as a subquery); None means
+    everyone."""
+    if roles & SEE_EVERYONE:
+        return None
+    return officers_in_scope(user=user) if roles & SEE_IN_SCOPE else Officer.objects.filter(user=user)
+
+
 def viewable_officer_ids(*, user, roles: frozenset[str], among=None) -> set[int] | None:
     """Ids of the officers whose page the user may open; None means everyone (one query at most).
     `among`: only these officers are asked about (a page that shows a handful need not list a
-    district's hundreds)."""
-    if roles & SEE_EVERYONE:
+    district's hundreds): a list of ids or a query of officer ids (a subquery, not a list)."""
+    officers = viewable_officers(user=user, roles=roles)
+    if officers is None:
         return None
-    officers = officers_in_scope(user=user) if roles & SEE_IN_SCOPE else Officer.objects.filter(user=user)
-    if among is not None:
+    if isinstance(among, QuerySet):
+        officers = officers.filter(pk__in=among)
+    elif among is not None:
         officers = officers.filter(pk__in=list(among))
     return set(officers.values_list("pk", flat=True))
 

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.http import HttpRequest
 
 from schools.models import PSA, Area, PoliceDistrict, School
@@ -71,9 +71,10 @@ def officers_holding(*, role: str, **target) -> QuerySet[Officer]:
     )
 
 
-def _holders(wanted: Q) -> dict[tuple[str, int | None], list[Officer]]:
+def _holders(wanted: Q, *, viewable: QuerySet[Officer] | None = None) -> dict[tuple[str, int | None], list[Officer]]:
     """Officers with an active assignment matching `wanted`, keyed by (role, target id): one query,
-    each list in the directory's order (last name, first name) without repeats."""
+    each list in the directory's order (last name, first name) without repeats. With `viewable` (a
+    query of officers), each officer's `viewable` says whether it is among them, in the same query."""
     out: dict[tuple[str, int | None], list[Officer]] = {}
     rows = (
         Assignment.objects.active()
@@ -81,10 +82,14 @@ def _holders(wanted: Q) -> dict[tuple[str, int | None], list[Officer]]:
         .select_related("officer__user")
         .order_by("officer__user__last_name", "officer__user__first_name", "officer_id")
     )
+    if viewable is not None:
+        rows = rows.annotate(officer_viewable=Exists(viewable.filter(pk=OuterRef("officer_id"))))
     for a in rows:
         key = (a.role, a.school_id or a.district_id or a.area_id)
         bucket = out.setdefault(key, [])
         if a.officer not in bucket:
+            if viewable is not None:
+                a.officer.viewable = a.officer_viewable
             bucket.append(a.officer)
     return out
 
@@ -131,9 +136,9 @@ def chain_of_command(*, user) -> list[tuple[str, list[Officer]]]:
     return [(label, [o for o in officers if o.user_id != user.pk]) for label, officers in links]
 
 
-def school_officers(school: School) -> dict[str, list[Officer]]:
+def school_officers(school: School, *, viewable: QuerySet[Officer] | None = None) -> dict[str, list[Officer]]:
     """The school's SROs, its district's sergeants and district commander, its area's lieutenant:
-    one query (the school comes with `psa__district`)."""
+    one query (the school comes with `psa__district`). `viewable`: see `_holders`."""
     district = school.psa.district
     wanted = (
         Q(role=Role.SRO, school_id=school.pk)
@@ -141,7 +146,7 @@ def school_officers(school: School) -> dict[str, list[Officer]]:
     )
     if district.area_id:
         wanted |= Q(role=Role.LIEUTENANT, area_id=district.area_id)
-    holders = _holders(wanted)
+    holders = _holders(wanted, viewable=viewable)
     return {
         "sros": holders.get((Role.SRO, school.pk), []),
         "sergeants": holders.get((Role.SERGEANT, district.pk), []),

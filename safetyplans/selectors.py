@@ -6,7 +6,8 @@ import datetime as dt
 import difflib
 from dataclasses import dataclass
 
-from django.db.models import Count, Max, Prefetch, QuerySet, Sum
+from django.db.models import Count, Max, OuterRef, Prefetch, QuerySet, Subquery, Sum
+from django.db.models.functions import Coalesce
 
 from personnel.models import Assignment, Role
 from schools.models import School
@@ -179,14 +180,23 @@ def submissions(plan: SafetyPlan) -> list[PlanEvent]:
 # --- programs -------------------------------------------------------------------------------------
 
 
+def _of_program(aggregate) -> Subquery:
+    """One figure of the program's sessions, as a subquery on the sessions' program index."""
+    sessions = ProgramSession.objects.filter(program=OuterRef("pk")).order_by().values("program")
+    return Subquery(sessions.annotate(v=aggregate).values("v"))
+
+
 def program_list(*, user, school: School | None = None, kind: str = "", active_only: bool = False, today=None):
+    # The session figures as correlated subqueries, not a join and GROUP BY: PostgreSQL computes them
+    # for the page's rows only (after the sort and LIMIT), and the pager's COUNT leaves them out
+    # (issue 15: the commander's page aggregated all 35,000 sessions of 2,700 programs each time).
     programs = (
         Program.objects.filter(P.programs_visible_q(user))
         .select_related("school")
         .annotate(
-            session_count=Count("sessions"),
-            total_attendance=Sum("sessions__attendance"),
-            last_session=Max("sessions__held_on"),
+            session_count=Coalesce(_of_program(Count("*")), 0),
+            total_attendance=_of_program(Sum("attendance")),
+            last_session=_of_program(Max("held_on")),
         )
         .order_by("school__name", "name")
     )

@@ -137,7 +137,11 @@ def coverage_rows(
     if overdue_only:
         shortest = min(interval_for(secondary_with_sro=True), interval_for(secondary_with_sro=False))
         due_before, _ = local_day_bounds(today - dt.timedelta(days=shortest), today)
-        rows = rows.filter(Q(last_done__isnull=True) | Q(last_done__lt=due_before))
+        # "Never visited, or last visited before `due_before`": not among the schools with a done
+        # visit since then (a few weeks of visits, hashed once), rather than the last-visit probe
+        # repeated twice more per school in WHERE; an anti-join here was misestimated at one row.
+        recent = Visit.objects.filter(status=Visit.Status.DONE, starts_at__gte=due_before).values("school_id")
+        rows = rows.exclude(pk__in=recent)
     out = []
     for school in rows:
         interval = interval_for(secondary_with_sro=school.is_secondary and school.has_sro)
@@ -152,7 +156,12 @@ def coverage_rows(
 
 def overdue_list(*, user, today: dt.date | None = None) -> list[Coverage]:
     """The user's overdue schools, most overdue first (never visited at the top), then by name."""
-    rows = coverage_rows(School.objects.filter(pk__in=scope_school_ids(user)), today=today, overdue_only=True)
+    # The columns the overdue lists show and sort by (a commander's 700 overdue schools are built
+    # as objects, of which each area's first 20 are shown).
+    schools = School.objects.filter(pk__in=scope_school_ids(user)).only(
+        "id", "name", "grade_band", "active", "psa__number", "psa__district__number", "psa__district__area__name"
+    )
+    rows = coverage_rows(schools, today=today, overdue_only=True)
     overdue = [r for r in rows if r.overdue]
     return sorted(overdue, key=lambda r: (r.last_visit is not None, -r.overdue_by, r.school.name))
 

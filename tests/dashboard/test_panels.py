@@ -434,3 +434,36 @@ def test_the_lieutenants_sros_are_the_areas_by_district(personas, clock):
     numbers = [r["school"].psa.district.number for r in ctx["rows"]]
     assert numbers == sorted(numbers)
     assert context(p.sergeant, "personnel.my_sros")["by_area"] is False
+
+
+@pytest.mark.parametrize("persona", ["sergeant", "lieutenant"])
+def test_my_sros_links_and_queries(client, personas, persona):
+    """Whose page may be opened is asked in the SROs' own query (issue 15: it was a list of up to
+    600 ids in a second one): the same answer as `viewable_officer_ids`; the links are each row's;
+    the queries do not grow with the SROs."""
+    from personnel.permissions import viewable_officer_ids
+    from personnel.selectors import user_roles
+
+    p = personas
+    officer = getattr(p, persona)
+    login(client, officer)
+    url = reverse("home_panel", args=["personnel.my_sros"]) + "?deferred=1"
+    client.get(url, HTTP_HX_REQUEST="true")
+    with CaptureQueriesContext(connection) as before:
+        client.get(url, HTTP_HX_REQUEST="true")
+    for i in range(4):
+        make_person(f"sro.more{i}", Rank.OFFICER, Role.SRO, school=p.school)
+    with CaptureQueriesContext(connection) as after:
+        html = client.get(url, HTTP_HX_REQUEST="true").content.decode()
+    assert len(after) == len(before)
+    ctx = context(officer, "personnel.my_sros")
+    request = RequestFactory().get("/")
+    request.user = officer.user
+    shown = {r["officer"].pk for r in ctx["rows"]}
+    viewable = viewable_officer_ids(user=officer.user, roles=user_roles(request), among=shown)
+    assert len(shown) >= 5
+    assert {r["officer"].pk for r in ctx["rows"] if r["may_open"]} == (shown if viewable is None else viewable)
+    for r in ctx["rows"]:
+        assert r["school_url"] == r["school"].get_absolute_url()
+        assert r["officer_url"] == reverse("personnel:detail", args=[r["officer"].pk])
+        assert (f'href="{r["officer_url"]}"' in html) == r["may_open"]

@@ -275,3 +275,31 @@ def test_events_are_kept(personas):
     make_plan(personas, year=YEAR, status="returned")
     e = PlanEvent.objects.get(action="return")
     assert e.comment == "Add the reunification site." and e.by == personas.sergeant.user
+
+
+def test_program_list_figures_equal_the_sessions_aggregate(personas):
+    """The list's session figures (subqueries, issue 15) are what a join and GROUP BY counts, for
+    programs with sessions and without."""
+    from django.db.models import Count, Max, Sum
+
+    from safetyplans.selectors import program_list
+
+    busy = _program(personas, name="Busy", starts_on=today() - dt.timedelta(days=30))
+    _program(personas, name="Idle", starts_on=today() - dt.timedelta(days=30))
+    for days, attendance in ((20, 14), (10, 9), (2, 0)):
+        services.program_session_add(
+            program=busy, by=personas.sro.user, held_on=today() - dt.timedelta(days=days), attendance=attendance,
+            facilitator="Mr. Facilitator",
+        )
+    user = personas.lieutenant.user
+    got = {
+        p.name: (p.session_count, p.total_attendance, p.last_session) for p in program_list(user=user)
+    }
+    expected = {
+        p.name: (p.n, p.total, p.last)
+        for p in Program.objects.filter(pk__in=[p.pk for p in program_list(user=user)]).annotate(
+            n=Count("sessions"), total=Sum("sessions__attendance"), last=Max("sessions__held_on")
+        )
+    }
+    assert got == expected
+    assert got["Busy"] == (3, 23, today() - dt.timedelta(days=2)) and got["Idle"] == (0, None, None)

@@ -215,3 +215,23 @@ def test_calendar_feed_url_is_signed_recomputable_and_reset(personas, settings):
     user.is_active = False
     user.save(update_fields=["is_active"])
     assert services.calendar_feed_user(services.calendar_feed_token(reset)) is None
+
+
+def test_the_overdue_list_is_the_full_coverage_list_filtered(personas, settings):
+    """`overdue_only` leaves schools out in the query (not among those with a done visit since the
+    shorter interval, issue 15): the same rows as filtering every school's coverage."""
+    from visits.selectors import coverage_rows, scope_school_ids
+
+    settings.SSD_VISIT_INTERVAL_DAYS = 30
+    lt = personas.lieutenant.user
+    schools = list(School.objects.filter(psa__district=personas.district).order_by("pk")[:4])
+    for school, days_ago in zip(schools, (3, 29, 31, 60), strict=False):
+        done_visit(by=lt, school=school, days_ago=days_ago)
+    done_visit(by=lt, school=schools[3], days_ago=90)
+    every = [r for r in coverage_rows(School.objects.filter(pk__in=scope_school_ids(lt))) if r.overdue]
+    expected = sorted(every, key=lambda r: (r.last_visit is not None, -r.overdue_by, r.school.name))
+    got = overdue_list(user=lt)
+    assert [(r.school.pk, r.last_visit, r.overdue_by) for r in got] == [
+        (r.school.pk, r.last_visit, r.overdue_by) for r in expected
+    ]
+    assert schools[0].pk not in {r.school.pk for r in got} and schools[3].pk in {r.school.pk for r in got}
