@@ -278,11 +278,17 @@ def home_digest(ctx: dict) -> list:
 
 
 def school_context(request, school):
+    from schools.permissions import holds_on_school
+
     from . import selectors
-    from .permissions import actor_for, can_see
+    from .permissions import PERM, actor_for, can_see
 
     actor = actor_for(request)
-    if not (actor.is_supervisor or actor.is_mpd) or not can_see(actor, school):
+    if actor.is_supervisor:
+        visible = can_see(actor, school)
+    else:  # an MPD post's contract scope is its permission on the school, which the page has read
+        visible = actor.is_mpd and holds_on_school(actor.user, school, PERM)
+    if not visible:
         return None
     # The panel names no guard: the posts without their assignments (one query fewer on the school page).
     posts = list(selectors.post_list(actor=actor, school=school, guards=False))

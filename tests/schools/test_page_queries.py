@@ -51,11 +51,11 @@ def count(client, url) -> tuple[int, str]:
 
 
 SCHOOL_QUERIES = {
-    "sergeant": 20,
-    "lieutenant": 20,
-    "sro": 19,
+    "sergeant": 19,
+    "lieutenant": 19,
+    "sro": 18,
     "sroc": 17,
-    "commander": 16,
+    "commander": 19,  # the guard panel too: the commander reads the contract (issue 16)
     "district_commander": 7,
 }
 
