@@ -6,8 +6,9 @@ left as it was; the on-commit relay to Celery therefore does not run and is not 
         .venv/bin/python bench/explain_write.py --user sro.anacostia-hs --repeat 7 [--profile get|post] [--sql]
 
 Prints the ms and query count of each GET and POST (the first pair warms caches), the medians of
-the others, the last pair's queries with `--sql`, and with `--profile` cProfile's most expensive
-calls of one more GET or POST (env PROFILE_SORT, PROFILE_TOP).
+the others and of the CPU time this process spent on them (less noisy than wall time on a shared
+machine; PostgreSQL's own CPU is not in it), the last pair's queries with `--sql`, and with
+`--profile` cProfile's most expensive calls of one more GET or POST (env PROFILE_SORT, PROFILE_TOP).
 """
 
 from __future__ import annotations
@@ -69,13 +70,17 @@ def main(argv: list[str] | None = None) -> int:
             with transaction.atomic():
                 profiler = cProfile.Profile() if profile else None
                 with CaptureQueriesContext(connection) as ctx:
-                    started = time.perf_counter()
+                    started, cpu = time.perf_counter(), time.process_time()
                     if profile == "get":
                         profiler.enable()
                     response = client.get("/incidents/new/")
                     if profile == "get":
                         profiler.disable()
-                    out["get"] = ((time.perf_counter() - started) * 1000, len(ctx.captured_queries))
+                    out["get"] = (
+                        (time.perf_counter() - started) * 1000,
+                        len(ctx.captured_queries),
+                        (time.process_time() - cpu) * 1000,
+                    )
                 out["get_queries"] = ctx.captured_queries
                 html = response.content
                 token = re.search(rb'name="token" value="([^"]+)"', html).group(1).decode()
@@ -91,13 +96,17 @@ def main(argv: list[str] | None = None) -> int:
                     "submit": "Submit incident",
                 }
                 with CaptureQueriesContext(connection) as ctx:
-                    started = time.perf_counter()
+                    started, cpu = time.perf_counter(), time.process_time()
                     if profile == "post":
                         profiler.enable()
                     response = client.post("/incidents/new/", form)
                     if profile == "post":
                         profiler.disable()
-                    out["post"] = ((time.perf_counter() - started) * 1000, len(ctx.captured_queries))
+                    out["post"] = (
+                        (time.perf_counter() - started) * 1000,
+                        len(ctx.captured_queries),
+                        (time.process_time() - cpu) * 1000,
+                    )
                 assert response.status_code == 302, (response.status_code, response.content[:2000])
                 out["post_queries"] = ctx.captured_queries
                 out["profiler"] = profiler
@@ -109,9 +118,11 @@ def main(argv: list[str] | None = None) -> int:
     runs = [pair() for _ in range(max(2, args.repeat))]
     for name in ("get", "post"):
         ms = [r[name][0] for r in runs]
+        cpu = [r[name][2] for r in runs]
         print(
             f"{name.upper()} /incidents/new/ as {args.user}: {runs[-1][name][1]} queries; ms: "
-            f"{', '.join(f'{t:.0f}' for t in ms)}; median (without the first) {statistics.median(ms[1:]):.1f}"
+            f"{', '.join(f'{t:.0f}' for t in ms)}; median (without the first) {statistics.median(ms[1:]):.1f} ms, "
+            f"of which this process's CPU {statistics.median(cpu[1:]):.1f} ms"
         )
     print(f"load average {os.getloadavg()[0]:.1f}")
     if args.sql:
