@@ -23,6 +23,14 @@ def significant_incident_event(*, incident, by) -> None:
     assert transaction.get_connection().in_atomic_block, "call inside the transaction that changed the incident"
     incident.significant_at = timezone.now()
     incident.save(update_fields=["significant_at"])
+    significant_incident_announce(incident=incident, by=by)
+
+
+def significant_incident_announce(*, incident, by) -> None:
+    """The rest of `significant_incident_event`, for an incident saved with its `significant_at`
+    already set (one submitted in one step, `services._create`): its audit entry and outbox event,
+    in the caller's transaction."""
+    assert transaction.get_connection().in_atomic_block, "call inside the transaction that changed the incident"
     audit_record(
         action="incident.significant",
         user=by,

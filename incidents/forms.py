@@ -95,6 +95,9 @@ class MultipleFileField(forms.FileField):
         return [single(data, initial)] if data else []
 
 
+CATEGORY_REFUSED = (
+    "That offence is not one you can use: choose one of the offences shown, or search the full NIBRS list."
+)
 OCCURRED_CHOICES = [("now", "Now"), ("today", "Earlier today"), ("datetime", "Date and time")]
 TIME_LOCAL = "%H:%M"
 
@@ -141,7 +144,9 @@ class IncidentForm(Form):
         empty_label="Choose what happened",
         error_messages={"invalid_choice": "That category is not one you can use: choose one from the list."},
     )
-    category = forms.TypedChoiceField(label="Offence", coerce=int, choices=(), required=False)
+    # An offence's id, checked against the active categories by `clean_category` (one query for the
+    # one posted, not a choice list of every category's id built for each form).
+    category = forms.IntegerField(label="Offence", required=False, error_messages={"invalid": CATEGORY_REFUSED})
     nibrs = forms.CharField(
         label="Or search the full NIBRS list",
         required=False,
@@ -196,19 +201,17 @@ class IncidentForm(Form):
         help_text="Stores the photos exactly as taken, with their location and camera data.",
     )
 
-    def __init__(self, *args, schools, **kwargs):
+    def __init__(self, *args, schools, school_options: list[tuple[int, str]] | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         # "Submit incident" (rather than "Save draft") was pressed: the narrative is then required,
         # checked here so that nothing, not even an uploaded file, is stored for a refused submission.
         self.submitting = self.is_bound and "submit" in self.data
         self.fields["school"].queryset = schools
+        if school_options is not None:
+            # The (pk, name) of `schools`, read by the view already: the select shows them as the
+            # field's own choices would (str(school) is its name), without reading them again.
+            self.fields["school"].widget.choices = [("", self.fields["school"].empty_label), *school_options]
         self.fields["kind"].queryset = OfficerCategory.objects.filter(active=True)
-        self.fields["category"].choices = [("", "Default for the category")] + [
-            (pk, pk) for pk in IncidentCategory.objects.filter(active=True).values_list("pk", flat=True)
-        ]
-        self.fields["category"].error_messages["invalid_choice"] = (
-            "That offence is not one you can use: choose one of the offences shown, or search the full NIBRS list."
-        )
         if not self.is_bound and not self.initial.get("token"):
             self.initial["token"] = uuid.uuid4()
         if not self.is_bound and not self.initial.get("opened_at"):
@@ -239,11 +242,21 @@ class IncidentForm(Form):
             raise forms.ValidationError("Write the narrative: what happened, in your own words.")
         return narrative
 
+    def kind_options(self) -> list[tuple[str, str, bool]]:
+        """(value, label, selected) of the "What happened" select: one query (iterating the field's
+        choices would count them first, then read them)."""
+        value = self["kind"].value()
+        current = "" if value is None else str(value)
+        return [(str(c.pk), str(c), str(c.pk) == current) for c in self.fields["kind"].queryset]
+
     def clean_category(self):
         pk = self.cleaned_data["category"]
-        if pk in ("", None):
+        if pk is None:
             return None
-        return IncidentCategory.objects.filter(pk=pk, active=True).first()
+        found = IncidentCategory.objects.filter(pk=pk, active=True).first()
+        if found is None:
+            raise forms.ValidationError(CATEGORY_REFUSED, code="invalid_choice")
+        return found
 
     def clean_nibrs(self):
         text = " ".join(self.cleaned_data["nibrs"].split())
@@ -490,7 +503,7 @@ class FilterForm(Form):
         widget=forms.HiddenInput,
     )
 
-    def __init__(self, *args, schools, **kwargs):
+    def __init__(self, *args, schools, school_options: list[tuple[int, str]] | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         # (pk, name) pairs or School objects; pairs spare a commander's page 2,000 model instances.
         pairs = (s if isinstance(s, tuple) else (s.pk, s.name) for s in schools)

@@ -19,7 +19,7 @@ from django.http import Http404
 from notifications.selectors import HAS_EVENTS, has_events
 from personnel.models import Role
 from personnel.scope import roles_of
-from schools.permissions import school_perms
+from schools.permissions import held_anywhere, school_perms
 from schools.selectors import school_ids
 from ssd.audit.services import deny_forbidden, deny_not_found
 
@@ -197,14 +197,11 @@ def require_incident_scope(user, *, perm: str | None = None) -> None:
     """For pages that are not about one incident (list, new, queues): 404 to a user who may see no
     incident anywhere (contract roles, unassigned users), 403 to one who may see incidents but lacks
     `perm` on every school."""
-    from schools.selectors import school_list
-
     if not user.is_authenticated:
         raise Http404
-    held = set(school_list(user=user, perm=VIEW).values_list("pk", flat=True)[:1]) or set(
-        school_list(user=user, perm=SIGNIFICANT).values_list("pk", flat=True)[:1]
-    )
-    if not held:
+    # One query for the scope and the permission asked for (it was two or three guardian querysets).
+    held = held_anywhere(user, frozenset({VIEW, SIGNIFICANT, perm} - {None}))
+    if not held & INCIDENT_PERMS:
         raise deny_404(user, "incidents pages (no incident scope)")
-    if perm and not school_list(user=user, perm=perm).exists():
+    if perm and perm not in held:
         raise deny_forbidden(user, f"needs {perm}", message=f"You need {perm} on at least one school.")

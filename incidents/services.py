@@ -22,7 +22,7 @@ from ssd.audit.services import audit_record, break_glass_record, model_changes
 from ssd.errors import DomainError
 from ssd.uploads import StoredUpload, prepare_upload
 
-from .events import review_outcome_event, significant_incident_event
+from .events import review_outcome_event, significant_incident_announce, significant_incident_event
 from .models import (
     EDITABLE_STATUSES,
     Attachment,
@@ -58,6 +58,7 @@ from .permissions import (
 from .rollup import rollup_key, rollup_move
 from .selectors import review_outstanding, review_snapshot
 
+COUNTER_TABLE = ReportCounter._meta.db_table
 ALLOWED_TYPES = {"image/jpeg", "image/png", "image/heic", "application/pdf"}
 DRAFT_FIELDS = (
     "school",
@@ -98,11 +99,47 @@ def _check_version(incident: Incident, expected_version: int | None) -> None:
 
 def _full_clean(obj, *, exclude: list[str] | None = None) -> None:
     try:
-        obj.full_clean(exclude=exclude, validate_constraints=False)
+        _model_full_clean(obj, exclude=set(exclude or ()))
         _validate_constraints(obj, exclude=set(exclude or ()))
     except ValidationError as exc:
         field, messages = next(iter(exc.message_dict.items()))
         raise DomainError(" ".join(messages), field=None if field == "__all__" else field) from exc
+
+
+def _loaded_relations(obj) -> set[str]:
+    """The foreign keys of `obj` whose object was read from the database and is held on it, with
+    no `limit_choices_to`: Django's field validation would query that it exists (one query each,
+    twice per submission); the database's foreign key constraint refuses a vanished one all the same."""
+    loaded = set()
+    for field in obj._meta.concrete_fields:
+        if not field.is_relation or field.remote_field.limit_choices_to or not field.is_cached(obj):
+            continue
+        related = field.get_cached_value(obj)
+        if related is not None and not related._state.adding and related.pk == getattr(obj, field.attname):
+            loaded.add(field.name)
+    return loaded
+
+
+def _model_full_clean(obj, *, exclude: set[str]) -> None:
+    """Django's `Model.full_clean(exclude, validate_constraints=False)`, except that the foreign
+    keys of `_loaded_relations` skip their existence query (their other checks, unique ones among
+    them, are made as before)."""
+    errors: dict = {}
+    try:
+        obj.clean_fields(exclude=exclude | _loaded_relations(obj))
+    except ValidationError as exc:
+        errors = exc.update_error_dict(errors)
+    try:
+        obj.clean()
+    except ValidationError as exc:
+        errors = exc.update_error_dict(errors)
+    unique_exclude = exclude | {name for name in errors if name != "__all__"}
+    try:
+        obj.validate_unique(exclude=unique_exclude)
+    except ValidationError as exc:
+        errors = exc.update_error_dict(errors)
+    if errors:
+        raise ValidationError(errors)
 
 
 def _validate_constraints(obj, *, exclude: set[str]) -> None:
@@ -260,6 +297,7 @@ def _status_change(
     snapshot: dict | None = None,
     override_reason: str = "",
     outstanding: list[str] | None = None,
+    validate: bool = True,
 ):
     change = StatusChange(
         incident=incident,
@@ -273,8 +311,9 @@ def _status_change(
         override_reason=override_reason,
         outstanding=outstanding or [],
     )
-    _full_clean(change, exclude=["incident", "by"])
-    change.save()
+    if validate:  # not for a row whose every value is the service's own (a one-step submission)
+        _full_clean(change, exclude=["incident", "by"])
+    change.save(force_insert=True)
     audit_record(
         action="record.status",
         user=by,
@@ -314,12 +353,17 @@ def report_number_next(*, year: int) -> int:
     locked until that transaction ends, so two officers saving at once get consecutive numbers; a
     rollback undoes the increment with the incident, so no number is lost and none given twice."""
     assert transaction.get_connection().in_atomic_block, "number an incident inside the transaction that saves it"
-    # The row for a new year may not exist: create it (a racing twin's insert is ignored), then lock.
-    ReportCounter.objects.bulk_create([ReportCounter(year=year, last=0)], ignore_conflicts=True)
-    counter = ReportCounter.objects.select_for_update().get(year=year)
-    counter.last += 1
-    counter.save(update_fields=["last"])
-    return counter.last
+    # One statement (it was three: create the year's row, lock it, write it): the upsert creates
+    # the row of a new year or increments the year's row, and either way holds its lock to the end
+    # of the transaction, so a racing twin waits for this one's commit or rollback.
+    with transaction.get_connection().cursor() as cursor:
+        cursor.execute(
+            # COUNTER_TABLE is the model's own table name; the year is a parameter.
+            f"INSERT INTO {COUNTER_TABLE} (year, last) VALUES (%s, 1) "  # noqa: S608  # nosec B608
+            f"ON CONFLICT (year) DO UPDATE SET last = {COUNTER_TABLE}.last + 1 RETURNING last",
+            [year],
+        )
+        return cursor.fetchone()[0]
 
 
 # --- drafts -------------------------------------------------------------------------------------------
@@ -341,38 +385,64 @@ def incident_create_draft(
         existing = Incident.objects.filter(idempotency_key=key).first()
         if existing is not None:
             return _replay(existing, by)
-        incident = Incident(author=by, idempotency_key=key, status=Status.DRAFT)
         fields.update(school=school, category=category, occurred_at=occurred_at)
-        fields.setdefault("location", Location.OTHER)
-        officer_significant, reason = _set_fields(incident, dict(fields))
-        _validate_facts(
-            by=by,
-            school=incident.school,
-            category=incident.category,
-            occurred_at=incident.occurred_at,
-            officer_category=incident.officer_category,
-        )
-        _apply_significance(incident, officer_significant=officer_significant, reason=reason)
-        incident.reported_at = incident.created_at = incident.updated_at = timezone.now()
-        incident.report_year = timezone.localtime(incident.created_at).year
-        # The key's uniqueness is left to the database (below), where a racing twin is caught.
-        _full_clean(incident, exclude=["author", "idempotency_key"])
-        try:
-            # A savepoint: two requests racing with one key meet the unique constraint, and the
-            # loser answers with the winner's incident.
-            # The number is taken inside it too, so the loser's increment is undone: no gap.
-            with transaction.atomic():
-                incident.report_seq = report_number_next(year=incident.report_year)
-                incident.save()
-        except IntegrityError:
-            existing = Incident.objects.filter(idempotency_key=key).first()
-            if existing is None:
-                raise
-            return _replay(existing, by)
-        audit_record(action="record.create", user=by, obj=incident, changes=model_changes({}, _snapshot(incident)))
-        rollup_move(before=None, after=incident)
-        incident.replayed = False
-        return incident
+        return _create(by=by, key=key, fields=fields, submit=False)
+
+
+def _create(*, by, key: uuid.UUID, fields: dict[str, Any], submit: bool) -> Incident:
+    """A new incident under `key` (no incident holds it: the caller looked), inside the caller's
+    transaction: a draft, or with `submit` a submitted one in one step (incident_save from the page)
+    that ends exactly as a draft saved and then submitted (`incident_submit`) would: the same row,
+    history, audit entries, rollup counts and, for a significant one, the outbox event and alert;
+    only its draft state is never written. A racing twin with the same key gets the winner's
+    incident, `replayed`."""
+    incident = Incident(author=by, idempotency_key=key, status=Status.DRAFT)
+    fields.setdefault("location", Location.OTHER)
+    officer_significant, reason = _set_fields(incident, dict(fields))
+    _validate_facts(
+        by=by,
+        school=incident.school,
+        category=incident.category,
+        occurred_at=incident.occurred_at,
+        officer_category=incident.officer_category,
+    )
+    _apply_significance(incident, officer_significant=officer_significant, reason=reason)
+    incident.reported_at = incident.created_at = incident.updated_at = timezone.now()
+    incident.report_year = timezone.localtime(incident.created_at).year
+    if submit:
+        if not incident.narrative.strip():
+            raise DomainError("Write the narrative: what happened, in your own words.", field="narrative")
+        incident.status = Status.SUBMITTED
+        incident.submitted_at = incident.reported_at
+        # The draft's version and the submission's bump, as the two steps leave it.
+        incident.version = 2
+        if incident.significant:
+            incident.significant_at = incident.reported_at
+    # The key's uniqueness is left to the database (below), where a racing twin is caught.
+    _full_clean(incident, exclude=["author", "idempotency_key"])
+    # The snapshot of the draft (its status and times are not in it): what record.create said.
+    created = _snapshot(incident)
+    try:
+        # A savepoint: two requests racing with one key meet the unique constraint, and the
+        # loser answers with the winner's incident.
+        # The number is taken inside it too, so the loser's increment is undone: no gap. It is
+        # taken last, just before the insert: its row lock is held until the commit.
+        with transaction.atomic():
+            incident.report_seq = report_number_next(year=incident.report_year)
+            incident.save(force_insert=True)
+    except IntegrityError:
+        existing = Incident.objects.filter(idempotency_key=key).first()
+        if existing is None:
+            raise
+        return _replay(existing, by)
+    audit_record(action="record.create", user=by, obj=incident, changes=model_changes({}, created))
+    rollup_move(before=None, after=incident)
+    if submit:
+        _status_change(incident, action=StatusChange.Action.SUBMIT, from_status=Status.DRAFT, by=by, validate=False)
+        if incident.significant:
+            significant_incident_announce(incident=incident, by=by)
+    incident.replayed = False
+    return incident
 
 
 def _replay(existing: Incident, by) -> Incident:
@@ -959,8 +1029,13 @@ def incident_save(
     updated at `expected_version`), its people (`people_sync`; None leaves them), its photos (already
     stored, `photo_store`) and, with `submit`, the submission: all in one transaction, so a refusal
     anywhere saves nothing. A page that never saved (no version) replays its first save."""
+    key = uuid.UUID(str(idempotency_key))
     with transaction.atomic():
-        existing = Incident.objects.filter(idempotency_key=uuid.UUID(str(idempotency_key))).first()
+        existing = Incident.objects.filter(idempotency_key=key).first()
+        if existing is None and submit and not people and not photos:
+            # A new incident submitted at once (the phone's usual case): created submitted, in one
+            # insert, not created as a draft and then read back, locked and updated (`_create`).
+            return _create(by=by, key=key, fields=dict(fields), submit=True)
         if existing is not None and expected_version:
             if existing.author_id != by.pk:
                 raise DomainError("This form was already used. Reload the page and start again.")
@@ -974,8 +1049,10 @@ def incident_save(
                 incident=existing, by=by, expected_version=expected_version, **dict(fields)
             )
             incident.replayed = False
+        elif existing is not None:
+            return _replay(existing, by)
         else:
-            incident = incident_create_draft(by=by, idempotency_key=idempotency_key, **dict(fields))
+            incident = _create(by=by, key=key, fields=dict(fields), submit=False)
             if incident.replayed:
                 return incident
         if people is not None:

@@ -182,10 +182,10 @@ def incident_new(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         return _page_post(request, schools=schools, incident=None)
     initial = {}
-    school_ids = list(schools.values_list("pk", flat=True)[:2])
-    if len(school_ids) == 1:
-        initial["school"] = school_ids[0]
-    form = IncidentForm(initial=initial, schools=schools)
+    options = list(schools.values_list("pk", "name"))
+    if len(options) == 1:
+        initial["school"] = options[0][0]
+    form = IncidentForm(initial=initial, schools=schools, school_options=options)
     return render(request, "incidents/incident_form.html", _page_context(request, form, people_formset(), None))
 
 
@@ -341,8 +341,12 @@ def _preview(form) -> dict:
         category = data.get("category") if isinstance(data.get("category"), IncidentCategory) else None
     else:
         data = {}
-        kind = OfficerCategory.objects.filter(pk=form.initial.get("kind") or 0, active=True).first()
-        category = IncidentCategory.objects.filter(pk=form.initial.get("category") or 0, active=True).first()
+        # A new page has neither: no query for them.
+        kind = category = None
+        if form.initial.get("kind"):
+            kind = OfficerCategory.objects.filter(pk=form.initial["kind"], active=True).first()
+        if form.initial.get("category"):
+            category = IncidentCategory.objects.filter(pk=form.initial["category"], active=True).first()
     if category is None and kind is not None:
         category = kind.default_offense
     offenses = list(kind.offenses.order_by("name")) if kind is not None else []

@@ -204,6 +204,9 @@ TEMPLATES = [
     },
 ]
 
+# Django's form renderer with its commonest widget templates written in Python (the same markup).
+FORM_RENDERER = "ssd.form_renderer.FormRenderer"
+
 WSGI_APPLICATION = "ssd.wsgi.application"
 ASGI_APPLICATION = "ssd.asgi.application"
 

@@ -89,6 +89,7 @@ def test_fight_recorded_as_disorderly_conduct_when_chosen(client, personas):
         ({"occurred_when": "today", "occurred_time": ""}, "Enter the time it happened today"),
         ({"kind": "999999"}, "not one you can use"),
         ({"category": str(10**6)}, "not one you can use"),
+        ({"category": "13B; drop"}, "not one you can use"),
         ({"kind": None}, "Choose what happened"),
         ({"nibrs": "Treasonous nonsense"}, "No offence by that name"),
         ({"people-TOTAL_FORMS": "5000"}, "Please correct"),
@@ -112,6 +113,32 @@ def test_inactive_officer_category_is_refused(client, personas):
     login(client, personas.sro)
     response = client.post(reverse("incidents:new"), page_data(personas))
     assert response.status_code == 400 and "not one you can use" in response.content.decode()
+
+
+def test_inactive_offence_is_refused(client, personas):
+    fight = category("90C")
+    fight.active = False
+    fight.save(update_fields=["active"])
+    login(client, personas.sro)
+    response = client.post(reverse("incidents:new"), page_data(personas, category=fight.pk))
+    assert response.status_code == 400 and "not one you can use" in response.content.decode()
+    assert not Incident.objects.exists()
+
+
+def test_what_happened_keeps_its_choice_on_an_error(client, personas):
+    login(client, personas.sro)
+    fight = OfficerCategory.objects.get(slug="fight")
+    html = client.get(reverse("incidents:new")).content.decode()
+    options = [c for c in OfficerCategory.objects.filter(active=True)]
+    for c in options:
+        assert f'<option value="{c.pk}">{c}</option>' in html
+    assert " selected>" not in html.split('id="id_kind"')[1].split("</select>")[0]
+    response = client.post(reverse("incidents:new"), page_data(personas, occurred_when=""))
+    kind_select = response.content.decode().split('id="id_kind"')[1].split("</select>")[0]
+    assert response.status_code == 400
+    assert (
+        kind_select.count(" selected>") == 1 and f'<option value="{fight.pk}" selected>{fight}</option>' in kind_select
+    )
 
 
 def test_non_image_photo_is_named_and_nothing_else_is_lost(client, personas):

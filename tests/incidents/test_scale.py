@@ -231,7 +231,7 @@ def test_search_matches_a_plain_filter(personas, text):
 
 # With the read's audit entry (one INSERT) and the header's counts (one query for all of them,
 # ssd.counts). Activity is written once a minute, so a page in the same minute saves no session.
-LIST_QUERIES = {"sergeant": 13, "district_commander": 14, "commander": 13, "sro": 13}
+LIST_QUERIES = {"sergeant": 13, "district_commander": 13, "commander": 13, "sro": 13}
 
 
 def queries(client, url, params=None) -> int:
@@ -255,6 +255,7 @@ def test_list_query_count_pinned_at_any_depth(client, personas, persona):
     assert queries(client, url, {"newer": first.older}) == n
     # Search adds at most one query (the categories whose name matches), whatever the data.
     filtered = {"q": "argued", "occurred_from": "2025-01-01", "category": category("SCH-DISORDER").pk}
+    client.get(url, filtered)  # guardian's per-process content-type cache, cold when this test runs first
     assert queries(client, url, filtered) in (n, n + 1)
     assert queries(client, url, filtered) <= 20
 

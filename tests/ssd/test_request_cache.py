@@ -179,3 +179,33 @@ def test_school_permissions_read_in_one_query_equal_guardians(personas):
         assert ours == set(ObjectPermissionChecker(user).get_perms(school)), user.username
     assert school_perms(personas.nobody.user, school) == {"view_school"}  # through the group only
     assert school_perms(personas.other_sro.user, school) == set()
+
+
+def test_permissions_held_anywhere_in_one_query_equal_guardians(personas):
+    """`held_anywhere` answers, in one query for all the codenames, what `school_list(...).exists()`
+    (guardian) answers for each: own rows, groups' rows, none for a user without any."""
+    from django.contrib.auth.models import Group
+    from guardian.shortcuts import assign_perm
+
+    from incidents.permissions import REPORT, REVIEW, SIGNIFICANT, STUDENTS, VIEW
+    from schools.permissions import held_anywhere
+    from schools.selectors import school_list
+
+    codenames = frozenset({"view_school", VIEW, SIGNIFICANT, STUDENTS, REPORT, REVIEW})
+    group = Group.objects.create(name="test-significant")
+    group.user_set.add(personas.nobody.user)
+    assign_perm(f"schools.{SIGNIFICANT}", group, personas.other_school)
+    people = [
+        personas.sro, personas.other_sro, personas.sergeant, personas.lieutenant, personas.district_commander,
+        personas.watch_commander, personas.commander, personas.admin, personas.cotr, personas.nobody,
+    ]  # fmt: skip
+    for officer in people:
+        user = officer.user
+        with CaptureQueriesContext(connection) as ctx:
+            ours = held_anywhere(user, codenames)
+        assert len(ctx.captured_queries) == 1
+        guardians = {code for code in codenames if school_list(user=user, perm=code).exists()}
+        assert ours == guardians, user.username
+    assert held_anywhere(personas.nobody.user, codenames) == {SIGNIFICANT}  # through the group only
+    assert REPORT in held_anywhere(personas.sro.user, codenames)
+    assert REPORT not in held_anywhere(personas.sergeant.user, codenames)
