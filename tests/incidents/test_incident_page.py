@@ -129,7 +129,7 @@ def test_what_happened_keeps_its_choice_on_an_error(client, personas):
     login(client, personas.sro)
     fight = OfficerCategory.objects.get(slug="fight")
     html = client.get(reverse("incidents:new")).content.decode()
-    options = [c for c in OfficerCategory.objects.filter(active=True)]
+    options = list(OfficerCategory.objects.filter(active=True))
     for c in options:
         assert f'<option value="{c.pk}">{c}</option>' in html
     assert " selected>" not in html.split('id="id_kind"')[1].split("</select>")[0]
