@@ -201,39 +201,37 @@ def add_details(report: IncidentReport, scope: ReportScope) -> IncidentReport:
 
 
 def visits_section(*, user, roles: frozenset[str], today: dt.date | None = None) -> dict | None:
-    """Visit coverage: the schools of the user's visit scope, how many are overdue or never visited.
+    """Visit coverage: the schools of the user's visit scope, how many are overdue or never visited,
+    the ten most overdue (`visits.selectors.coverage_summary`: counts from tuples, not objects).
     `roles`: the user's roles, already read for the page (visits' rule is by role)."""
     from visits.permissions import SEE_ROLES, scope_school_ids
-    from visits.selectors import coverage_rows
+    from visits.selectors import coverage_summary
 
     if not roles & SEE_ROLES:
         return None
-    rows = coverage_rows(School.objects.filter(pk__in=scope_school_ids(user)), today=today)
-    overdue = sorted((r for r in rows if r.overdue), key=lambda r: (r.last_visit is not None, -r.overdue_by))
+    summary = coverage_summary(School.objects.filter(pk__in=scope_school_ids(user)), today=today, worst=10)
     return {
-        "schools": len(rows),
-        "overdue": len(overdue),
-        "never": sum(1 for r in rows if r.last_visit is None),
-        "covered": len(rows) - len(overdue),
-        "worst": overdue[:10],
+        "schools": summary.schools,
+        "overdue": summary.overdue,
+        "never": summary.never,
+        "covered": summary.covered,
+        "worst": summary.worst,
     }
 
 
 def plans_section(*, user, today: dt.date | None = None) -> dict | None:
-    """Safety plans: the schools with an SRO in the user's plan scope, by where their plan stands."""
-    from safetyplans.selectors import plan_board
+    """Safety plans: the schools with an SRO in the user's plan scope, by where their plan stands
+    (counted in SQL by `safetyplans.selectors.plan_summary`)."""
+    from safetyplans.deadlines import LABELS
+    from safetyplans.selectors import plan_summary
 
-    rows = plan_board(user=user, today=today or timezone.localdate())
-    if not rows:
+    summary = plan_summary(user=user, today=today or timezone.localdate())
+    if not summary.schools:
         return None
-    states: dict[str, int] = defaultdict(int)
-    for row in rows:
-        states[row.state_label] += 1
     return {
-        "schools": len(rows),
-        "year": rows[0].school_year,
-        "states": sorted(states.items()),
-        "attention": [r for r in rows if r.needs_attention][:10],
+        "schools": summary.schools,
+        "year": summary.school_year,
+        "states": sorted((LABELS[state], n) for state, n in summary.counts.items() if n),
     }
 
 
