@@ -172,28 +172,29 @@ def coverage_summary(schools: QuerySet[School], *, today: dt.date | None = None,
     last_done = (
         Visit.objects.filter(school=OuterRef("pk"), status=Visit.Status.DONE).order_by("-starts_at").values("starts_at")
     )[:1]
+    # By name in the database, as `coverage_rows` (the database's collation, not Python's order).
     rows = (
         schools.filter(active=True)
-        .order_by()
         .annotate(last_done=Subquery(last_done), has_sro=Exists(sro))
-        .values_list("pk", "name", "grade_band", "last_done", "has_sro")
+        .order_by("name", "pk")
+        .values_list("pk", "grade_band", "last_done", "has_sro")
     )
     secondary: dict[str, bool] = {}
     tz = timezone.get_current_timezone()
     total = never = 0
     overdue: list[tuple] = []
-    for pk, name, band, last_done_at, has_sro in rows:
+    for position, (pk, band, last_done_at, has_sro) in enumerate(rows):
         total += 1
         if band not in secondary:
             secondary[band] = School(grade_band=band).is_secondary
         interval = interval_for(secondary_with_sro=secondary[band] and has_sro)
         if last_done_at is None:
             never += 1
-            overdue.append((False, -interval, name, pk))
+            overdue.append((False, -interval, position, pk))
             continue
         overdue_by = (today - last_done_at.astimezone(tz).date()).days - interval
         if overdue_by > 0:
-            overdue.append((True, -overdue_by, name, pk))
+            overdue.append((True, -overdue_by, position, pk))
     overdue.sort()
     chosen = [pk for *_, pk in overdue[:worst]]
     built = {r.school.pk: r for r in coverage_rows(School.objects.filter(pk__in=chosen), today=today)}
