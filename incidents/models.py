@@ -234,6 +234,8 @@ class Incident(models.Model):
             models.Index(fields=["school", "status", "occurred_at"]),
             models.Index(fields=["status", "submitted_at"]),
             # The list's order after each equality filter it has (issue 15); see migration 0003.
+            # On PostgreSQL it also carries (INCLUDE) what the reports' timings and follow-ups read:
+            # an index-only scan of the range (migration 0012).
             models.Index(fields=["-occurred_at", "-id"], name="incident_occurred_id"),
             models.Index(fields=["school", "-occurred_at", "-id"], name="incident_school_occurred_id"),
             models.Index(fields=["category", "-occurred_at", "-id"], name="incident_category_occurred_id"),
@@ -596,6 +598,8 @@ class DailyCount(models.Model):
 
     class Meta:
         constraints = [
+            # On PostgreSQL it also carries `count` (INCLUDE): a report's range is an index-only scan
+            # (migration 0012).
             models.UniqueConstraint(
                 fields=["day", "school", "category", "status", "significant"], name="dailycount_key_unique"
             ),

@@ -26,7 +26,7 @@ class ReportForm(forms.Form):
         choices=[("", "All incidents"), ("yes", "Significant only"), ("no", "Not significant")],
     )
 
-    def __init__(self, data, *, schools, categories: dict, default: tuple[dt.date, dt.date]):
+    def __init__(self, data, *, places, categories: dict, default: tuple[dt.date, dt.date]):
         # `from` and `to` in the URL (the stable CSV interface); the form's own names inside.
         data = data.copy()
         for outer, inner, value in (("from", "date_from", default[0]), ("to", "date_to", default[1])):
@@ -34,13 +34,12 @@ class ReportForm(forms.Form):
                 data[inner] = data.get(outer) or value.isoformat()
         super().__init__(data)
         self.default = default
-        districts = {s.psa.district_id: s.psa.district for s in schools}
-        areas = {d.area_id: d.area for d in districts.values() if d.area_id}
+        areas = places.areas
         self.fields["area"].choices = [("", "All areas"), *((a.pk, str(a)) for a in sorted(areas.values(), key=str))]
         self.fields["district"].choices = [
-            ("", "All districts"), *((d.pk, d.code) for d in sorted(districts.values(), key=lambda d: d.number))
+            ("", "All districts"), *((d.pk, d.code) for d in sorted(places.districts.values(), key=lambda d: d.number))
         ]
-        self.fields["school"].choices = [("", "All schools"), *((s.pk, s.name) for s in schools)]
+        self.fields["school"].choices = [("", "All schools"), *((s.pk, s.name) for s in places.schools)]
         self.fields["category"].choices = [("", "All categories"), *((c.pk, c.name) for c in categories.values())]
 
     def clean(self):

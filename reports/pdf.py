@@ -18,7 +18,7 @@ from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, Tabl
 
 from incidents.selectors import ReportFilters, ReportScope
 
-from .selectors import add_details, all_categories, incident_report
+from .selectors import ReportPlaces, add_details, all_categories, incident_report
 
 
 def week_start(day: dt.date) -> dt.date:
@@ -71,11 +71,11 @@ def _bars(items: list[tuple[str, int]], title: str) -> Drawing:
     return drawing
 
 
-def render_weekly_pdf(*, scope: ReportScope, schools: list, monday: dt.date) -> bytes:
+def render_weekly_pdf(*, scope: ReportScope, places: ReportPlaces, monday: dt.date) -> bytes:
     sunday = monday + dt.timedelta(days=6)
     categories = all_categories()
     week = add_details(
-        incident_report(scope=scope, filters=ReportFilters(monday, sunday), schools=schools, categories=categories),
+        incident_report(scope=scope, filters=ReportFilters(monday, sunday), places=places, categories=categories),
         scope,
     )
     try:
@@ -84,7 +84,7 @@ def render_weekly_pdf(*, scope: ReportScope, schools: list, monday: dt.date) -> 
         ly_monday = monday - dt.timedelta(days=365)
     ly_monday = week_start(ly_monday + dt.timedelta(days=3))  # the same ISO-ish week, Monday to Sunday
     year_ago = incident_report(
-        scope=scope, filters=ReportFilters(ly_monday, ly_monday + dt.timedelta(days=6)), schools=schools,
+        scope=scope, filters=ReportFilters(ly_monday, ly_monday + dt.timedelta(days=6)), places=places,
         categories=categories,
     )
 

@@ -9,6 +9,7 @@ import calendar
 import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 from django.utils import timezone
 
@@ -20,11 +21,11 @@ from incidents.selectors import (
     report_counts,
     report_followups,
     report_scope,
-    report_scope_with_schools,
+    report_scope_with_school_values,
     report_significant,
     report_timings,
 )
-from schools.models import School
+from schools.models import Area, PoliceDistrict, School
 
 __all__ = ["ReportFilters", "ReportScope", "report_scope", "default_range", "months_between", "incident_report"]
 
@@ -46,15 +47,42 @@ def months_between(first: dt.date, last: dt.date) -> list[dt.date]:
     return out
 
 
-SCHOOL_FIELDS = (
-    "id", "name", "latitude", "longitude", "psa__number", "psa__district__number", "psa__district__name",
-    "psa__district__area__name", "psa__district__area__code",
-)
+@dataclass(frozen=True, slots=True)
+class ReportSchool:
+    """A school as the report shows it (its table, map, filter and CSVs): values, not a model object."""
+
+    pk: int
+    name: str
+    latitude: Decimal
+    longitude: Decimal
+    district_id: int | None
+
+    def __str__(self) -> str:
+        return self.name
 
 
-def scope_and_schools(*, user) -> tuple[ReportScope, list[School]]:
-    """The user's report scope and its schools, with PSA, district and area (one query)."""
-    return report_scope_with_schools(user=user, fields=SCHOOL_FIELDS)
+@dataclass(frozen=True)
+class ReportPlaces:
+    """The schools of the user's report scope (by name) and their districts (with their areas)."""
+
+    schools: list[ReportSchool]
+    districts: dict[int, PoliceDistrict]
+
+    @property
+    def areas(self) -> dict[int, Area]:
+        return {d.area_id: d.area for d in self.districts.values() if d.area_id}
+
+
+SCHOOL_FIELDS = ("pk", "name", "latitude", "longitude", "psa__district_id")
+
+
+def scope_and_schools(*, user) -> tuple[ReportScope, ReportPlaces]:
+    """The user's report scope, its schools and their districts (two queries)."""
+    scope, rows = report_scope_with_school_values(user=user, fields=SCHOOL_FIELDS)
+    schools = [ReportSchool(*row) for row in rows]
+    ids = {s.district_id for s in schools}
+    districts = {d.pk: d for d in PoliceDistrict.objects.select_related("area").filter(pk__in=ids)} if ids else {}
+    return scope, ReportPlaces(schools=schools, districts=districts)
 
 
 def all_categories() -> dict[int, IncidentCategory]:
@@ -65,9 +93,9 @@ def all_categories() -> dict[int, IncidentCategory]:
 class IncidentReport:
     filters: ReportFilters
     months: list[dt.date]
-    schools: dict[int, School]
-    districts: dict[int, object]
-    areas: dict[int, object]
+    schools: dict[int, ReportSchool]
+    districts: dict[int, PoliceDistrict]
+    areas: dict[int, Area]
     categories: dict[int, IncidentCategory]
     # (month, district_id, category_id, significant) -> n
     cells: dict[tuple, int]
@@ -109,9 +137,9 @@ class IncidentReport:
         totals: dict[str, list[int]] = defaultdict(lambda: [0, 0])
         for area in self.areas.values():
             totals[str(area)]
+        labels = {pk: str(d.area) if d.area is not None else "No area" for pk, d in self.districts.items()}
         for (_, district, _, sig), n in self.cells.items():
-            d = self.districts.get(district)
-            label = str(d.area) if d is not None and d.area is not None else "No area"
+            label = labels.get(district, "No area")
             totals[label][0] += n
             totals[label][1] += n if sig else 0
         return [(label, t, s) for label, (t, s) in sorted(totals.items())]
@@ -142,7 +170,7 @@ class IncidentReport:
             rows.append(
                 {
                     "school": school,
-                    "district": self.district_label(school.psa.district_id if school.psa_id else None),
+                    "district": self.district_label(school.district_id),
                     "count": n,
                     "significant": self.by_school_significant.get(school.pk, 0),
                     # Incidents per 30 days over the range: comparable whatever the range's length.
@@ -161,11 +189,9 @@ class IncidentReport:
 
 
 def incident_report(
-    *, scope: ReportScope, filters: ReportFilters, schools: list[School], categories: dict[int, IncidentCategory]
+    *, scope: ReportScope, filters: ReportFilters, places: ReportPlaces, categories: dict[int, IncidentCategory]
 ) -> IncidentReport:
     """The counts of the report: two queries on the rollup and one for the user's own drafts."""
-    districts = {s.psa.district_id: s.psa.district for s in schools}
-    areas = {d.area_id: d.area for d in districts.values() if d.area_id}
     drafts = own_drafts(scope=scope, filters=filters)
     cells = report_counts(
         scope=scope, filters=filters, by=("month", "district", "category", "significant"), drafts=drafts
@@ -180,9 +206,9 @@ def incident_report(
     return IncidentReport(
         filters=filters,
         months=months_between(filters.date_from, filters.date_to),
-        schools={s.pk: s for s in schools},
-        districts=districts,
-        areas=areas,
+        schools={s.pk: s for s in places.schools},
+        districts=places.districts,
+        areas=places.areas,
         categories=categories,
         cells=cells,
         by_school=dict(by_school),
@@ -201,39 +227,37 @@ def add_details(report: IncidentReport, scope: ReportScope) -> IncidentReport:
 
 
 def visits_section(*, user, roles: frozenset[str], today: dt.date | None = None) -> dict | None:
-    """Visit coverage: the schools of the user's visit scope, how many are overdue or never visited.
+    """Visit coverage: the schools of the user's visit scope, how many are overdue or never visited,
+    the ten most overdue (`visits.selectors.coverage_summary`: counts from tuples, not objects).
     `roles`: the user's roles, already read for the page (visits' rule is by role)."""
     from visits.permissions import SEE_ROLES, scope_school_ids
-    from visits.selectors import coverage_rows
+    from visits.selectors import coverage_summary
 
     if not roles & SEE_ROLES:
         return None
-    rows = coverage_rows(School.objects.filter(pk__in=scope_school_ids(user)), today=today)
-    overdue = sorted((r for r in rows if r.overdue), key=lambda r: (r.last_visit is not None, -r.overdue_by))
+    summary = coverage_summary(School.objects.filter(pk__in=scope_school_ids(user)), today=today, worst=10)
     return {
-        "schools": len(rows),
-        "overdue": len(overdue),
-        "never": sum(1 for r in rows if r.last_visit is None),
-        "covered": len(rows) - len(overdue),
-        "worst": overdue[:10],
+        "schools": summary.schools,
+        "overdue": summary.overdue,
+        "never": summary.never,
+        "covered": summary.covered,
+        "worst": summary.worst,
     }
 
 
 def plans_section(*, user, today: dt.date | None = None) -> dict | None:
-    """Safety plans: the schools with an SRO in the user's plan scope, by where their plan stands."""
-    from safetyplans.selectors import plan_board
+    """Safety plans: the schools with an SRO in the user's plan scope, by where their plan stands
+    (counted in SQL by `safetyplans.selectors.plan_summary`)."""
+    from safetyplans.deadlines import LABELS
+    from safetyplans.selectors import plan_summary
 
-    rows = plan_board(user=user, today=today or timezone.localdate())
-    if not rows:
+    summary = plan_summary(user=user, today=today or timezone.localdate())
+    if not summary.schools:
         return None
-    states: dict[str, int] = defaultdict(int)
-    for row in rows:
-        states[row.state_label] += 1
     return {
-        "schools": len(rows),
-        "year": rows[0].school_year,
-        "states": sorted(states.items()),
-        "attention": [r for r in rows if r.needs_attention][:10],
+        "schools": summary.schools,
+        "year": summary.school_year,
+        "states": sorted((LABELS[state], n) for state, n in summary.counts.items() if n),
     }
 
 

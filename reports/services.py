@@ -10,11 +10,11 @@ from django.core.mail import EmailMessage
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 
-from incidents.selectors import report_scope_with_schools
 from ssd.audit.services import audit_record
 
 from .models import WeeklyReportSent
 from .pdf import render_weekly_pdf, week_start
+from .selectors import scope_and_schools
 
 
 def weekly_report_send(*, user_id: int, monday: dt.date) -> bool:
@@ -22,7 +22,7 @@ def weekly_report_send(*, user_id: int, monday: dt.date) -> bool:
     user = get_user_model().objects.filter(pk=user_id, is_active=True).first()
     if user is None or not user.email:
         return False
-    scope, schools = report_scope_with_schools(user=user)
+    scope, places = scope_and_schools(user=user)
     if scope.empty:
         return False
     try:
@@ -31,7 +31,7 @@ def weekly_report_send(*, user_id: int, monday: dt.date) -> bool:
     except IntegrityError:
         return False  # already sent (or being sent) for this week
     try:
-        pdf = render_weekly_pdf(scope=scope, schools=schools, monday=monday)
+        pdf = render_weekly_pdf(scope=scope, places=places, monday=monday)
         sunday = monday + dt.timedelta(days=6)
         message = EmailMessage(
             subject=f"SSD weekly incident report, {monday:%m/%d/%Y} to {sunday:%m/%d/%Y}",

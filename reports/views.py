@@ -23,6 +23,7 @@ from . import charts
 from .forms import ReportForm
 from .pdf import last_week, render_weekly_pdf, week_start
 from .selectors import (
+    ReportPlaces,
     ReportScope,
     add_details,
     all_categories,
@@ -35,19 +36,19 @@ from .selectors import (
 )
 
 
-def _scope(request: HttpRequest) -> tuple[ReportScope, list]:
-    scope, schools = scope_and_schools(user=request.user)
+def _scope(request: HttpRequest) -> tuple[ReportScope, ReportPlaces]:
+    scope, places = scope_and_schools(user=request.user)
     if scope.empty:
         raise deny_not_found(request.user, "reports (no incident scope)", message="No such page.")
-    return scope, schools
+    return scope, places
 
 
 def _report(request: HttpRequest, *, details: bool = True):
-    scope, schools = _scope(request)
+    scope, places = _scope(request)
     categories = all_categories()
-    form = ReportForm(request.GET, schools=schools, categories=categories, default=default_range())
+    form = ReportForm(request.GET, places=places, categories=categories, default=default_range())
     filters, valid = form.filters()
-    report = incident_report(scope=scope, filters=filters, schools=schools, categories=categories)
+    report = incident_report(scope=scope, filters=filters, places=places, categories=categories)
     if details:
         add_details(report, scope)
     return form, filters, valid, report
@@ -64,8 +65,7 @@ def _query(filters) -> str:
     return "&".join(parts)
 
 
-def _map_data(report) -> dict:
-    rows = report.schools_rows()
+def _map_data(rows: list[dict]) -> dict:
     rates = sorted(r["rate"] for r in rows if r["count"])
     # Four classes by quartile of the schools with any incident (0 is a class of its own).
     cuts = [rates[int(len(rates) * q)] for q in (0.25, 0.5, 0.75)] if rates else [0, 0, 0]
@@ -97,6 +97,7 @@ def index(request: HttpRequest) -> HttpResponse:
     month_rows = report.by_month()
     month_labels = [f"{m:%b %y}" for m, _, _ in month_rows]
     district_rows = report.by_district()
+    school_rows = report.schools_rows()
     first, last = f"{filters.date_from:%m/%d/%Y}", f"{filters.date_to:%m/%d/%Y}"
     context = {
         "form": form,
@@ -111,7 +112,7 @@ def index(request: HttpRequest) -> HttpResponse:
         "district_rows": district_rows,
         "area_rows": report.by_area(),
         "category_rows": report.by_category(),
-        "school_rows": report.schools_rows(),
+        "school_rows": school_rows,
         "timings": [
             ("First submission to latest review", report.timings["review"]["n"],
              _fmt_span(report.timings["review"]["median"]), _fmt_span(report.timings["review"]["p90"])),
@@ -131,7 +132,7 @@ def index(request: HttpRequest) -> HttpResponse:
             desc="Bar chart of incidents per district; the table beside it has the numbers. "
             + "; ".join(f"{label}: {t}" for label, t, _ in district_rows),
         ),
-        "map": _map_data(report),
+        "map": _map_data(school_rows),
         "visits": visits_section(user=request.user, roles=roles),
         "plans": plans_section(user=request.user),
         "contracts": contracts_section(user=request.user, roles=roles, schools=report.schools),
@@ -236,7 +237,7 @@ def _table_csv(request: HttpRequest, table: str) -> HttpResponse:
 def weekly_pdf(request: HttpRequest) -> HttpResponse:
     """The weekly report (Monday to Sunday) as PDF, in the user's scope: ?week=YYYY-MM-DD (any day
     of the week; the last complete week by default)."""
-    scope, schools = _scope(request)
+    scope, places = _scope(request)
     raw = request.GET.get("week", "")
     try:
         monday = week_start(dt.date.fromisoformat(raw)) if raw else last_week()
@@ -244,7 +245,7 @@ def weekly_pdf(request: HttpRequest) -> HttpResponse:
         return HttpResponse(
             "Bad week: use ?week=YYYY-MM-DD.\n", status=400, content_type="text/plain; charset=utf-8"
         )
-    pdf = render_weekly_pdf(scope=scope, schools=schools, monday=monday)
+    pdf = render_weekly_pdf(scope=scope, places=places, monday=monday)
     audit_record(action="reports.export", user=request.user, detail=f"weekly.pdf week of {monday:%Y-%m-%d}")
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="ssd-weekly-{monday:%Y%m%d}.pdf"'

@@ -38,10 +38,15 @@ class LongSelect(forms.Select):
             marked = ((k, " selected" if k in chosen else "", lbl) for k, lbl in rows)
             return format_html_join("", '<option value="{}"{}>{}</option>', marked)
 
-        parts = []
+        parts, run = [], []  # run: plain options in a row, joined at once
         for key, label in self.choices:
             if isinstance(label, list | tuple):
+                if run:
+                    parts.append(options(run))
+                    run = []
                 parts.append(format_html('<optgroup label="{}">{}</optgroup>', key, options(label)))
             else:
-                parts.append(options([(key, label)]))
+                run.append((key, label))
+        if run:
+            parts.append(options(run))
         return format_html("<select{}>{}</select>", flatatt(final), format_html_join("", "{}", ((p,) for p in parts)))

@@ -154,6 +154,59 @@ def coverage_rows(
     return out
 
 
+@dataclass(frozen=True)
+class CoverageSummary:
+    schools: int
+    overdue: int
+    never: int
+    worst: list[Coverage]  # the most overdue first (never visited at the top), then by name
+
+    @property
+    def covered(self) -> int:
+        return self.schools - self.overdue
+
+
+def coverage_summary(schools: QuerySet[School], *, today: dt.date | None = None, worst: int = 10) -> CoverageSummary:
+    """What `coverage_rows` says of `schools`, counted: how many there are, how many are overdue or
+    never visited, and the `worst` most overdue as rows. Two queries; the counts come from one tuple
+    per school (its last done visit, grade band and whether it has an SRO), not from a model object
+    each: at 2,000 schools the objects cost ~80 ms. Only the `worst` are built as `coverage_rows`."""
+    today = today or timezone.localdate()
+    sro = Assignment.objects.active(today).filter(role=Role.SRO, school=OuterRef("pk"))
+    last_done = (
+        Visit.objects.filter(school=OuterRef("pk"), status=Visit.Status.DONE).order_by("-starts_at").values("starts_at")
+    )[:1]
+    # By name in the database, as `coverage_rows` (the database's collation, not Python's order).
+    rows = (
+        schools.filter(active=True)
+        .annotate(last_done=Subquery(last_done), has_sro=Exists(sro))
+        .order_by("name", "pk")
+        .values_list("pk", "grade_band", "last_done", "has_sro")
+    )
+    secondary: dict[str, bool] = {}
+    tz = timezone.get_current_timezone()
+    total = never = 0
+    overdue: list[tuple] = []
+    for position, (pk, band, last_done_at, has_sro) in enumerate(rows):
+        total += 1
+        if band not in secondary:
+            secondary[band] = School(grade_band=band).is_secondary
+        interval = interval_for(secondary_with_sro=secondary[band] and has_sro)
+        if last_done_at is None:
+            never += 1
+            overdue.append((False, -interval, position, pk))
+            continue
+        overdue_by = (today - last_done_at.astimezone(tz).date()).days - interval
+        if overdue_by > 0:
+            overdue.append((True, -overdue_by, position, pk))
+    overdue.sort()
+    chosen = [pk for *_, pk in overdue[:worst]]
+    built = {r.school.pk: r for r in coverage_rows(School.objects.filter(pk__in=chosen), today=today)}
+    return CoverageSummary(
+        schools=total, overdue=len(overdue), never=never, worst=[built[pk] for pk in chosen if pk in built]
+    )
+
+
 def overdue_list(*, user, today: dt.date | None = None) -> list[Coverage]:
     """The user's overdue schools, most overdue first (never visited at the top), then by name."""
     # The columns the overdue lists show and sort by (a commander's 700 overdue schools are built
