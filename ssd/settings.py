@@ -222,6 +222,12 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "timeout": 20,
     }
 USING_SQLITE = DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3"
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and not env_bool("DB_JIT", default=False):
+    # PostgreSQL's JIT compiles a query the planner thinks costly: 15-40 ms spent on each of the
+    # reports' aggregates at a million rows, more than it saves on queries that read an index
+    # (bench/results.md). Off for the app's connections; DB_JIT=1 leaves the server's setting.
+    options = DATABASES["default"].setdefault("OPTIONS", {})
+    options["options"] = f"{options.get('options', '')} -c jit=off".strip()
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

@@ -90,3 +90,18 @@ def test_the_security_check(settings, overrides, error_id):
     for name, value in {**baseline, **overrides}.items():
         setattr(settings, name, value)
     assert [e.id for e in security_settings_check(None)] == [error_id]
+
+
+@pytest.mark.parametrize(("jit", "expected"), [(None, "-c jit=off"), ("1", None)])
+def test_postgresql_connections_run_without_jit_unless_asked(jit, expected):
+    """A settings read only (no connection is opened): the options PostgreSQL connections start with."""
+    env = {"DATABASE_URL": "postgres://nobody@127.0.0.1:1/none"}
+    if jit:
+        env["DB_JIT"] = jit
+    code = (
+        "from django.conf import settings; "
+        "print(repr(settings.DATABASES['default'].get('OPTIONS', {}).get('options')))"
+    )
+    result = manage("shell", "-c", code, **env)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == repr(expected)
