@@ -115,7 +115,9 @@ HOME_QUERIES = {
     # One fewer each since issue 15 (pages2): the alerts panel's total is the header's count.
     "sro": 14,
     "sergeant": 12,
-    "lieutenant": 14,  # 17 before issue 15: one grouped count of overdue follow-ups, school ids read once
+    # 17 before issue 15: one grouped count of overdue follow-ups, school ids read once; then the
+    # significant panel's districts from the area panel's grouped count (pages2)
+    "lieutenant": 13,
     "commander": 13,
     "cotr": 7,
     "admin": 7,
