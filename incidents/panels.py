@@ -190,9 +190,12 @@ def overdue_followups_context(request: HttpRequest, subject=None) -> dict | None
         )
         row["n"] += n
     rows = sorted(by_officer.values(), key=lambda r: (-r["n"], r["assigned_to__user__last_name"], r["assigned_to_id"]))
+    # One reverse() for every row's link (a lieutenant's panel has ~180 officers): the same URL as
+    # followups_url(overdue=1, officer=pk).
+    per_officer = followups_url(overdue=1) + "&officer="
     for row in rows:
         row["name"] = f"{row['assigned_to__user__first_name']} {row['assigned_to__user__last_name']}".strip()
-        row["url"] = followups_url(overdue=1, officer=row["assigned_to_id"])
+        row["url"] = f"{per_officer}{row['assigned_to_id']}"
     return {
         "rows": rows,
         "total": sum(r["n"] for r in rows),
@@ -213,12 +216,17 @@ def significant_context(request: HttpRequest, subject=None) -> dict | None:
     )
     by_district = []
     if roles & AREA_ROLES:
+        # The same per-district count as "My area by district" shows (one grouped query per request
+        # for both, _area_counts), the districts with none left out.
         by_district = [
-            {**row, "url": incident_list_url(significant="yes", occurred_from=since, district=row["district_id"])}
-            for row in significant.order_by()
-            .values(district_id=F("school__psa__district_id"), number=F("school__psa__district__number"))
-            .annotate(n=Count("pk"))
-            .order_by("number")
+            {
+                "district_id": row["district_id"],
+                "number": row["number"],
+                "n": row["significant"],
+                "url": incident_list_url(significant="yes", occurred_from=since, district=row["district_id"]),
+            }
+            for row in sorted(_area_counts(request.user, since), key=_by_number)
+            if row["significant"]
         ]
     return {
         "items": items,
@@ -229,6 +237,41 @@ def significant_context(request: HttpRequest, subject=None) -> dict | None:
     }
 
 
+def _by_number(row: dict) -> tuple:
+    # As ORDER BY number on PostgreSQL: a school without a district (none) last.
+    return (row["number"] is None, row["number"] or 0, row["district_id"] or 0)
+
+
+def _area_counts(user, since: dt.date) -> tuple[dict, ...]:
+    """Per district of the user's visible incidents: awaiting review, returned, and significant
+    since `since`. One grouped query per request, shared by "My area by district" and the
+    significant panel's per-district counts (issue 15: they were two grouped scans)."""
+
+    def read():
+        return tuple(
+            visible_incidents(user=user)
+            # Only the rows some count counts: read through the (status, id) and (significant,
+            # occurred_at) indexes, not every incident of the area (a lieutenant's 300,000 at 1M: 380 ms).
+            .filter(
+                Q(status__in=[Status.SUBMITTED, Status.RETURNED])
+                | Q(significant=True, occurred_at__gte=_start_of(since))
+            )
+            .order_by()
+            .values(
+                district_id=F("school__psa__district_id"),
+                number=F("school__psa__district__number"),
+                name=F("school__psa__district__name"),
+            )
+            .annotate(
+                submitted=Count("pk", filter=Q(status=Status.SUBMITTED)),
+                returned=Count("pk", filter=Q(status=Status.RETURNED)),
+                significant=Count("pk", filter=Q(significant=True, occurred_at__gte=_start_of(since))),
+            )
+        )
+
+    return memo(("incidents.area_counts", user.pk, since), read)
+
+
 def area_districts_context(request: HttpRequest, subject=None) -> dict | None:
     """The lieutenant's area, one row per district: awaiting review, returned, significant this
     week (7 days) and overdue follow-ups. The area's districts and two grouped counts, whatever the
@@ -237,30 +280,10 @@ def area_districts_context(request: HttpRequest, subject=None) -> dict | None:
         return None
     user = request.user
     since = timezone.localdate() - dt.timedelta(days=SIGNIFICANT_DAYS - 1)
-    incidents = (
-        visible_incidents(user=user)
-        # Only the rows some count counts: read through the (status, id) and (significant,
-        # occurred_at) indexes, not every incident of the area (a lieutenant's 300,000 at 1M: 380 ms).
-        .filter(
-            Q(status__in=[Status.SUBMITTED, Status.RETURNED])
-            | Q(significant=True, occurred_at__gte=_start_of(since))
-        )
-        .order_by()
-        .values(
-            district_id=F("school__psa__district_id"),
-            number=F("school__psa__district__number"),
-            name=F("school__psa__district__name"),
-        )
-        .annotate(
-            submitted=Count("pk", filter=Q(status=Status.SUBMITTED)),
-            returned=Count("pk", filter=Q(status=Status.RETURNED)),
-            significant=Count("pk", filter=Q(significant=True, occurred_at__gte=_start_of(since))),
-        )
-    )
     overdue: dict[int, int] = {}
     for _officer, _first, _last, district_id, n in _overdue_followup_counts(user):
         overdue[district_id] = overdue.get(district_id, 0) + n
-    counted = {row["district_id"]: row for row in incidents}
+    counted = {row["district_id"]: row for row in _area_counts(user, since)}
     rows = []
     for district in district_list(user=user).order_by("number"):
         d = district.pk

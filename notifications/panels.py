@@ -5,11 +5,14 @@ from __future__ import annotations
 from django.urls import reverse
 from django.utils.timesince import timesince
 
+from ssd.counts import header_counts
 from ssd.panels import DigestLine, Panel, register_panel
 
 from .selectors import annotate_access, subject_has_events, subject_timeline, unacknowledged
 
 ALERTS_MAX = 6
+# The header's count of the same rows (registered in NotificationsConfig.ready as a Waiting).
+WAITING_KEY = "waiting:notifications.alerts"
 
 
 def timeline_context(request, subject) -> dict | None:
@@ -22,13 +25,16 @@ def timeline_context(request, subject) -> dict | None:
 
 
 def alerts_context(request, subject=None) -> dict:
-    """The user's alerts still to acknowledge, oldest first. Constant queries: the list, its count,
-    and one subject load per (kind, subject model) on the page (`annotate_access`)."""
+    """The user's alerts still to acknowledge, oldest first. Constant queries: the list and one
+    subject load per (kind, subject model) on the page (`annotate_access`); the count is the
+    header's (the same rows, `waiting_rows`, counted once per request in ssd.counts)."""
     from django.utils import timezone
 
     open_alerts = unacknowledged(user=request.user)
     rows = annotate_access(list(open_alerts[:ALERTS_MAX]), user=request.user)
-    total = open_alerts.count()
+    total = header_counts(request.user).get(WAITING_KEY)
+    if total is None:  # the header's counter is not registered (a test that unregistered it)
+        total = open_alerts.count()
     return {"rows": rows, "total": total, "now": timezone.now()}
 
 

@@ -213,6 +213,29 @@ def test_the_lieutenant_sees_the_area_by_district(personas, book):
     assert [(r["district_id"], r["n"]) for r in by_district] == [(district_of(p.school), 1)]
 
 
+def test_the_significant_panels_districts_are_the_old_grouped_count(personas, book):
+    # Issue 15 (pages2): the lieutenant's per-district significant counts are read from the area
+    # panel's grouped query; they must equal the grouped count the panel made itself before.
+    from django.db.models import Count, F
+
+    from incidents.panels import SIGNIFICANT_DAYS, _start_of
+    from incidents.selectors import visible_incidents
+
+    p = personas
+    since = dt.date(2026, 11, 18) - dt.timedelta(days=SIGNIFICANT_DAYS - 1)
+    old = [
+        (row["district_id"], row["number"], row["n"])
+        for row in visible_incidents(user=p.lieutenant.user)
+        .filter(significant=True, occurred_at__gte=_start_of(since))
+        .order_by()
+        .values(district_id=F("school__psa__district_id"), number=F("school__psa__district__number"))
+        .annotate(n=Count("pk"))
+        .order_by("number")
+    ]
+    new = context(p.lieutenant, "incidents.significant")["by_district"]
+    assert old and [(r["district_id"], r["number"], r["n"]) for r in new] == old
+
+
 # --- commander ---------------------------------------------------------------------------------------
 
 

@@ -45,3 +45,40 @@ def test_an_sro_with_no_alert_is_told_what_empty_means(world, client):
     login(client, world.p.other_sro)
     html = client.get("/").content.decode()
     assert "No alert waits for you" in html
+
+
+def _alerts_context(user):
+    from django.test import RequestFactory
+
+    from notifications.panels import alerts_context
+
+    request = RequestFactory().get("/")
+    request.user = user
+    return alerts_context(request)
+
+
+def test_the_panels_total_is_the_old_count_of_the_same_rows(world, incident):
+    # Issue 15 (pages2): the total is read from the header's counts (one query per request for
+    # both), not counted again; it must stay the count of the rows the panel lists.
+    from notifications.selectors import unacknowledged
+
+    sergeant = world.p.sergeant.user
+    expected = unacknowledged(user=sergeant).count()
+    assert expected >= 1
+    assert _alerts_context(sergeant)["total"] == expected
+    mine = Notification.objects.about(incident).get(recipient=sergeant, channel=Channel.IN_APP)
+    mine.acknowledged_at = mine.created_at
+    mine.save(update_fields=["acknowledged_at"])
+    assert _alerts_context(sergeant)["total"] == unacknowledged(user=sergeant).count() == expected - 1
+
+
+def test_the_panels_total_is_counted_when_the_header_does_not_count_alerts(world, incident):
+    from notifications.selectors import unacknowledged, waiting_rows
+    from ssd.counts import register_count, unregister_count
+
+    sergeant = world.p.sergeant.user
+    unregister_count("waiting:notifications.alerts")
+    try:
+        assert _alerts_context(sergeant)["total"] == unacknowledged(user=sergeant).count() >= 1
+    finally:
+        register_count("waiting:notifications.alerts", lambda user: waiting_rows(user=user))

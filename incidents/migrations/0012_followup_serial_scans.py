@@ -1,0 +1,29 @@
+"""Follow-ups are read without parallel workers (PostgreSQL only; a storage parameter, no data).
+
+The overdue follow-ups of a supervisor's scope (the home page's per-officer panel, the lieutenant's
+per-district counts) are the open ones past due, found through `followup_status_due_id`, each joined
+to its incident for the scope. At 1M incidents (50,000 follow-ups, just over the 8 MB at which the
+planner considers a parallel scan) the planner preferred a parallel sequential scan of every
+follow-up with the incident lookups split over two processes: more CPU in all, a worker to start per
+request, and slower than the serial plan on this 2-core machine (issue 15: ~50 against ~90 ms under
+load, median of 7 alternating runs). The table stays small beside the incidents; its reads are
+lookups, never a scan worth parallelising.
+"""
+
+from django.db import migrations
+
+
+def _set(value: str):
+    def run(apps, schema_editor):
+        if schema_editor.connection.vendor == "postgresql":
+            schema_editor.execute(f"ALTER TABLE incidents_followup {value}")
+
+    return run
+
+
+class Migration(migrations.Migration):
+    dependencies = [("incidents", "0011_reviewed_at_index")]
+
+    operations = [
+        migrations.RunPython(_set("SET (parallel_workers = 0)"), _set("RESET (parallel_workers)")),
+    ]
