@@ -22,7 +22,7 @@ def _set(value: str):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("incidents", "0011_reviewed_at_index")]
+    dependencies = [("incidents", "0012_report_covering_indexes")]
 
     operations = [
         migrations.RunPython(_set("SET (parallel_workers = 0)"), _set("RESET (parallel_workers)")),
