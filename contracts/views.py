@@ -17,7 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from schools.models import PoliceDistrict
+from schools.models import PoliceDistrict, School
 from ssd.audit.services import audit_record, deny_forbidden
 from ssd.errors import DomainError
 from ssd.exports import SafeWriter
@@ -72,24 +72,31 @@ def _csv(filename: str) -> tuple[HttpResponse, SafeWriter]:
 def overview(request: HttpRequest) -> HttpResponse:
     actor = require_scope(actor_for(request))
     caps = capabilities(actor)
-    schools = list(schools_for(actor).order_by("name"))
-    shown = schools[:60]
+    # A contract-wide scope is 2,000 schools: only the 60 listed are read, the rest counted.
+    in_scope = schools_for(actor).order_by("name").only("pk", "name")
+    shown = list(in_scope[:60])
+    school_count = len(shown) if len(shown) < 60 else in_scope.count()
     # Counts for the schools listed only (a lieutenant's scope is 600 schools; 60 are shown).
     summary = selectors.school_summary(actor=actor, school_ids=[s.pk for s in shown])
     today = timezone.localdate()
     # Coverage today for a scope of a few schools; contract-wide roles see the unfilled ones only.
-    # The page names no guard: the posts without their assignments.
-    posts = list(selectors.post_list(actor=actor, guards=False))
+    # The page names no guard (the posts without their assignments), and names the schools of the
+    # problems listed only: the posts are read alone, then those schools.
+    posts = list(selectors.post_list(actor=actor, guards=False).select_related(None))
     coverage = selectors.coverage_on(posts=posts, day=today, grace_minutes=settings.SSD_CONTRACT_UNFILLED_GRACE_MINUTES)
     problems = [c for c in coverage if c.status in ("unfilled", "short")]
+    listed = problems[:50]
+    names = School.objects.only("pk", "name").in_bulk({c.post.school_id for c in listed})
+    for c in listed:
+        c.post.school = names[c.post.school_id]
     context = {
         "actor": actor,
         "caps": caps,
         "queues": {label: list(qs[:25]) for label, qs in selectors.needs_me(actor=actor, caps=caps).items()},
         "overdue": selectors.overdue_count(actor=actor),
         "schools": [(s, summary.get(s.pk, {})) for s in shown],
-        "school_count": len(schools),
-        "problems": problems[:50],
+        "school_count": school_count,
+        "problems": listed,
         "problem_count": len(problems),
         "post_count": len(posts),
         "today": today,
