@@ -216,7 +216,7 @@ def overdue_list(*, user, today: dt.date | None = None) -> list[Coverage]:
     )
     rows = coverage_rows(schools, today=today, overdue_only=True)
     overdue = [r for r in rows if r.overdue]
-    return sorted(overdue, key=lambda r: (r.last_visit is not None, -r.overdue_by, r.school.name))
+    return sorted(overdue, key=lambda r: (r.last_visit is not None, -r.overdue_by, r.school.name, r.school.pk))
 
 
 def overdue_by_area(rows: list[Coverage]) -> list[tuple[str, list[Coverage]]]:

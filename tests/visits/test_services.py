@@ -229,7 +229,7 @@ def test_the_overdue_list_is_the_full_coverage_list_filtered(personas, settings)
         done_visit(by=lt, school=school, days_ago=days_ago)
     done_visit(by=lt, school=schools[3], days_ago=90)
     every = [r for r in coverage_rows(School.objects.filter(pk__in=scope_school_ids(lt))) if r.overdue]
-    expected = sorted(every, key=lambda r: (r.last_visit is not None, -r.overdue_by, r.school.name))
+    expected = sorted(every, key=lambda r: (r.last_visit is not None, -r.overdue_by, r.school.name, r.school.pk))
     got = overdue_list(user=lt)
     assert [(r.school.pk, r.last_visit, r.overdue_by) for r in got] == [
         (r.school.pk, r.last_visit, r.overdue_by) for r in expected
