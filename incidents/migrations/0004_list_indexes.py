@@ -7,6 +7,8 @@ index scan; SQLite has no trigram index and keeps scanning (fine at its sizes)."
 
 from django.db import migrations, models
 
+from ssd.migration_ops import postgresql_only
+
 TRIGRAM_SQL = [
     "CREATE EXTENSION IF NOT EXISTS pg_trgm",
     # On UPPER(narrative): Django's `icontains` on PostgreSQL is `UPPER(col) LIKE UPPER(%s)`.
@@ -17,18 +19,6 @@ TRIGRAM_REVERSE_SQL = [
     "DROP INDEX IF EXISTS incident_narrative_trgm",
     "DROP INDEX IF EXISTS incident_ccn_trgm",
 ]
-
-
-def trigram(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        for sql in TRIGRAM_SQL:
-            schema_editor.execute(sql)
-
-
-def trigram_reverse(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        for sql in TRIGRAM_REVERSE_SQL:
-            schema_editor.execute(sql)
 
 
 class Migration(migrations.Migration):
@@ -70,5 +60,5 @@ class Migration(migrations.Migration):
             model_name="followup",
             index=models.Index(fields=["due_on", "id"], name="followup_due_id"),
         ),
-        migrations.RunPython(trigram, trigram_reverse, elidable=False),
+        postgresql_only(TRIGRAM_SQL, TRIGRAM_REVERSE_SQL),
     ]

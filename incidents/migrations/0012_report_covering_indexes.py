@@ -17,6 +17,8 @@ per incident write, against a report that no longer reads the table."""
 
 from django.db import migrations
 
+from ssd.migration_ops import postgresql_only
+
 FORWARD = [
     "ALTER TABLE incidents_dailycount DROP CONSTRAINT dailycount_key_unique, "
     "ADD CONSTRAINT dailycount_key_unique UNIQUE (day, school_id, category_id, status, significant) INCLUDE (count)",
@@ -33,19 +35,7 @@ REVERSE = [
 ]
 
 
-def forward(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        for sql in FORWARD:
-            schema_editor.execute(sql)
-
-
-def reverse(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        for sql in REVERSE:
-            schema_editor.execute(sql)
-
-
 class Migration(migrations.Migration):
     dependencies = [("incidents", "0011_reviewed_at_index")]
 
-    operations = [migrations.RunPython(forward, reverse, elidable=False)]
+    operations = [postgresql_only(FORWARD, REVERSE)]

@@ -12,18 +12,15 @@ lookups, never a scan worth parallelising.
 
 from django.db import migrations
 
-
-def _set(value: str):
-    def run(apps, schema_editor):
-        if schema_editor.connection.vendor == "postgresql":
-            schema_editor.execute(f"ALTER TABLE incidents_followup {value}")
-
-    return run
+from ssd.migration_ops import postgresql_only
 
 
 class Migration(migrations.Migration):
     dependencies = [("incidents", "0012_report_covering_indexes")]
 
     operations = [
-        migrations.RunPython(_set("SET (parallel_workers = 0)"), _set("RESET (parallel_workers)")),
+        postgresql_only(
+            ["ALTER TABLE incidents_followup SET (parallel_workers = 0)"],
+            ["ALTER TABLE incidents_followup RESET (parallel_workers)"],
+        ),
     ]
