@@ -9,7 +9,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from ssd.panels import Panel, register_panel, registered, unregister_panel
-from tests.conftest import deferred_panel_urls, login
+from tests.conftest import PERSONA_SPECS, deferred_panel_urls, login
 
 from .test_panels import book, clock  # noqa: F401  (fixtures)
 
@@ -176,23 +176,7 @@ def test_a_deferred_place_with_nothing_for_the_user_goes_away_and_tells_nothing(
     assert client.get("/panels/crime.school_vicinity/", {"deferred": "1"}, headers=hx).status_code == 404
 
 
-ALL_PERSONAS = [
-    "commander",
-    "admin",
-    "lieutenant",
-    "sroc",
-    "sergeant",
-    "sro",
-    "district_commander",
-    "watch_commander",
-    "cotr",
-    "compliance_monitor",
-    "contract_unit",
-    "nobody",
-]
-
-
-@pytest.mark.parametrize("persona", ALL_PERSONAS)
+@pytest.mark.parametrize("persona", sorted(PERSONA_SPECS))
 def test_a_panels_declared_roles_never_hide_what_its_context_would_show(client, personas, persona):
     """`Panel.roles` only spares the page a place (and its JavaScript-off link) that could not fill:
     for every persona, every home panel declaring roles that meet none of the persona's answers 404 on
