@@ -39,3 +39,25 @@ def test_a_groups_grant_counts(personas):
     assign_perm("schools.review_school_incidents", group, personas.other_school)
     by_q, by_ids = both(user, "review_school_incidents")
     assert by_q == by_ids == {personas.other_school.pk}
+
+
+def test_the_incident_lists_held_schools_count_a_groups_grant_too(personas):
+    """`incidents.selectors.held_school_ids` (the list's scope read as ids) reads the same rows as
+    guardian's `school_ids`, a group's grant included."""
+    from incidents.permissions import SIGNIFICANT, VIEW
+    from incidents.selectors import held_school_ids
+
+    user = personas.nobody.user
+    group = Group.objects.create(name="t-readers")
+    user.groups.add(group)
+    assign_perm(f"schools.{VIEW}", group, personas.other_school)
+    assign_perm(f"schools.{SIGNIFICANT}", user, personas.school)
+    view, significant_only = held_school_ids(user)
+    assert view == {personas.other_school.pk}
+    assert significant_only == {personas.school.pk}
+    assert view == set(School.objects.filter(pk__in=school_ids(user=user, perm=VIEW)).values_list("pk", flat=True))
+    for name in PERSONAS:
+        user = getattr(personas, name).user
+        view, significant_only = held_school_ids(user)
+        ids = set(School.objects.filter(pk__in=school_ids(user=user, perm=VIEW)).values_list("pk", flat=True))
+        assert view == ids, name
