@@ -41,6 +41,7 @@ from .models import (
     Shift,
 )
 from .permissions import Actor
+from .reporting import previous_month
 
 CONTRACT_NUMBER = "DCPS-SSD-GS-001"
 CONTRACTOR = "Capitol Guard Services LLC (demo)"
@@ -241,7 +242,7 @@ def _seed_contract(ctx, *, contractor, schools, areas, accounts, rng, by) -> Non
         ctx.count("revised post orders", 3)
     _seed_inspections(ctx, contract=contract, posts=posts, guards_by_post=guards_by_post, rng=rng)
     # The last full month, certified by the COTR (its figures frozen).
-    month = (ctx.today.replace(day=1) - dt.timedelta(days=1)).replace(day=1)
+    month = previous_month(ctx.today)
     if cotr is not None and month >= starts_on.replace(day=1):
         services.month_certify(contract=contract, month=month, by=Actor(cotr), comment="Demo: reviewed with CMU.")
         ctx.count("certified months")

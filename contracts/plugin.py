@@ -5,7 +5,6 @@ notification kinds. `register()` is called once from `ContractsConfig.ready()`.
 
 from __future__ import annotations
 
-import datetime as dt
 from decimal import Decimal
 
 from django.conf import settings
@@ -198,7 +197,7 @@ def home_context(request, subject):
         posts=list(selectors.post_list(actor=actor)), day=timezone.localdate(),
         grace_minutes=settings.SSD_CONTRACT_UNFILLED_GRACE_MINUTES,
     )
-    problems = [c for c in coverage if c.status in ("unfilled", "short")]
+    problems = [c for c in coverage if c.is_problem]
     return {
         "queues": queues,
         "overdue": overdue,
@@ -216,13 +215,13 @@ def compliance_context(request, subject):
     from . import selectors
     from .models import Contract, Post
     from .permissions import READERS, actor_for, visible_q
-    from .reporting import contract_month_report
+    from .reporting import contract_month_report, previous_month
 
     actor = actor_for(request)
-    if not actor.roles & READERS or not actor.is_mpd:
+    if not actor.roles & READERS:
         return None
     today = timezone.localdate()
-    month = (today.replace(day=1) - dt.timedelta(days=1)).replace(day=1)
+    month = previous_month(today)
     contracts = []
     # The contracts in force during the month (one, as a rule): each one's report is a dozen queries.
     in_force = (
@@ -233,7 +232,7 @@ def compliance_context(request, subject):
     )
     for contract in (c for c in in_force if c.period_ends_on() >= month):
         report = contract_month_report(contract=contract, month=month, use_certification=True)
-        figures = report.certified["figures"] if report.certified else report.as_json()
+        figures = report.figures()
         hours = figures["hours"]
         required, delivered = Decimal(hours["required"]), Decimal(hours["delivered"])
         contracts.append(
@@ -261,7 +260,7 @@ def compliance_context(request, subject):
         "open": sum(d["open"] for d in districts),
         "overdue": sum(d["overdue"] for d in districts),
         "escalated": sum(d["escalated"] for d in districts),
-        "problem_count": sum(1 for c in coverage if c.status in ("unfilled", "short")),
+        "problem_count": sum(1 for c in coverage if c.is_problem),
         "post_count": len(coverage),
     }
 

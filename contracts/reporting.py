@@ -66,6 +66,11 @@ def month_bounds(month: dt.date) -> tuple[dt.date, dt.date, dt.datetime, dt.date
     return first, last, start, end
 
 
+def previous_month(today: dt.date) -> dt.date:
+    """The first day of the month before `today`'s: the month the COTR certifies next."""
+    return (today.replace(day=1) - dt.timedelta(days=1)).replace(day=1)
+
+
 def parse_month(value: str | None) -> dt.date | None:
     """'YYYY-MM' → the first of that month, or None for anything else."""
     if not value or len(value) != 7 or value[4] != "-":
@@ -117,6 +122,10 @@ class MonthReport:
     @property
     def deductions_total(self) -> Decimal:
         return money(sum((Decimal(line["amount"]) for line in self.deduction_lines), Decimal("0")))
+
+    def figures(self) -> dict:
+        """What the report shows: the certified month's figures as certified, else as computed."""
+        return self.certified["figures"] if self.certified else self.as_json()
 
     def as_json(self) -> dict:
         return {

@@ -60,6 +60,11 @@ class Coverage:
     status: str  # "not_staffed" | "upcoming" | "covered" | "short" | "unfilled"
 
     @property
+    def is_problem(self) -> bool:
+        """Unfilled or short: what the overview and the home panels list and count."""
+        return self.status in ("unfilled", "short")
+
+    @property
     def label(self) -> str:
         return {
             "not_staffed": "Not staffed today",

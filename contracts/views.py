@@ -47,7 +47,7 @@ from .permissions import (
     require_scope,
     schools_for,
 )
-from .reporting import contract_month_report, contractor_totals, month_bounds
+from .reporting import contract_month_report, contractor_totals, month_bounds, previous_month
 from .uploads import photos_store
 
 PAGE_SIZE = 50
@@ -84,7 +84,7 @@ def overview(request: HttpRequest) -> HttpResponse:
     # problems listed only: the posts are read alone, then those schools.
     posts = list(selectors.post_list(actor=actor, guards=False).select_related(None))
     coverage = selectors.coverage_on(posts=posts, day=today, grace_minutes=settings.SSD_CONTRACT_UNFILLED_GRACE_MINUTES)
-    problems = [c for c in coverage if c.status in ("unfilled", "short")]
+    problems = [c for c in coverage if c.is_problem]
     listed = problems[:50]
     names = School.objects.only("pk", "name").in_bulk({c.post.school_id for c in listed})
     for c in listed:
@@ -544,7 +544,7 @@ def _report_context(request, actor):
     contracts = list(Contract.objects.select_related("contractor").prefetch_related("option_years", "deduction_rates"))
     form = ReportForm(request.GET or None, contracts=contracts)
     today = timezone.localdate()
-    default_month = (today.replace(day=1) - dt.timedelta(days=1)).replace(day=1)
+    default_month = previous_month(today)
     month, chosen = default_month, None
     if form.is_valid():
         month = form.cleaned_data["month"] or default_month
@@ -553,7 +553,7 @@ def _report_context(request, actor):
     reports = []
     for contract in selected:
         report = contract_month_report(contract=contract, month=month, use_certification=True)
-        figures = report.certified["figures"] if report.certified else report.as_json()
+        figures = report.figures()
         reports.append({"contract": contract, "report": report, "figures": figures})
     by_contractor: dict[str, list] = {}
     for r in reports:
