@@ -99,7 +99,8 @@ def _check_version(incident: Incident, expected_version: int | None) -> None:
 
 def _full_clean(obj, *, exclude: list[str] | None = None) -> None:
     try:
-        _model_full_clean(obj, exclude=set(exclude or ()))
+        # The loaded foreign keys skip their existence query (one each, twice per submission).
+        obj.full_clean(exclude=set(exclude or ()) | _loaded_relations(obj), validate_constraints=False)
         _validate_constraints(obj, exclude=set(exclude or ()))
     except ValidationError as exc:
         field, messages = next(iter(exc.message_dict.items()))
@@ -108,38 +109,18 @@ def _full_clean(obj, *, exclude: list[str] | None = None) -> None:
 
 def _loaded_relations(obj) -> set[str]:
     """The foreign keys of `obj` whose object was read from the database and is held on it, with
-    no `limit_choices_to`: Django's field validation would query that it exists (one query each,
-    twice per submission); the database's foreign key constraint refuses a vanished one all the same."""
+    no `limit_choices_to` and not unique (whose check excluding them would skip): Django's field
+    validation would query that it exists (one query each, twice per submission); the database's
+    foreign key constraint refuses a vanished one all the same."""
     loaded = set()
     for field in obj._meta.concrete_fields:
-        if not field.is_relation or field.remote_field.limit_choices_to or not field.is_cached(obj):
+        if not field.is_relation or field.unique or field.remote_field.limit_choices_to or not field.is_cached(obj):
             continue
         related = field.get_cached_value(obj)
         if related is not None and not related._state.adding and related.pk == getattr(obj, field.attname):
             loaded.add(field.name)
     return loaded
 
-
-def _model_full_clean(obj, *, exclude: set[str]) -> None:
-    """Django's `Model.full_clean(exclude, validate_constraints=False)`, except that the foreign
-    keys of `_loaded_relations` skip their existence query (their other checks, unique ones among
-    them, are made as before)."""
-    errors: dict = {}
-    try:
-        obj.clean_fields(exclude=exclude | _loaded_relations(obj))
-    except ValidationError as exc:
-        errors = exc.update_error_dict(errors)
-    try:
-        obj.clean()
-    except ValidationError as exc:
-        errors = exc.update_error_dict(errors)
-    unique_exclude = exclude | {name for name in errors if name != "__all__"}
-    try:
-        obj.validate_unique(exclude=unique_exclude)
-    except ValidationError as exc:
-        errors = exc.update_error_dict(errors)
-    if errors:
-        raise ValidationError(errors)
 
 
 def _validate_constraints(obj, *, exclude: set[str]) -> None:
