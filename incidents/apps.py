@@ -15,7 +15,17 @@ class IncidentsConfig(AppConfig):
         register_school_perms(app="incidents", perms=permissions.SCHOOL_PERMS, grants=permissions.ROLE_GRANTS)
         register_admin_perms(permissions.ADMIN_PERMS, source="incidents")
 
-        from . import notifications, panels
+        from django.db.models.signals import post_save, pre_save
+
+        from schools.models import PSA, School
+
+        from . import notifications, panels, rollup
+
+        # The district rollup follows a school into another district (incidents.rollup).
+        pre_save.connect(rollup.school_pre_save, sender=School, dispatch_uid="incidents.rollup.school_pre")
+        post_save.connect(rollup.school_post_save, sender=School, dispatch_uid="incidents.rollup.school_post")
+        pre_save.connect(rollup.psa_pre_save, sender=PSA, dispatch_uid="incidents.rollup.psa_pre")
+        post_save.connect(rollup.psa_post_save, sender=PSA, dispatch_uid="incidents.rollup.psa_post")
 
         notifications.register()
         panels.register()
@@ -28,6 +38,4 @@ class IncidentsConfig(AppConfig):
         from .templatetags.incidents_nav import REVIEW_COUNT
 
         # The header's "Review" badge: a sergeant's submitted reports (counted with the header's others).
-        register_count(
-            REVIEW_COUNT, lambda user: review_queue(user=user) if Role.SERGEANT in roles_of(user) else None
-        )
+        register_count(REVIEW_COUNT, lambda user: review_queue(user=user) if Role.SERGEANT in roles_of(user) else None)

@@ -597,6 +597,7 @@ def narrative_diff(old: str, new: str) -> list[tuple[str, str]]:
             out.append(("insert", "".join(b[j1:j2])))
     return [seg for seg in out if seg[1]]
 
+
 # --- reports (the rollup) ------------------------------------------------------------------------------
 
 
@@ -683,7 +684,7 @@ REPORT_GROUPS = {
 }
 
 
-def _report_filter_q(f: ReportFilters, *, rollup: bool) -> Q:
+def _report_filter_q(f: ReportFilters, *, rollup: bool, days: bool = True) -> Q:
     q = Q()
     if f.district:
         q &= Q(school__psa__district_id=f.district)
@@ -696,7 +697,8 @@ def _report_filter_q(f: ReportFilters, *, rollup: bool) -> Q:
     if f.significant is not None:
         q &= Q(significant=f.significant)
     if rollup:
-        q &= Q(day__gte=f.date_from, day__lte=f.date_to)
+        if days:
+            q &= Q(day__gte=f.date_from, day__lte=f.date_to)
     else:
         end = _local_midnight(f.date_to + dt.timedelta(days=1))
         q &= Q(occurred_at__gte=_local_midnight(f.date_from), occurred_at__lt=end)
@@ -715,38 +717,163 @@ def own_drafts(*, scope: ReportScope, filters: ReportFilters) -> list[dict]:
             status=Status.DRAFT,
             author=scope.user,
         ).values(
-            "occurred_at", "school_id", "school__psa__district_id", "school__psa__district__area_id", "category_id",
-            "significant", "status",
+            "occurred_at",
+            "school_id",
+            "school__psa__district_id",
+            "school__psa__district__area_id",
+            "category_id",
+            "significant",
+            "status",
         )
     )
+
+
+def _month_start(day: dt.date, months: int = 0) -> dt.date:
+    """The first day of `day`'s month, moved by `months`."""
+    index = day.year * 12 + day.month - 1 + months
+    return dt.date(index // 12, index % 12 + 1, 1)
+
+
+def whole_months(f: ReportFilters) -> tuple[dt.date, dt.date] | None:
+    """The first and the last month lying wholly inside the report's range (None: no whole month):
+    the monthly rollups count those; the days around them come from the daily rollup."""
+    first = f.date_from if f.date_from.day == 1 else _month_start(f.date_from, 1)
+    after = f.date_to + dt.timedelta(days=1)
+    last = _month_start(f.date_to) if after.day == 1 else _month_start(f.date_to, -1)
+    return (first, last) if first <= last else None
+
+
+def _districts_whole(schools: frozenset[int]) -> tuple[frozenset[int], frozenset[int]]:
+    """(the districts every school of which is in `schools`, the schools of `schools` outside those
+    districts): a whole district is read from the district rollup."""
+    if not schools:
+        return frozenset(), frozenset()
+    district_of = memo("incidents.school_districts", _school_districts)
+    by_district: dict[int, set[int]] = {}
+    for school, district in district_of:
+        by_district.setdefault(district, set()).add(school)
+    whole = frozenset(d for d, members in by_district.items() if members <= schools)
+    rest = frozenset(s for s, d in district_of if s in schools and d not in whole)
+    return whole, rest
+
+
+def _school_districts() -> tuple[tuple[int, int], ...]:
+    """Every school and its district (one query; ~2,000 pairs), once a request."""
+    from schools.models import School
+
+    return tuple(School.objects.order_by().values_list("pk", "psa__district_id"))
+
+
+# What the monthly rollups can group and filter by, as fields of MonthDistrictCount / MonthSchoolCount.
+DISTRICT_MONTH_GROUPS = {
+    "month": "month",
+    "district": "district_id",
+    "area": "district__area_id",
+    "category": "category_id",
+    "significant": "significant",
+}
+SCHOOL_MONTH_GROUPS = {"month": "month", "school": "school_id", "significant": "significant"}
+
+
+def _month_filter_q(f: ReportFilters, *, table: str) -> Q | None:
+    """The report's filters on a monthly rollup (None: that rollup cannot apply them)."""
+    q = Q()
+    if table == "district":
+        if f.school:
+            return None
+        if f.district:
+            q &= Q(district_id=f.district)
+        if f.area:
+            q &= Q(district__area_id=f.area)
+        if f.category:
+            q &= Q(category_id=f.category)
+    else:
+        if f.category:
+            return None
+        if f.district:
+            q &= Q(school__psa__district_id=f.district)
+        if f.area:
+            q &= Q(school__psa__district__area_id=f.area)
+        if f.school:
+            q &= Q(school_id=f.school)
+    if f.significant is not None:
+        q &= Q(significant=f.significant)
+    return q
 
 
 def report_counts(
     *, scope: ReportScope, filters: ReportFilters, by: tuple[str, ...], drafts: list[dict] | None = None
 ) -> dict[tuple, int]:
     """Incident counts grouped by `by` (keys of REPORT_GROUPS), exactly the incidents the list shows
-    this user for the same occurred-at range: every non-draft incident in the rollup at the schools
+    this user for the same occurred-at range: every non-draft incident in the rollups at the schools
     they see (significant ones only where that is all they hold), plus their own drafts (`own_drafts`,
-    read here unless given). One query on the rollup, whatever the number of incidents."""
+    read here unless given). Whatever the number of incidents:
+    - the months wholly inside the range come from a monthly rollup: the district one
+      (`MonthDistrictCount`) for the districts whose every school the user sees, grouped by month,
+      district, area, category or significance; the school one (`MonthSchoolCount`) grouped by month,
+      school or significance;
+    - the days around them, and the schools outside whole districts, from the daily rollup.
+    Two queries on the rollups at most (and one for the district of every school, once a request)."""
     from django.db.models import DateField, Sum
     from django.db.models.functions import Cast, TruncMonth
 
-    from .models import DailyCount
+    from .models import DailyCount, MonthDistrictCount, MonthSchoolCount
 
     out: dict[tuple, int] = {}
     if scope.empty:
         return out
-    school_q = _school_scope_q(scope.view, scope.significant_only)
-    rollup_fields = [REPORT_GROUPS[name][0] for name in by]
-    rows = DailyCount.objects.filter(school_q, _report_filter_q(filters, rollup=True)).exclude(status=Status.DRAFT)
-    if "month" in by:
-        # As a date in SQL: date_trunc() of a date is a timestamptz, and 10,000 of them parsed and
-        # converted back cost ~30 ms of a 12-month report.
-        rows = rows.annotate(month=Cast(TruncMonth("day"), DateField()))
-    for row in rows.values_list(*rollup_fields).annotate(n=Sum("count")).order_by():
-        *key, n = row
-        if n:
-            out[tuple(key)] = out.get(tuple(key), 0) + n
+
+    def add(rows) -> None:
+        for row in rows:
+            *key, n = row
+            if n:
+                out[tuple(key)] = out.get(tuple(key), 0) + n
+
+    months = whole_months(filters)
+    scope_q = _school_scope_q(scope.view, scope.significant_only)
+    if scope.view and len(scope.view) >= len(memo("incidents.school_districts", _school_districts)):
+        scope_q = Q()  # every school (the commander, a division admin): no list of 2,000 ids to test
+    # What the daily rollup still counts: by default the whole range, everywhere in scope.
+    daily: Q | None = scope_q & Q(day__gte=filters.date_from, day__lte=filters.date_to)
+    if months is not None and set(by) <= set(SCHOOL_MONTH_GROUPS):
+        month_q = _month_filter_q(filters, table="school")
+        if month_q is not None:
+            rows = MonthSchoolCount.objects.filter(scope_q, month_q, month__gte=months[0], month__lte=months[1])
+            add(rows.values_list(*(SCHOOL_MONTH_GROUPS[name] for name in by)).annotate(n=Sum("count")).order_by())
+            edges = _outside(filters, months)
+            daily = scope_q & edges if edges is not None else None
+    elif months is not None and set(by) <= set(DISTRICT_MONTH_GROUPS):
+        month_q = _month_filter_q(filters, table="district")
+        whole_view, rest_view = _districts_whole(scope.view)
+        whole_significant, rest_significant = _districts_whole(scope.significant_only)
+        if month_q is not None and (whole_view or whole_significant):
+            rows = MonthDistrictCount.objects.filter(
+                Q(district_id__in=whole_view) | Q(district_id__in=whole_significant, significant=True),
+                month_q,
+                month__gte=months[0],
+                month__lte=months[1],
+            )
+            add(rows.values_list(*(DISTRICT_MONTH_GROUPS[name] for name in by)).annotate(n=Sum("count")).order_by())
+            # Left to the daily rollup: the days around the whole months, everywhere in scope; the
+            # whole months at the schools outside whole districts.
+            edges = _outside(filters, months)
+            parts = [scope_q & edges] if edges is not None else []
+            if rest_view or rest_significant:
+                whole_days = Q(day__gte=months[0], day__lt=_month_start(months[1], 1))
+                parts.append(_school_scope_q(rest_view, rest_significant) & whole_days)
+            daily = None
+            for part in parts:
+                daily = part if daily is None else daily | part
+    if daily is not None:
+        rollup_fields = [REPORT_GROUPS[name][0] for name in by]
+        rows = DailyCount.objects.filter(daily, _report_filter_q(filters, rollup=True, days=False)).exclude(
+            status=Status.DRAFT
+        )
+        if "month" in by:
+            # As a date in SQL: date_trunc() of a date is a timestamptz, and 10,000 of them parsed and
+            # converted back cost ~30 ms of a 12-month report.
+            rows = rows.annotate(month=Cast(TruncMonth("day"), DateField()))
+        add(rows.values_list(*rollup_fields).annotate(n=Sum("count")).order_by())
     for draft in own_drafts(scope=scope, filters=filters) if drafts is None else drafts:
         key = []
         for name in by:
@@ -757,6 +884,18 @@ def report_counts(
                 key.append(draft[REPORT_GROUPS[name][1]])
         out[tuple(key)] = out.get(tuple(key), 0) + 1
     return out
+
+
+def _outside(filters: ReportFilters, months: tuple[dt.date, dt.date]) -> Q | None:
+    """The days of the range before and after its whole months (None: there are none)."""
+    first, last = months
+    q = Q()
+    if filters.date_from < first:
+        q |= Q(day__gte=filters.date_from, day__lt=first)
+    end = _month_start(last, 1)  # the day after the last whole month
+    if filters.date_to >= end:
+        q |= Q(day__gte=end, day__lte=filters.date_to)
+    return q if q else None
 
 
 def report_incidents(*, scope: ReportScope, filters: ReportFilters) -> QuerySet[Incident]:
@@ -817,18 +956,20 @@ def report_timings(*, scope: ReportScope, filters: ReportFilters) -> dict[str, d
     done = {"review": Q(reviewed_at__isnull=False), "closure": Q(closed_at__isnull=False)}
     result: dict[str, dict] = {}
     if connection.vendor == "postgresql":
+        # Both percentiles of a span from one sort: percentile_cont(ARRAY[0.5, 0.9]) (four sorts of
+        # ~100,000 values were ~100 ms of the commander's 12-month report).
         aggregates = {}
         for name, span in spans.items():
-            for label, p in (("median", 0.5), ("p90", 0.9)):
-                seconds = Case(When(done[name], then=_epoch(span)), default=None, output_field=FloatField())
-                aggregates[f"{name}_{label}"] = PercentileCont(seconds, p=p, output_field=FloatField())
+            seconds = Case(When(done[name], then=_epoch(span)), default=None, output_field=FloatField())
+            aggregates[f"{name}_p"] = PercentileCont(seconds, p="ARRAY[0.5, 0.9]", output_field=Field())
             aggregates[f"{name}_n"] = Count("id", filter=done[name])
         row = qs.aggregate(**aggregates)
         for name in spans:
+            median, p90 = row[f"{name}_p"] or (None, None)
             result[name] = {
                 "n": row[f"{name}_n"],
-                "median": dt.timedelta(seconds=row[f"{name}_median"]) if row[f"{name}_median"] is not None else None,
-                "p90": dt.timedelta(seconds=row[f"{name}_p90"]) if row[f"{name}_p90"] is not None else None,
+                "median": dt.timedelta(seconds=median) if median is not None else None,
+                "p90": dt.timedelta(seconds=p90) if p90 is not None else None,
             }
         return result
     rows = list(qs.values_list("submitted_at", "reviewed_at", "closed_at"))
@@ -864,7 +1005,15 @@ def report_significant(*, scope: ReportScope, filters: ReportFilters, limit: int
         report_incidents(scope=scope, filters=filters)
         .filter(significant=True)
         .select_related("school", "category")
-        .only("id", "occurred_at", "status", "significant", "school__name", "category__name", "category__code",
-              "category__kind")
+        .only(
+            "id",
+            "occurred_at",
+            "status",
+            "significant",
+            "school__name",
+            "category__name",
+            "category__code",
+            "category__kind",
+        )
         .order_by("-occurred_at", "-id")[:limit]
     )

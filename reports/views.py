@@ -31,6 +31,7 @@ from .selectors import (
     default_range,
     incident_report,
     plans_section,
+    report_details,
     scope_and_schools,
     visits_section,
 )
@@ -92,8 +93,9 @@ def _fmt_span(value) -> str:
 @require_GET
 @vary_on_headers("HX-Request")
 def index(request: HttpRequest) -> HttpResponse:
-    form, filters, valid, report = _report(request)
-    roles = user_roles(request)  # the header reads the same (cached on the request)
+    """The report's counts, charts and map. Its other sections (`SECTIONS`) are fetched by the page
+    once it is there (htmx, each its own request, `section`); without JavaScript each is a link."""
+    form, filters, valid, report = _report(request, details=False)
     month_rows = report.by_month()
     month_labels = [f"{m:%b %y}" for m, _, _ in month_rows]
     district_rows = report.by_district()
@@ -113,12 +115,6 @@ def index(request: HttpRequest) -> HttpResponse:
         "area_rows": report.by_area(),
         "category_rows": report.by_category(),
         "school_rows": school_rows,
-        "timings": [
-            ("First submission to latest review", report.timings["review"]["n"],
-             _fmt_span(report.timings["review"]["median"]), _fmt_span(report.timings["review"]["p90"])),
-            ("First submission to closure", report.timings["closure"]["n"],
-             _fmt_span(report.timings["closure"]["median"]), _fmt_span(report.timings["closure"]["p90"])),
-        ],
         "trend_chart": charts.line_chart(
             month_labels,
             [("All incidents", [t for _, t, _ in month_rows]), ("Significant", [s for _, _, s in month_rows])],
@@ -133,12 +129,57 @@ def index(request: HttpRequest) -> HttpResponse:
             + "; ".join(f"{label}: {t}" for label, t, _ in district_rows),
         ),
         "map": _map_data(school_rows),
-        "visits": visits_section(user=request.user, roles=roles),
-        "plans": plans_section(user=request.user),
-        "contracts": contracts_section(user=request.user, roles=roles, schools=report.schools),
+        "sections": SECTIONS,
         "week": last_week(),
     }
     template = "reports/index.html#report" if request.htmx else "reports/index.html"
+    response = render(request, template, context)
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+# The sections the report page fetches after it has loaded: name -> what its link says.
+SECTIONS = {
+    "details": "Significant incidents, review and closure times, follow-ups",
+    "programs": "Visit coverage, safety plans and guard contract compliance",
+}
+
+
+@require_GET
+@vary_on_headers("HX-Request")
+def section(request: HttpRequest, name: str) -> HttpResponse:
+    """One section of the report for the same filters: the fragment for htmx, a page of its own for
+    a plain request (the link the report page shows without JavaScript). 404 to a user without an
+    incident scope and for an unknown section (the same answer)."""
+    scope, places = _scope(request)
+    if name not in SECTIONS:
+        raise deny_not_found(request.user, f"reports section {name}", message="No such section.")
+    context: dict = {"name": name, "title": SECTIONS[name]}
+    if name == "details":
+        categories = all_categories()
+        form = ReportForm(request.GET, places=places, categories=categories, default=default_range())
+        filters, _valid = form.filters()
+        details = report_details(scope=scope, filters=filters)
+        context.update(
+            filters=filters,
+            query=_query(filters),
+            details=details,
+            timings=[
+                ("First submission to latest review", details.timings["review"]["n"],
+                 _fmt_span(details.timings["review"]["median"]), _fmt_span(details.timings["review"]["p90"])),
+                ("First submission to closure", details.timings["closure"]["n"],
+                 _fmt_span(details.timings["closure"]["median"]), _fmt_span(details.timings["closure"]["p90"])),
+            ],
+        )
+    else:
+        roles = user_roles(request)
+        schools = {s.pk: s for s in places.schools}
+        context.update(
+            visits=visits_section(user=request.user, roles=roles),
+            plans=plans_section(user=request.user),
+            contracts=contracts_section(user=request.user, roles=roles, schools=schools),
+        )
+    template = f"reports/_{name}.html" if request.htmx else "reports/section_page.html"
     response = render(request, template, context)
     response["Cache-Control"] = "no-store"
     return response

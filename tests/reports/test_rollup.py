@@ -1,7 +1,7 @@
 """The incidents rollup (incidents_dailycount) is exact after any sequence of the services' writes:
 every row equals a raw COUNT over the incidents, after creations, edits of school, category,
 occurrence time and significance, submissions, returns, approvals, closures, reopenings and
-significance marks (Hypothesis drives the sequences)."""
+significance marks (Hypothesis drives the sequences); and so are the monthly rollups."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from incidents import services
 from incidents.models import DailyCount, Incident, Status
-from incidents.rollup import raw_counts, rollup_counts, rollup_rebuild
+from incidents.rollup import month_rollup_counts, raw_counts, raw_month_counts, rollup_counts, rollup_rebuild
 from ssd.errors import DomainError
 from tests.incidents.factories import category
 
@@ -91,6 +91,7 @@ def test_rollup_equals_raw_counts_after_any_sequence(personas, steps):
         for step in steps:
             _apply(personas, created, step)
         assert rollup_counts() == raw_counts()
+        assert month_rollup_counts() == raw_month_counts()
         transaction.set_rollback(True)
 
 
