@@ -150,6 +150,14 @@ def pages_for(username: str, *, keyset: bool) -> list[tuple]:
         except NoReverseMatch:
             continue
         pages.append((path, path))
+    # The report's sections, fetched by /reports/ once it is there (reports.views.SECTIONS).
+    try:
+        from reports.views import SECTIONS
+
+        for section in SECTIONS:
+            pages.append((f"/reports/ section {section}", reverse("reports:section", args=[section]), HX))
+    except ImportError:
+        pass
     # The home page's deferred panels (ssd.panels Panel.defer): each its own request once the page
     # is there, as htmx sends it. One with nothing for this role answers an empty fragment.
     from ssd.panels import registered

@@ -311,8 +311,14 @@ def _report_table(p) -> str:
     return "districts"
 
 
+def _report_section(p) -> str:
+    """A section of the report fetched after the page: the details (reports app)."""
+    return "details"
+
+
 OBJECTS: dict[str, Callable] = {
     "report_table": _report_table,
+    "report_section": _report_section,
     "guard_post": _guard_post,
     "guard_shift": _guard_shift,
     "guard_discrepancy": _guard_discrepancy,
@@ -587,6 +593,7 @@ MATRIX: dict[str, Url] = {
     "reports:incidents_csv": url(everyone(200, **NO_INCIDENTS)),
     "reports:table_csv": url({"table": "report_table"}, everyone(200, **NO_INCIDENTS)),
     "reports:weekly_pdf": url(everyone(200, **NO_INCIDENTS)),
+    "reports:section": url({"name": "report_section"}, everyone(200, **NO_INCIDENTS)),
     # POST only.
     "contracts:shift_delete": url({"pk": 1}, everyone(405)),
     "contracts:shift_add": url({"pk": 1}, everyone(405)),

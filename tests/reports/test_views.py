@@ -324,3 +324,82 @@ def test_any_filters_give_a_page_or_a_400_never_a_500(client, personas, params):
     params = {k: v.replace("\x00", "") for k, v in params.items()}
     assert client.get("/reports/", params).status_code == 200
     assert client.get("/reports/incidents.csv", params).status_code in (200, 400)
+
+
+# --- the sections the page fetches after it has loaded (reports:section) ---------------------------
+
+
+def test_page_places_each_section_with_its_filters(client, personas, book):
+    login(client, personas.commander.user)
+    html = client.get("/reports/", {"from": FROM.isoformat(), "to": TO.isoformat(), "significant": "yes"}).content
+    html = html.decode()
+    for name in ("details", "programs"):
+        href = f"/reports/sections/{name}/?from=2026-03-01&amp;to=2026-05-31&amp;significant=yes"
+        assert f'hx-get="{href}"' in html and f'href="{href}"' in html, name
+    # The details are not read for the page itself.
+    assert "Review and closure times" not in html
+
+
+def test_details_section_against_raw(client, personas, book):
+    login(client, personas.commander.user)
+    params = {"from": FROM.isoformat(), "to": TO.isoformat()}
+    fragment = client.get("/reports/sections/details/", params, headers={"HX-Request": "true"})
+    assert fragment.status_code == 200
+    html = fragment.content.decode()
+    assert "<html" not in html and 'id="report-section-details"' in html
+    # The significant incidents of the range, newest first: e (Anacostia, April) then b (Roosevelt, March).
+    assert html.index(f"/incidents/{book['e'].pk}/") < html.index(f"/incidents/{book['b'].pk}/")
+    assert f"/incidents/{book['out1'].pk}/" not in html
+    reviewed = [
+        i.reviewed_at - i.submitted_at
+        for i in Incident.objects.exclude(status=Status.DRAFT).filter(reviewed_at__isnull=False)
+        if FROM <= timezone.localtime(i.occurred_at).date() <= TO
+    ]
+    hours = percentile(reviewed, 0.5).total_seconds() / 3600
+    assert f"<td class=\"num\">{len(reviewed)}</td><td class=\"num\">{hours:.1f} h</td>" in html
+    # Without JavaScript: the same section on a page of its own, with the way back.
+    page = client.get("/reports/sections/details/", params)
+    assert page.status_code == 200 and "<html" in page.content.decode()
+    assert "Back to the report" in page.content.decode()
+
+
+def test_programs_section_for_the_commander_and_an_sro(client, personas):
+    login(client, personas.commander.user)
+    html = client.get("/reports/sections/programs/", headers={"HX-Request": "true"}).content.decode()
+    assert "Visit coverage" in html and "Guard contract compliance" in html
+    login(client, personas.sro.user)
+    html = client.get("/reports/sections/programs/", headers={"HX-Request": "true"}).content.decode()
+    # An SRO monitors the guards at their one school; visit coverage is the supervisors'.
+    assert "Visit coverage" not in html and "of 1 schools" in html
+
+
+def test_section_unknown_or_without_scope_is_404_and_post_405(client, personas):
+    login(client, personas.commander.user)
+    assert client.get("/reports/sections/nothing/").status_code == 404
+    assert client.post("/reports/sections/details/").status_code == 405
+    login(client, personas.cotr.user)
+    assert client.get("/reports/sections/details/").status_code == 404
+
+
+def test_section_bad_filters_fall_back_never_500(client, personas, book):
+    login(client, personas.commander.user)
+    response = client.get("/reports/sections/details/", {"from": "yesterday", "to": "2026-02-30", "school": "x"})
+    assert response.status_code == 200
+
+
+@pytest.mark.parametrize("role", ["commander", "sergeant", "sro"])
+@pytest.mark.parametrize("name", ["details", "programs"])
+def test_section_query_count_is_constant(client, personas, role, name):
+    user = getattr(personas, role).user
+    login(client, user)
+    url = f"/reports/sections/{name}/"
+    client.get(url)
+    baseline = len(_queries(client, "/accounts/password/"))
+    before = _queries(client, url)
+    for n in range(4):
+        make_incident(
+            by=personas.sro.user, school=personas.school, occurred_at=timezone.now() - dt.timedelta(days=n * 20)
+        )
+    after = _queries(client, url)
+    assert len(after) == len(before), "\n".join(after)
+    assert len(after) - baseline <= 12, "\n".join(after)
