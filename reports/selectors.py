@@ -216,27 +216,13 @@ def incident_report(
     )
 
 
-@dataclass(frozen=True)
-class ReportDetails:
-    """The report's figures read from the incidents themselves (not the rollups): the significant
-    incidents, the review and closure times, the follow-ups by state."""
-
-    timings: dict[str, dict]
-    followups: dict[str, int]
-    significant: list
-
-
-def report_details(*, scope: ReportScope, filters: ReportFilters) -> ReportDetails:
-    return ReportDetails(
-        timings=report_timings(scope=scope, filters=filters),
-        followups=report_followups(scope=scope, filters=filters),
-        significant=report_significant(scope=scope, filters=filters),
-    )
-
-
 def add_details(report: IncidentReport, scope: ReportScope) -> IncidentReport:
-    details = report_details(scope=scope, filters=report.filters)
-    report.timings, report.followups, report.significant = details.timings, details.followups, details.significant
+    """The figures read from the incidents themselves (not the rollups), for the CSVs and the PDF:
+    the review and closure times, the follow-ups by state, the significant incidents. The page shows
+    them in its sections (`reports.views.section`)."""
+    report.timings = report_timings(scope=scope, filters=report.filters)
+    report.followups = report_followups(scope=scope, filters=report.filters)
+    report.significant = report_significant(scope=scope, filters=report.filters)
     return report
 
 

@@ -31,7 +31,9 @@ from .selectors import (
     default_range,
     incident_report,
     plans_section,
-    report_details,
+    report_followups,
+    report_significant,
+    report_timings,
     scope_and_schools,
     visits_section,
 )
@@ -140,7 +142,8 @@ def index(request: HttpRequest) -> HttpResponse:
 
 # The sections the report page fetches after it has loaded: name -> what its link says.
 SECTIONS = {
-    "details": "Significant incidents, review and closure times, follow-ups",
+    "details": "Significant incidents and follow-ups",
+    "times": "Review and closure times",
     "programs": "Visit coverage, safety plans and guard contract compliance",
 }
 
@@ -155,22 +158,24 @@ def section(request: HttpRequest, name: str) -> HttpResponse:
     if name not in SECTIONS:
         raise deny_not_found(request.user, f"reports section {name}", message="No such section.")
     context: dict = {"name": name, "title": SECTIONS[name]}
-    if name == "details":
-        categories = all_categories()
-        form = ReportForm(request.GET, places=places, categories=categories, default=default_range())
+    if name in ("details", "times"):
+        form = ReportForm(request.GET, places=places, categories=all_categories(), default=default_range())
         filters, _valid = form.filters()
-        details = report_details(scope=scope, filters=filters)
-        context.update(
-            filters=filters,
-            query=_query(filters),
-            details=details,
-            timings=[
-                ("First submission to latest review", details.timings["review"]["n"],
-                 _fmt_span(details.timings["review"]["median"]), _fmt_span(details.timings["review"]["p90"])),
-                ("First submission to closure", details.timings["closure"]["n"],
-                 _fmt_span(details.timings["closure"]["median"]), _fmt_span(details.timings["closure"]["p90"])),
-            ],
-        )
+        context.update(filters=filters, query=_query(filters))
+        if name == "details":
+            context.update(
+                significant=report_significant(scope=scope, filters=filters),
+                followups=report_followups(scope=scope, filters=filters),
+            )
+        else:
+            timings = report_timings(scope=scope, filters=filters)
+            context["timings"] = [
+                (label, timings[key]["n"], _fmt_span(timings[key]["median"]), _fmt_span(timings[key]["p90"]))
+                for key, label in (
+                    ("review", "First submission to latest review"),
+                    ("closure", "First submission to closure"),
+                )
+            ]
     else:
         roles = user_roles(request)
         schools = {s.pk: s for s in places.schools}
@@ -180,6 +185,7 @@ def section(request: HttpRequest, name: str) -> HttpResponse:
             contracts=contracts_section(user=request.user, roles=roles, schools=schools),
         )
     template = f"reports/_{name}.html" if request.htmx else "reports/section_page.html"
+    context["fragment"] = f"reports/_{name}.html"
     response = render(request, template, context)
     response["Cache-Control"] = "no-store"
     return response

@@ -333,11 +333,11 @@ def test_page_places_each_section_with_its_filters(client, personas, book):
     login(client, personas.commander.user)
     html = client.get("/reports/", {"from": FROM.isoformat(), "to": TO.isoformat(), "significant": "yes"}).content
     html = html.decode()
-    for name in ("details", "programs"):
+    for name in ("details", "times", "programs"):
         href = f"/reports/sections/{name}/?from=2026-03-01&amp;to=2026-05-31&amp;significant=yes"
         assert f'hx-get="{href}"' in html and f'href="{href}"' in html, name
     # The details are not read for the page itself.
-    assert "Review and closure times" not in html
+    assert "time-h" not in html and "fu-h" not in html
 
 
 def test_details_section_against_raw(client, personas, book):
@@ -350,6 +350,7 @@ def test_details_section_against_raw(client, personas, book):
     # The significant incidents of the range, newest first: e (Anacostia, April) then b (Roosevelt, March).
     assert html.index(f"/incidents/{book['e'].pk}/") < html.index(f"/incidents/{book['b'].pk}/")
     assert f"/incidents/{book['out1'].pk}/" not in html
+    html = client.get("/reports/sections/times/", params, headers={"HX-Request": "true"}).content.decode()
     reviewed = [
         i.reviewed_at - i.submitted_at
         for i in Incident.objects.exclude(status=Status.DRAFT).filter(reviewed_at__isnull=False)
@@ -388,7 +389,7 @@ def test_section_bad_filters_fall_back_never_500(client, personas, book):
 
 
 @pytest.mark.parametrize("role", ["commander", "sergeant", "sro"])
-@pytest.mark.parametrize("name", ["details", "programs"])
+@pytest.mark.parametrize("name", ["details", "times", "programs"])
 def test_section_query_count_is_constant(client, personas, role, name):
     user = getattr(personas, role).user
     login(client, user)
