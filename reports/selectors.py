@@ -10,6 +10,7 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import cached_property
 
 from django.utils import timezone
 
@@ -105,32 +106,41 @@ class IncidentReport:
     followups: dict[str, int] = field(default_factory=dict)
     significant: list = field(default_factory=list)
 
+    @cached_property
+    def _marginals(self) -> dict[str, dict]:
+        """Totals [all, significant] by month, district and category, in one pass over the cells
+        (~11,000 of them for the commander's 12 months)."""
+        months: dict = {m: [0, 0] for m in self.months}
+        districts: dict = {d: [0, 0] for d in self.districts}
+        categories: dict = {}
+        total = [0, 0]
+        for (month, district, category, sig), n in self.cells.items():
+            s = n if sig else 0
+            for table, key in ((months, month), (districts, district), (categories, category)):
+                row = table.get(key)
+                if row is None:
+                    row = table[key] = [0, 0]
+                row[0] += n
+                row[1] += s
+            total[0] += n
+            total[1] += s
+        return {"month": months, "district": districts, "category": categories, "total": total}
+
     @property
     def total(self) -> int:
-        return sum(self.cells.values())
+        return self._marginals["total"][0]
 
     @property
     def significant_total(self) -> int:
-        return sum(n for (_, _, _, sig), n in self.cells.items() if sig)
+        return self._marginals["total"][1]
 
     def by_month(self) -> list[tuple[dt.date, int, int]]:
-        totals: dict[dt.date, list[int]] = {m: [0, 0] for m in self.months}
-        for (month, _, _, sig), n in self.cells.items():
-            row = totals.setdefault(month, [0, 0])
-            row[0] += n
-            row[1] += n if sig else 0
-        return [(m, t, s) for m, (t, s) in sorted(totals.items())]
+        return [(m, t, s) for m, (t, s) in sorted(self._marginals["month"].items())]
 
     def by_district(self) -> list[tuple[str, int, int]]:
-        totals: dict[int | None, list[int]] = defaultdict(lambda: [0, 0])
-        for d in self.districts:
-            totals[d]
-        for (_, district, _, sig), n in self.cells.items():
-            totals[district][0] += n
-            totals[district][1] += n if sig else 0
         return [
             (self.district_label(d), t, s)
-            for d, (t, s) in sorted(totals.items(), key=lambda kv: (kv[0] is None, kv[0] or 0))
+            for d, (t, s) in sorted(self._marginals["district"].items(), key=lambda kv: (kv[0] is None, kv[0] or 0))
         ]
 
     def by_area(self) -> list[tuple[str, int, int]]:
@@ -138,18 +148,14 @@ class IncidentReport:
         for area in self.areas.values():
             totals[str(area)]
         labels = {pk: str(d.area) if d.area is not None else "No area" for pk, d in self.districts.items()}
-        for (_, district, _, sig), n in self.cells.items():
+        for district, (t, s) in self._marginals["district"].items():
             label = labels.get(district, "No area")
-            totals[label][0] += n
-            totals[label][1] += n if sig else 0
+            totals[label][0] += t
+            totals[label][1] += s
         return [(label, t, s) for label, (t, s) in sorted(totals.items())]
 
     def by_category(self) -> list[tuple[str, int, int]]:
-        totals: dict[int, list[int]] = defaultdict(lambda: [0, 0])
-        for (_, _, category, sig), n in self.cells.items():
-            totals[category][0] += n
-            totals[category][1] += n if sig else 0
-        rows = [(self.category_label(c), t, s) for c, (t, s) in totals.items()]
+        rows = [(self.category_label(c), t, s) for c, (t, s) in self._marginals["category"].items()]
         return sorted(rows, key=lambda r: (-r[1], r[0]))
 
     def month_district_category(self) -> list[tuple[str, str, str, int]]:
