@@ -194,15 +194,31 @@ class IncidentReport:
         return str(c) if c is not None else f"Category {category_id}"
 
 
+REPORT_PARTS = frozenset({"cells", "schools"})
+
+
 def incident_report(
-    *, scope: ReportScope, filters: ReportFilters, places: ReportPlaces, categories: dict[int, IncidentCategory]
+    *,
+    scope: ReportScope,
+    filters: ReportFilters,
+    places: ReportPlaces,
+    categories: dict[int, IncidentCategory],
+    parts: frozenset[str] = REPORT_PARTS,
 ) -> IncidentReport:
-    """The counts of the report: two queries on the rollup and one for the user's own drafts."""
+    """The counts of the report from the rollups, and the user's own drafts (one query): `parts`
+    "cells" (month x district x category x significance: the page's charts and tables) and
+    "schools" (per school: the map and the table of schools, a section of its own on the page)."""
     drafts = own_drafts(scope=scope, filters=filters)
-    cells = report_counts(
-        scope=scope, filters=filters, by=("month", "district", "category", "significant"), drafts=drafts
+    cells = (
+        report_counts(scope=scope, filters=filters, by=("month", "district", "category", "significant"), drafts=drafts)
+        if "cells" in parts
+        else {}
     )
-    per_school = report_counts(scope=scope, filters=filters, by=("school", "significant"), drafts=drafts)
+    per_school = (
+        report_counts(scope=scope, filters=filters, by=("school", "significant"), drafts=drafts)
+        if "schools" in parts
+        else {}
+    )
     by_school: dict[int, int] = defaultdict(int)
     by_school_sig: dict[int, int] = defaultdict(int)
     for (school, sig), n in per_school.items():

@@ -23,6 +23,7 @@ from . import charts
 from .forms import ReportForm
 from .pdf import last_week, render_weekly_pdf, week_start
 from .selectors import (
+    REPORT_PARTS,
     ReportPlaces,
     ReportScope,
     add_details,
@@ -46,12 +47,12 @@ def _scope(request: HttpRequest) -> tuple[ReportScope, ReportPlaces]:
     return scope, places
 
 
-def _report(request: HttpRequest, *, details: bool = True):
+def _report(request: HttpRequest, *, details: bool = True, parts: frozenset[str] = REPORT_PARTS):
     scope, places = _scope(request)
     categories = all_categories()
     form = ReportForm(request.GET, places=places, categories=categories, default=default_range())
     filters, valid = form.filters()
-    report = incident_report(scope=scope, filters=filters, places=places, categories=categories)
+    report = incident_report(scope=scope, filters=filters, places=places, categories=categories, parts=parts)
     if details:
         add_details(report, scope)
     return form, filters, valid, report
@@ -97,11 +98,10 @@ def _fmt_span(value) -> str:
 def index(request: HttpRequest) -> HttpResponse:
     """The report's counts, charts and map. Its other sections (`SECTIONS`) are fetched by the page
     once it is there (htmx, each its own request, `section`); without JavaScript each is a link."""
-    form, filters, valid, report = _report(request, details=False)
+    form, filters, valid, report = _report(request, details=False, parts=frozenset({"cells"}))
     month_rows = report.by_month()
     month_labels = [f"{m:%b %y}" for m, _, _ in month_rows]
     district_rows = report.by_district()
-    school_rows = report.schools_rows()
     first, last = f"{filters.date_from:%m/%d/%Y}", f"{filters.date_to:%m/%d/%Y}"
     context = {
         "form": form,
@@ -116,7 +116,6 @@ def index(request: HttpRequest) -> HttpResponse:
         "district_rows": district_rows,
         "area_rows": report.by_area(),
         "category_rows": report.by_category(),
-        "school_rows": school_rows,
         "trend_chart": charts.line_chart(
             month_labels,
             [("All incidents", [t for _, t, _ in month_rows]), ("Significant", [s for _, _, s in month_rows])],
@@ -130,7 +129,6 @@ def index(request: HttpRequest) -> HttpResponse:
             desc="Bar chart of incidents per district; the table beside it has the numbers. "
             + "; ".join(f"{label}: {t}" for label, t, _ in district_rows),
         ),
-        "map": _map_data(school_rows),
         "sections": SECTIONS,
         "week": last_week(),
     }
@@ -142,6 +140,7 @@ def index(request: HttpRequest) -> HttpResponse:
 
 # The sections the report page fetches after it has loaded: name -> what its link says.
 SECTIONS = {
+    "schools": "Schools by incident rate: the map and the table",
     "details": "Significant incidents and follow-ups",
     "times": "Review and closure times",
     "programs": "Visit coverage, safety plans and guard contract compliance",
@@ -158,11 +157,18 @@ def section(request: HttpRequest, name: str) -> HttpResponse:
     if name not in SECTIONS:
         raise deny_not_found(request.user, f"reports section {name}", message="No such section.")
     context: dict = {"name": name, "title": SECTIONS[name]}
-    if name in ("details", "times"):
-        form = ReportForm(request.GET, places=places, categories=all_categories(), default=default_range())
+    if name in ("schools", "details", "times"):
+        categories = all_categories()
+        form = ReportForm(request.GET, places=places, categories=categories, default=default_range())
         filters, _valid = form.filters()
         context.update(filters=filters, query=_query(filters))
-        if name == "details":
+        if name == "schools":
+            report = incident_report(
+                scope=scope, filters=filters, places=places, categories=categories, parts=frozenset({"schools"})
+            )
+            school_rows = report.schools_rows()
+            context.update(school_rows=school_rows, map=_map_data(school_rows))
+        elif name == "details":
             context.update(
                 significant=report_significant(scope=scope, filters=filters),
                 followups=report_followups(scope=scope, filters=filters),

@@ -165,7 +165,12 @@ def test_page_for_the_commander(client, personas, book):
     assert html.count("<svg") >= 2 and 'role="img"' in html and "<title id=" in html and "<desc id=" in html
     assert "/reports/incidents.csv?from=2026-03-01&amp;to=2026-05-31" in html
     assert "<strong>6</strong> incidents occurred from 03/01/2026 to 05/31/2026, <strong>2</strong> significant" in html
-    assert "reports-map-data" in html and "dc-boundaries.json" in html
+    # The map and the table of schools: a section the page fetches once it is there.
+    section = client.get("/reports/sections/schools/", {"from": FROM.isoformat(), "to": TO.isoformat()})
+    html = section.content.decode()
+    assert "reports-map-data" in html and "dc-boundaries.json" in html and "leaflet.js" in html
+    rows = re.findall(r'<tr><th scope="row">([^<]+)</th><td>[^<]*</td><td class="num">(\d+)</td>', html)
+    assert rows[:2] == [(personas.school.name, "4"), (personas.other_school.name, "2")]
 
 
 def test_default_range_is_the_last_12_months(client, personas):
@@ -333,7 +338,7 @@ def test_page_places_each_section_with_its_filters(client, personas, book):
     login(client, personas.commander.user)
     html = client.get("/reports/", {"from": FROM.isoformat(), "to": TO.isoformat(), "significant": "yes"}).content
     html = html.decode()
-    for name in ("details", "times", "programs"):
+    for name in ("schools", "details", "times", "programs"):
         href = f"/reports/sections/{name}/?from=2026-03-01&amp;to=2026-05-31&amp;significant=yes"
         assert f'hx-get="{href}"' in html and f'href="{href}"' in html, name
     # The details are not read for the page itself.
@@ -389,7 +394,7 @@ def test_section_bad_filters_fall_back_never_500(client, personas, book):
 
 
 @pytest.mark.parametrize("role", ["commander", "sergeant", "sro"])
-@pytest.mark.parametrize("name", ["details", "times", "programs"])
+@pytest.mark.parametrize("name", ["schools", "details", "times", "programs"])
 def test_section_query_count_is_constant(client, personas, role, name):
     user = getattr(personas, role).user
     login(client, user)
