@@ -17,10 +17,10 @@ from django.utils import timezone
 from notifications.registry import NotificationKind, register_kind
 from personnel.models import Role
 from personnel.selectors import post_holders_by_role, post_q
-from schools.selectors import school_list
 
 from .models import Incident, IncidentCategory
 from .permissions import SIGNIFICANT, VIEW, can_see, school_perms
+from .selectors import held_school_ids
 
 SPILLOVER = "psa_sros"
 AUDIENCE_ROLES = {
@@ -47,8 +47,23 @@ ANY_CATEGORY = [
 # Homicide, kidnapping, forcible sex offences, arson, weapons, explosives, human trafficking, a
 # weapon found at school, a lockdown: these also reach the commander.
 COMMANDER_CODES = [
-    "09A", "09B", "09C", "100", "11A", "11B", "11C", "11D", "200", "520", "521", "522", "526", "64A", "64B",
-    "SCH-WEAPON", "SCH-LOCKDOWN",
+    "09A",
+    "09B",
+    "09C",
+    "100",
+    "11A",
+    "11B",
+    "11C",
+    "11D",
+    "200",
+    "520",
+    "521",
+    "522",
+    "526",
+    "64A",
+    "64B",
+    "SCH-WEAPON",
+    "SCH-LOCKDOWN",
 ]
 
 
@@ -113,12 +128,13 @@ class SignificantIncident(NotificationKind):
         return can_see(user, subject, school_perms(user, subject.school))
 
     def annotate_many(self, user, notifications) -> None:
-        # The same rule as may_open, with the user's schools fetched in two queries, not per row.
-        view = set(school_list(user=user, perm=VIEW).values_list("pk", flat=True))
-        significant = set(school_list(user=user, perm=SIGNIFICANT).values_list("pk", flat=True))
+        # The same rule as may_open, with the user's schools read once per request (the one query
+        # the home page's incident panels share), not per row. `significant_only` leaves out the
+        # schools also in `view`: can_see asks for SIGNIFICANT only when VIEW is missing.
+        view, significant_only = held_school_ids(user)
         for n in notifications:
             school_id = n.subject.school_id
-            perms = {p for p, ids in ((VIEW, view), (SIGNIFICANT, significant)) if school_id in ids}
+            perms = {p for p, ids in ((VIEW, view), (SIGNIFICANT, significant_only)) if school_id in ids}
             n.may_open = can_see(user, n.subject, perms)
 
     def url(self, subject) -> str:

@@ -6,6 +6,7 @@ import pytest
 
 from incidents.models import Incident
 from incidents.permissions import CAPABILITIES, can_see, capabilities, visible_q
+from incidents.selectors import held_incidents
 
 from .factories import make_incident
 
@@ -30,6 +31,8 @@ def test_the_filter_and_the_check_agree_for_every_role(personas):
         filtered = set(Incident.objects.filter(visible_q(user)).values_list("pk", flat=True))
         checked = {i.pk for i in incidents if can_see(user, i)}
         assert filtered == checked, name
+        # The home page's panels: the same rule with the schools read first as ids.
+        assert set(held_incidents(user=user).values_list("pk", flat=True)) == filtered, name
         for incident in incidents:
             caps = capabilities(user, incident)
             assert caps <= set(CAPABILITIES)
