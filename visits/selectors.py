@@ -324,22 +324,14 @@ def overdue_summary(
 
 def overdue_list(*, user, today: dt.date | None = None) -> list[Coverage]:
     """The user's overdue schools, most overdue first (never visited at the top), then by name."""
-    # The columns the overdue lists show and sort by (a commander's 700 overdue schools are built
-    # as objects, of which each area's first 20 are shown).
+    # Every overdue school as an object (the reminders and tests read it whole); the pages use
+    # `overdue_summary`, which builds only the rows they show.
     schools = School.objects.filter(pk__in=scope_school_ids(user)).only(
         "id", "name", "grade_band", "active", "psa__number", "psa__district__number", "psa__district__area__name"
     )
     rows = coverage_rows(schools, today=today, overdue_only=True)
     overdue = [r for r in rows if r.overdue]
     return sorted(overdue, key=lambda r: (r.last_visit is not None, -r.overdue_by, r.school.name, r.school.pk))
-
-
-def overdue_by_area(rows: list[Coverage]) -> list[tuple[str, list[Coverage]]]:
-    areas: dict[str, list[Coverage]] = {}
-    for row in rows:
-        area = row.school.psa.district.area
-        areas.setdefault(str(area) if area else "No area", []).append(row)
-    return sorted(areas.items())
 
 
 # The notification kind incidents emit when an incident becomes significant: named by its key (data
