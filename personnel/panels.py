@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.core.paginator import Paginator
 from django.db.models import Count, Exists, Max, OuterRef, Q
 from django.http import HttpRequest
 from django.urls import reverse
@@ -25,6 +26,8 @@ MY_SROS_ROLES = frozenset({Role.SERGEANT, Role.LIEUTENANT, Role.SROC})
 TRAINING_WARNING_DAYS = 60
 NEARBY_DAYS = 14
 COVERAGE_LIST_MAX = 8
+MY_SROS_PAGE = 25
+ATTENTION = "attention"  # ?sros=attention: the SROs whose training or duty needs a look
 
 
 def posts_context(request: HttpRequest, subject=None) -> dict:
@@ -132,9 +135,19 @@ def my_sros_context(request: HttpRequest, subject=None) -> dict | None:
         posts.select_related("officer__user", "school__psa__district")
         # What the rows show: a district's 600 SROs build their objects from a few columns each.
         .only(
-            "officer_id", "school_id", "role", "starts_on", "ends_on",
-            "officer__rank", "officer__phone", "officer__user__username", "officer__user__first_name",
-            "officer__user__last_name", "school__name", "school__psa__number", "school__psa__district__number",
+            "officer_id",
+            "school_id",
+            "role",
+            "starts_on",
+            "ends_on",
+            "officer__rank",
+            "officer__phone",
+            "officer__user__username",
+            "officer__user__first_name",
+            "officer__user__last_name",
+            "school__name",
+            "school__psa__number",
+            "school__psa__district__number",
         )
         .order_by("school__name", "officer__user__last_name", "officer_id", "-starts_on")
     )
@@ -168,7 +181,32 @@ def my_sros_context(request: HttpRequest, subject=None) -> dict | None:
         )
     else:
         rows.sort(key=lambda r: (not r["on_duty"], r["school"].name, r["officer"].full_name))
-    return {"rows": rows, "today": today, "warning_days": TRAINING_WARNING_DAYS, "by_area": by_area}
+    counts = {
+        "on_duty": sum(1 for r in rows if r["on_duty"]),
+        "expiring": sum(1 for r in rows if r["training"] == "expiring"),
+        "lapsed": sum(1 for r in rows if r["training"] == "lapsed"),
+    }
+    counts["attention"] = sum(1 for r in rows if needs_attention(r))
+    # A district has ~350 SROs, an area ~700: the panel draws one page of them (the counts are of
+    # all), and can list only those whose training is not current or who are off duty.
+    attention = request.GET.get("sros") == ATTENTION
+    listed = [r for r in rows if needs_attention(r)] if attention else rows
+    page = Paginator(listed, MY_SROS_PAGE).get_page(request.GET.get("page"))
+    return {
+        "rows": rows,
+        "page": page,
+        "page_rows": page.object_list,
+        "attention": attention,
+        "counts": counts,
+        "today": today,
+        "warning_days": TRAINING_WARNING_DAYS,
+        "by_area": by_area,
+    }
+
+
+def needs_attention(row: dict) -> bool:
+    """An SRO row a supervisor has to act on: training expiring or lapsed, or off duty."""
+    return row["training"] != "current" or not row["on_duty"]
 
 
 def coverage_context(request: HttpRequest, subject=None) -> dict | None:
@@ -190,9 +228,7 @@ def my_sros_digest(ctx: dict) -> list[DigestLine]:
     url = f"{reverse('personnel:directory')}?role={Role.SRO}"
     if not rows:
         return [DigestLine("No SRO is posted at a school of your districts.", url)]
-    on_duty = sum(1 for r in rows if r["on_duty"])
-    expiring = sum(1 for r in rows if r["training"] == "expiring")
-    lapsed = sum(1 for r in rows if r["training"] == "lapsed")
+    on_duty, expiring, lapsed = (ctx["counts"][k] for k in ("on_duty", "expiring", "lapsed"))
     return [
         DigestLine(
             f"{on_duty} of {len(rows)} SROs on duty today; training expiring within {ctx['warning_days']} days: "

@@ -12,10 +12,11 @@ from schools.selectors import school_ids
 
 from . import permissions as P
 from .deadlines import LABELS, due_date, plan_year
-from .selectors import active_programs_at, current_plan, plan_alerts
+from .selectors import ALERT_ORDER, active_programs_at, current_plan, plan_alerts_summary
 
 PLAN_ROLES = frozenset({Role.SRO, Role.SERGEANT, Role.LIEUTENANT})
 TRAINING_ROLES = frozenset({Role.SERGEANT, Role.LIEUTENANT})
+PLAN_ALERTS_SHOWN = 10
 
 
 def home_plan_alerts(request: HttpRequest, subject=None) -> dict | None:
@@ -24,9 +25,18 @@ def home_plan_alerts(request: HttpRequest, subject=None) -> dict | None:
     if not user_roles(request) & PLAN_ROLES:
         return None
     today = timezone.localdate()
-    rows = plan_alerts(user=request.user, today=today)
+    alerts = plan_alerts_summary(user=request.user, today=today, limit=PLAN_ALERTS_SHOWN)
     year = plan_year(today)
-    return {"rows": rows, "due_on": due_date(year), "year": year}
+    # The most urgent few, and how many of each state with a link to that tab of the board: a
+    # lieutenant's area can have hundreds of plans missing at once.
+    by_state = [(state, LABELS[state], alerts.counts[state]) for state in ALERT_ORDER if alerts.counts[state]]
+    return {
+        "rows": alerts.rows,
+        "total": alerts.total,
+        "by_state": by_state,
+        "due_on": due_date(year),
+        "year": year,
+    }
 
 
 def home_training_alerts(request: HttpRequest, subject=None) -> dict | None:
@@ -34,8 +44,9 @@ def home_training_alerts(request: HttpRequest, subject=None) -> dict | None:
     or has lapsed."""
     if not user_roles(request) & TRAINING_ROLES:
         return None
-    alerts = sro_training_alerts(school_ids_q=school_ids(user=request.user, perm="view_school"),
-                                 today=timezone.localdate())
+    alerts = sro_training_alerts(
+        school_ids_q=school_ids(user=request.user, perm="view_school"), today=timezone.localdate()
+    )
     if not alerts:
         return None
     return {"alerts": alerts}

@@ -131,13 +131,13 @@ class TrainingExpiring(NotificationKind):
 
 def plan_alerts_digest(ctx: dict) -> list[DigestLine]:
     board = reverse("safetyplans:board")
-    if not ctx["rows"]:
+    if not ctx["total"]:
         due = f"{ctx['due_on']:%m/%d/%Y}"
         return [DigestLine(f"Every plan in your scope is approved or not yet due (due {due}).", board)]
-    counts: dict[str, int] = {}
-    for row in ctx["rows"]:
-        counts[row.state_label] = counts.get(row.state_label, 0) + 1
-    return [DigestLine(f"{label}: {n}", board) for label, n in sorted(counts.items())]
+    return [
+        DigestLine(f"{label}: {n}", f"{board}?state={state}")
+        for state, label, n in sorted(ctx["by_state"], key=lambda s: s[1])
+    ]
 
 
 def register() -> None:

@@ -89,6 +89,10 @@ class Visit(models.Model):
         indexes = [
             models.Index(fields=["school", "status", "starts_at"]),
             models.Index(fields=["subject_type", "subject_id"]),
+            # The calendar's and the home panel's date range over every school in scope (a week of
+            # the division's ~170,000 visits): without it, a scan of the (school, status,
+            # starts_at) index from end to end.
+            models.Index(fields=["starts_at"], name="visit_starts_at"),
         ]
 
     def __str__(self) -> str:
@@ -153,6 +157,7 @@ class Meeting(models.Model):
 
     class Meta:
         ordering = ["-starts_at", "-id"]
+        indexes = [models.Index(fields=["starts_at"], name="meeting_starts_at")]  # the calendar's range
         constraints = [
             models.CheckConstraint(condition=Q(ends_at__gt=F("starts_at")), name="meeting_ends_after_start"),
         ]

@@ -21,7 +21,7 @@ from .reminders import SCHOOL_OVERDUE, VISIT_TOMORROW
 from .selectors import (
     meetings_between,
     open_actions_for,
-    overdue_list,
+    overdue_summary,
     school_meetings,
     school_visits,
     visits_between,
@@ -29,6 +29,7 @@ from .selectors import (
 )
 
 WEEK_LIST_MAX = 8
+OVERDUE_NAMED = 8  # the most overdue schools the panel names
 
 # --- Panels ----------------------------------------------------------------------------------------
 
@@ -69,7 +70,7 @@ def home_panel(request, subject=None) -> dict | None:
     monday = today - dt.timedelta(days=today.weekday())
     sunday = monday + dt.timedelta(days=6)
     visit_actions, meeting_actions = open_actions_for(user=user)
-    overdue = overdue_list(user=user)
+    overdue = overdue_summary(user=user, per_area=OVERDUE_NAMED)
     week_visits = visits_between(user=user, first=monday, last=sunday).exclude(status="cancelled")
     week_meetings = meetings_between(user=user, first=monday, last=sunday)
     visits = list(week_visits[: WEEK_LIST_MAX + 1])
@@ -77,8 +78,8 @@ def home_panel(request, subject=None) -> dict | None:
     return {
         "visit_actions": visit_actions,
         "meeting_actions": meeting_actions,
-        "overdue": overdue[:8],
-        "overdue_count": len(overdue),
+        "overdue": overdue.worst(OVERDUE_NAMED),
+        "overdue_count": overdue.total,
         "today": today,
         "monday": monday,
         "sunday": sunday,

@@ -48,10 +48,10 @@ from .permissions import (
     scope_school_ids,
 )
 from .selectors import (
+    OverdueSummary,
     coverage_rows,
     meetings_between,
-    overdue_by_area,
-    overdue_list,
+    overdue_summary,
     significant_counts,
     visits_between,
 )
@@ -71,6 +71,7 @@ def _form_error(form, exc: DomainError) -> None:
 PER_DAY = {"month": 3, "week": 12, "list": 12, "day": None}
 LIST_DAYS = 30
 OVERDUE_SHOWN = 20
+OVERDUE_PAGE = 100
 
 
 def _calendar_days(view: str, anchor: dt.date) -> tuple[dt.date, dt.date]:
@@ -94,6 +95,20 @@ def _nav_dates(view: str, anchor: dt.date) -> tuple[dt.date, dt.date]:
         return prev, nxt
     step = {"list": LIST_DAYS, "day": 1}.get(view, 7)
     return anchor - dt.timedelta(days=step), anchor + dt.timedelta(days=step)
+
+
+def _overdue(request: HttpRequest) -> OverdueSummary:
+    """Each area's most overdue schools (OVERDUE_SHOWN), and the counts; `?overdue=<area code>`
+    pages through that area's whole list (`&overdue_page=N`, OVERDUE_PAGE a page). A lieutenant's
+    area at 2,000 schools can have hundreds overdue, the commander's page every area's: nobody reads
+    700 rows at once. An unknown area shows the first rows of each, a page past the end the last page (no error
+    for a stale link)."""
+    area = request.GET.get("overdue", "")[:40]
+    page = request.GET.get("overdue_page", "")
+    number = int(page) if page.isdigit() and 0 < int(page) < 10_000 else 1
+    return overdue_summary(
+        user=request.user, per_area=OVERDUE_SHOWN, area=area, offset=(number - 1) * OVERDUE_PAGE, limit=OVERDUE_PAGE
+    )
 
 
 def _feed_context(request: HttpRequest) -> dict:
@@ -134,8 +149,7 @@ def _render_index(request: HttpRequest) -> HttpResponse:
                 more[day] = totals[day] - len(items)
     days = [first + dt.timedelta(days=n) for n in range((last - first).days + 1)]
     weeks = [days[i : i + 7] for i in range(0, len(days), 7)]
-    overdue = overdue_list(user=request.user)
-    show_all = request.GET.get("overdue") == "all"
+    overdue = _overdue(request)
     prev, nxt = _nav_dates(view, anchor)
     context = {
         "view": view,
@@ -150,12 +164,7 @@ def _render_index(request: HttpRequest) -> HttpResponse:
         "prev": prev,
         "next": nxt,
         "overdue": overdue,
-        # Each area's most overdue first; the rest behind "show all" (a lieutenant's area at 2,000
-        # schools can have hundreds overdue, the commander's page every area's).
-        "overdue_areas": [
-            (area, rows if show_all else rows[:OVERDUE_SHOWN], len(rows)) for area, rows in overdue_by_area(overdue)
-        ],
-        "overdue_all": show_all,
+        "overdue_page": OVERDUE_PAGE,
         "may_work": may_work(request.user),
         "interval": settings.SSD_VISIT_INTERVAL_DAYS,
         "sro_interval": settings.SSD_VISIT_INTERVAL_SRO_SECONDARY_DAYS,

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 from django.urls import reverse
@@ -259,3 +260,51 @@ def test_the_board_page_agrees_with_the_whole_board_on_every_tab(personas, setti
     for state in Deadline:
         got = plan_board_page(user=user, today=today(), state=state, per_page=100).rows
         assert [(r.school, r.state) for r in got] == [(r.school, r.state) for r in whole if r.state == state]
+
+
+def test_the_programs_page_pages_the_schools_without_a_program(client, personas, monkeypatch):
+    """The count of all (against a plain query), one page of names in name order, the edges, and
+    the same queries for any page."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from personnel.models import Assignment, Rank, Role
+    from safetyplans import views
+    from schools.models import School
+    from tests.conftest import make_person
+
+    monkeypatch.setattr(views, "WITHOUT_PAGE_SIZE", 2)
+    extra = School.objects.filter(active=True).exclude(pk__in=[personas.school.pk, personas.other_school.pk])
+    for i, school in enumerate(extra.order_by("pk")[:3]):
+        make_person(f"sro.prog{i}", Rank.OFFICER, Role.SRO, school=school)
+    program_school = extra.order_by("pk")[0]
+    Program.objects.create(
+        school=program_school, name="Mentors", kind="mentoring", starts_on=today(), created_by=personas.sro.user
+    )
+    with_sro = Assignment.objects.active().filter(role=Role.SRO).values("school_id")
+    expected = list(
+        School.objects.filter(pk__in=with_sro, active=True)
+        .exclude(pk=program_school.pk)
+        .order_by("name")
+        .values_list("name", flat=True)
+    )
+    assert len(expected) == 4
+    login(client, personas.commander)
+    url = reverse("safetyplans:programs")
+    client.get(url)
+
+    def names(params):
+        with CaptureQueriesContext(connection) as ctx:
+            body = client.get(url, params).content.decode()
+        section = body[body.index('id="without-h"') :]
+        return re.findall(r"<li>([^<]+) <span class=\"muted\">", section), body, len(ctx.captured_queries)
+
+    one, body1, q1 = names({})
+    two, body2, q2 = names({"without_page": 2})
+    assert one + two == expected and len(one) == 2 and q1 == q2
+    assert '<span class="badge-count">4</span>' in body1 and "1–2 of 4, by name" in body1
+    assert "without_page=2#without-h" in body1 and "without_page=1#without-h" in body2
+    assert names({"without_page": 99})[0] == two and names({"without_page": "x"})[0] == one
+    kept = names({"without_page": 2, "kind": "mentoring"})[1]
+    previous = re.search(r'href="(\?[^"]*without_page=1[^"]*)"', kept).group(1)
+    assert "kind=mentoring" in previous  # the filters are kept

@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 from icalendar import Calendar
 
+from schools.models import School
 from tests.conftest import login
 from visits import services
 from visits.models import Meeting, Visit, VisitAction
@@ -68,17 +69,113 @@ def test_busy_days_show_a_few_entries_and_a_link_to_the_whole_day(client, person
     assert html.count('class="cal-item') == 6 and "PSA 404 busy day" in html and "more<" not in html
 
 
-def test_overdue_list_shows_the_most_overdue_and_a_show_all_link(client, personas, settings):
+def _overdue_rows(html: str) -> list[int]:
+    """The overdue rows' schools (their ids, from the "schedule a visit" links), in page order."""
+    return [int(pk) for pk in re.findall(r'<li><span class="school"><a href="[^"]*\?school=(\d+)"', html)]
+
+
+def test_overdue_list_shows_the_most_overdue_of_each_area_and_pages_the_rest(client, personas, settings, monkeypatch):
     from visits import views
 
+    settings.SSD_VISIT_INTERVAL_DAYS = 30
+    lt = personas.lieutenant.user
+    # Some schools visited 31..40 days ago (overdue 1..10 days), others never: every school overdue.
+    for i, school in enumerate(School.objects.filter(psa__district=personas.district).order_by("pk")[:10]):
+        done_visit(by=lt, school=school, days_ago=31 + i)
     login(client, personas.commander)
-    page = client.get(reverse("visits:index")).content.decode()
+    url = reverse("visits:index")
+    page = client.get(url).content.decode()
+    # `overdue_list`'s order, with ties by the database's order of names (as the page sorts).
+    position = {pk: i for i, pk in enumerate(School.objects.order_by("name", "pk").values_list("pk", flat=True))}
+    every = sorted(
+        overdue_list(user=personas.commander.user),
+        key=lambda r: (r.last_visit is not None, -r.overdue_by, position[r.school.pk]),
+    )
     total = int(re.search(r"Coverage: (\d+) schools? overdue", page).group(1))
-    assert total > views.OVERDUE_SHOWN  # no visits at all: every school is overdue
-    assert page.count('<li><span class="school">') <= views.OVERDUE_SHOWN * 3  # per area
-    assert "&overdue=all#coverage" in page
-    every = client.get(reverse("visits:index"), {"overdue": "all"}).content.decode()
-    assert every.count('<li><span class="school">') == total
+    assert total == len(every) > views.OVERDUE_SHOWN  # never-visited schools are overdue too
+    by_area: dict[str, list] = {}
+    for r in every:
+        by_area.setdefault(r.school.psa.district.area.code, []).append(r)
+    shown = _overdue_rows(page)
+    assert len(shown) == sum(min(len(rows), views.OVERDUE_SHOWN) for rows in by_area.values())
+    for code, rows in by_area.items():
+        assert f"{rows[0].school.psa.district.area.name} Area: {len(rows)} overdue" in page
+        if len(rows) > views.OVERDUE_SHOWN:
+            assert f"&amp;overdue={code}#coverage" in page or f"&overdue={code}#coverage" in page
+    # One area, a page at a time: every row once, in the overdue list's order, edges included.
+    monkeypatch.setattr(views, "OVERDUE_PAGE", 7)
+    code, rows = max(by_area.items(), key=lambda kv: len(kv[1]))
+    mine = {r.school.pk for r in rows}
+    pages = -(-len(rows) // 7)
+    assert pages >= 3
+    seen = []
+    for number in range(1, pages + 1):
+        html = client.get(url, {"overdue": code, "overdue_page": number}).content.decode()
+        seen.extend(n for n in _overdue_rows(html) if n in mine)
+        assert ("Next 7" in html) == (number < pages) and ("Previous 7" in html) == (number > 1)
+        first = (number - 1) * 7 + 1
+        assert f"{first}–{min(first + 6, len(rows))} of {len(rows)} overdue" in html
+    assert seen == [r.school.pk for r in rows]
+    last = _overdue_rows(client.get(url, {"overdue": code, "overdue_page": pages}).content.decode())
+    for stale in (pages + 5, 9999):  # past the end: the last page
+        assert _overdue_rows(client.get(url, {"overdue": code, "overdue_page": stale}).content.decode()) == last
+    for bad in ("0", "-1", "x", "99999999"):  # not a page number: the first page
+        response = client.get(url, {"overdue": code, "overdue_page": bad})
+        assert response.status_code == 200 and f"1–7 of {len(rows)} overdue" in response.content.decode()
+    unknown = client.get(url, {"overdue": "no-such-area"})
+    assert unknown.status_code == 200 and _overdue_rows(unknown.content.decode()) == shown
+
+
+def test_overdue_summary_against_the_full_coverage_list(personas, settings):
+    """Counts by area and each area's first rows, against every school's coverage filtered and
+    sorted in Python (the database's name order for ties)."""
+    from visits.selectors import coverage_rows, overdue_summary, scope_school_ids
+
+    settings.SSD_VISIT_INTERVAL_DAYS = 30
+    lt, commander = personas.lieutenant.user, personas.commander.user
+    schools = list(School.objects.filter(psa__district=personas.district).order_by("pk")[:6])
+    for school, days_ago in zip(schools, (3, 29, 31, 45, 60, 60), strict=True):
+        done_visit(by=lt, school=school, days_ago=days_ago)
+    position = {pk: i for i, pk in enumerate(School.objects.order_by("name", "pk").values_list("pk", flat=True))}
+    every = [r for r in coverage_rows(School.objects.filter(pk__in=scope_school_ids(commander))) if r.overdue]
+    every.sort(key=lambda r: (r.last_visit is not None, -r.overdue_by, position[r.school.pk]))
+    expected: dict[str, list] = {}
+    for r in every:
+        expected.setdefault(r.school.psa.district.area.code, []).append(r)
+    summary = overdue_summary(user=commander, per_area=3)
+    assert summary.total == len(every)
+    assert {a.code for a in summary.areas} == set(expected) and len(expected) > 1
+    assert [a.name for a in summary.areas] == sorted(a.name for a in summary.areas)
+    for a in summary.areas:
+        assert a.total == len(expected[a.code])
+        assert [(r.school.pk, r.last_visit, r.overdue_by, r.next_visit) for r in a.rows] == [
+            (r.school.pk, r.last_visit, r.overdue_by, r.next_visit) for r in expected[a.code][:3]
+        ]
+        assert a.page_size == 0 and a.next_page == (1 if a.total > 3 else None)
+    assert [r.school.pk for r in summary.worst(4)] == [r.school.pk for r in every[:4]]
+    # The lieutenant's area, paged: 4 a page; the page past the end is the last page.
+    code = personas.area.code
+    rows = expected[code]
+    paged = overdue_summary(user=lt, area=code, offset=4, limit=4)
+    (area,) = [a for a in paged.areas if a.code == code]
+    assert [r.school.pk for r in area.rows] == [r.school.pk for r in rows[4:8]]
+    assert (area.page, area.previous_page, area.next_page) == (2, 1, 3 if len(rows) > 8 else None)
+    beyond = overdue_summary(user=lt, area=code, offset=4 * 1000, limit=4)
+    (end,) = [a for a in beyond.areas if a.code == code]
+    last_start = (len(rows) - 1) // 4 * 4
+    assert end.offset == last_start and [r.school.pk for r in end.rows] == [r.school.pk for r in rows[last_start:]]
+    assert end.next_page is None
+
+
+def test_overdue_summary_costs_two_queries(personas, django_assert_num_queries):
+    from visits.selectors import overdue_summary
+
+    user = personas.commander.user
+    overdue_summary(user=user)  # warms the per-process caches (content types)
+    with django_assert_num_queries(2):
+        overdue_summary(user=user)
+    with django_assert_num_queries(2):
+        overdue_summary(user=user, area=personas.area.code, offset=100)
 
 
 def test_schedule_form_refuses_the_past_and_other_areas(client, personas):
