@@ -147,6 +147,47 @@ SECTIONS = {
 }
 
 
+def _schools(*, scope, filters, places, categories) -> dict:
+    report = incident_report(
+        scope=scope, filters=filters, places=places, categories=categories, parts=frozenset({"schools"})
+    )
+    school_rows = report.schools_rows()
+    return {"school_rows": school_rows, "map": _map_data(school_rows)}
+
+
+def _details(*, scope, filters, places, categories) -> dict:
+    return {
+        "significant": report_significant(scope=scope, filters=filters),
+        "followups": report_followups(scope=scope, filters=filters),
+    }
+
+
+def _times(*, scope, filters, places, categories) -> dict:
+    timings = report_timings(scope=scope, filters=filters)
+    return {
+        "timings": [
+            (label, timings[key]["n"], _fmt_span(timings[key]["median"]), _fmt_span(timings[key]["p90"]))
+            for key, label in (
+                ("review", "First submission to latest review"),
+                ("closure", "First submission to closure"),
+            )
+        ]
+    }
+
+
+def _programs(request: HttpRequest, places: ReportPlaces) -> dict:
+    roles = user_roles(request)
+    return {
+        "visits": visits_section(user=request.user, roles=roles),
+        "plans": plans_section(user=request.user),
+        "contracts": contracts_section(user=request.user, roles=roles, schools={s.pk: s for s in places.schools}),
+    }
+
+
+# The sections read with the report's filters, by name.
+_FILTERED_SECTIONS = {"schools": _schools, "details": _details, "times": _times}
+
+
 @require_GET
 @vary_on_headers("HX-Request")
 def section(request: HttpRequest, name: str) -> HttpResponse:
@@ -156,42 +197,16 @@ def section(request: HttpRequest, name: str) -> HttpResponse:
     scope, places = _scope(request)
     if name not in SECTIONS:
         raise deny_not_found(request.user, f"reports section {name}", message="No such section.")
-    context: dict = {"name": name, "title": SECTIONS[name]}
-    if name in ("schools", "details", "times"):
+    context: dict = {"name": name, "title": SECTIONS[name], "fragment": f"reports/_{name}.html"}
+    if name == "programs":
+        context.update(_programs(request, places))
+    else:
         categories = all_categories()
         form = ReportForm(request.GET, places=places, categories=categories, default=default_range())
         filters, _valid = form.filters()
         context.update(filters=filters, query=_query(filters))
-        if name == "schools":
-            report = incident_report(
-                scope=scope, filters=filters, places=places, categories=categories, parts=frozenset({"schools"})
-            )
-            school_rows = report.schools_rows()
-            context.update(school_rows=school_rows, map=_map_data(school_rows))
-        elif name == "details":
-            context.update(
-                significant=report_significant(scope=scope, filters=filters),
-                followups=report_followups(scope=scope, filters=filters),
-            )
-        else:
-            timings = report_timings(scope=scope, filters=filters)
-            context["timings"] = [
-                (label, timings[key]["n"], _fmt_span(timings[key]["median"]), _fmt_span(timings[key]["p90"]))
-                for key, label in (
-                    ("review", "First submission to latest review"),
-                    ("closure", "First submission to closure"),
-                )
-            ]
-    else:
-        roles = user_roles(request)
-        schools = {s.pk: s for s in places.schools}
-        context.update(
-            visits=visits_section(user=request.user, roles=roles),
-            plans=plans_section(user=request.user),
-            contracts=contracts_section(user=request.user, roles=roles, schools=schools),
-        )
-    template = f"reports/_{name}.html" if request.htmx else "reports/section_page.html"
-    context["fragment"] = f"reports/_{name}.html"
+        context.update(_FILTERED_SECTIONS[name](scope=scope, filters=filters, places=places, categories=categories))
+    template = context["fragment"] if request.htmx else "reports/section_page.html"
     response = render(request, template, context)
     response["Cache-Control"] = "no-store"
     return response
