@@ -70,6 +70,10 @@ def test_commander_opens_the_map_and_a_report_filters_it_and_exports_csv(persona
     assert lines[0] == '"month","district","category","count"'
     assert sum(int(line.rsplit(",", 1)[1].strip('"')) for line in lines[1:]) == 3
     assert all(f'"{district.code}"' in line for line in lines[1:])
+    # Every section the page fetched after it had loaded is in place (none left loading).
+    expect(report.locator(".report-deferred")).to_have_count(0)
+    for heading in ("Significant incidents", "Review and closure times", "Follow-ups", "Visit coverage (today)"):
+        expect(report.get_by_role("heading", name=heading, exact=True)).to_be_visible()
     assert not problems, problems
     assert_accessible(page, context="reports, desktop")
 
@@ -77,5 +81,6 @@ def test_commander_opens_the_map_and_a_report_filters_it_and_exports_csv(persona
     sign_in(phone, personas.commander.user.username, PASSWORD)
     phone.goto("/reports/")
     expect(phone.locator(".report-map.leaflet-container")).to_be_visible()
+    expect(phone.locator(".report-deferred")).to_have_count(0)
     screenshot(phone, "reports-commander-phone")
     assert_accessible(phone, context="reports, phone")
