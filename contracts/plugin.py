@@ -192,18 +192,17 @@ def home_context(request, subject):
     if not (actor.is_supervisor or actor.is_mpd) or actor.only_reads or not has_scope(actor):
         return None  # the commander, who acts on nothing, has the compliance panel instead
     queues, overdue = selectors.needs_me_counts(actor=actor)
-    # Posts unfilled (nobody signed in after the grace) or short today, in the user's scope: two queries.
-    coverage = selectors.coverage_on(
-        posts=list(selectors.post_list(actor=actor)), day=timezone.localdate(),
-        grace_minutes=settings.SSD_CONTRACT_UNFILLED_GRACE_MINUTES,
+    # Posts unfilled (nobody signed in after the grace) or short today, in the user's scope: counted
+    # in the database, the first six listed (two queries).
+    _, problem_count, problems = selectors.coverage_problems(
+        actor=actor, day=timezone.localdate(), grace_minutes=settings.SSD_CONTRACT_UNFILLED_GRACE_MINUTES, limit=6
     )
-    problems = [c for c in coverage if c.is_problem]
     return {
         "queues": queues,
         "overdue": overdue,
         "is_supervisor": actor.is_supervisor,
-        "problems": problems[:6],
-        "problem_count": len(problems),
+        "problems": problems,
+        "problem_count": problem_count,
     }
 
 
@@ -213,8 +212,8 @@ def compliance_context(request, subject):
     posts unfilled or short today, division-wide. For the readers (contracts.permissions.READERS);
     the contract roles have the "what needs me" panel and the report itself."""
     from . import selectors
-    from .models import Contract, Post
-    from .permissions import READERS, actor_for, visible_q
+    from .models import Contract
+    from .permissions import READERS, actor_for
     from .reporting import contract_month_report, previous_month
 
     actor = actor_for(request)
@@ -248,10 +247,9 @@ def compliance_context(request, subject):
             }
         )
     districts = selectors.open_by_district(actor=actor)
-    # Today's coverage needs the posts' schedules only (no school, no guards).
-    coverage = selectors.coverage_on(
-        posts=list(Post.objects.filter(visible_q(actor))), day=today,
-        grace_minutes=settings.SSD_CONTRACT_UNFILLED_GRACE_MINUTES,
+    # Today's coverage, counted in the database (one query).
+    post_count, problem_count, _ = selectors.coverage_problems(
+        actor=actor, day=today, grace_minutes=settings.SSD_CONTRACT_UNFILLED_GRACE_MINUTES, limit=0
     )
     return {
         "month": month,
@@ -260,8 +258,8 @@ def compliance_context(request, subject):
         "open": sum(d["open"] for d in districts),
         "overdue": sum(d["overdue"] for d in districts),
         "escalated": sum(d["escalated"] for d in districts),
-        "problem_count": sum(1 for c in coverage if c.is_problem),
-        "post_count": len(coverage),
+        "problem_count": problem_count,
+        "post_count": post_count,
     }
 
 
