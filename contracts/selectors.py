@@ -1,5 +1,9 @@
 """Reads of the guard contract, scope-filtered through `contracts.permissions`, with their joins
-already on: the pages list what these return and nothing else."""
+already on: the pages list what these return and nothing else.
+
+The overview's and the home panels' reads filter by the request's list of school ids
+(`in_scope_q`: read once, bound as one array); the reads a school page or another app asks once
+keep the permission subquery (`visible_q`), which costs no query of its own."""
 
 from __future__ import annotations
 
@@ -33,12 +37,12 @@ from .models import (
     PostAssignment,
     Shift,
 )
-from .permissions import Actor, in_scope_q
+from .permissions import Actor, in_scope_q, visible_q
 
 
 def post_list(*, actor: Actor, school=None, guards: bool = True) -> QuerySet[Post]:
     """The posts the actor sees; with `guards`, each with its `current_assignments` (their guards)."""
-    posts = Post.objects.filter(in_scope_q(actor)).select_related("school", "contract")
+    posts = Post.objects.filter(visible_q(actor)).select_related("school", "contract")
     if school is not None:
         posts = posts.filter(school=school)
     if not guards:
@@ -57,7 +61,7 @@ def post_list(*, actor: Actor, school=None, guards: bool = True) -> QuerySet[Pos
 def guard_list(*, actor: Actor, school=None) -> QuerySet[Guard]:
     """Guards assigned (now) to a post the user can see."""
     assignments = PostAssignment.objects.filter(Q(ends_on__isnull=True) | Q(ends_on__gte=timezone.localdate())).filter(
-        in_scope_q(actor, field="post__school")
+        visible_q(actor, field="post__school")
     )
     if school is not None:
         assignments = assignments.filter(post__school=school)
@@ -197,7 +201,7 @@ def coverage_problems(
 
 
 def discrepancy_list(*, actor: Actor, filters: dict) -> QuerySet[Discrepancy]:
-    qs = Discrepancy.objects.filter(in_scope_q(actor)).select_related("school", "post", "guard")
+    qs = Discrepancy.objects.filter(visible_q(actor)).select_related("school", "post", "guard")
     if filters.get("school"):
         qs = qs.filter(school=filters["school"])
     if filters.get("district"):
@@ -263,7 +267,9 @@ def needs_me_statuses(*, actor: Actor) -> dict[str, str]:
 
 
 def needs_me(*, actor: Actor, caps: frozenset[str]) -> dict[str, QuerySet[Discrepancy]]:
-    """The overview's "what needs me": discrepancies waiting on a step this user may take."""
+    """The overview's "what needs me": discrepancies waiting on a step this user may take (a query
+    per queue, each a walk down the (status, due_on) index: one windowed query over the queues read
+    every row of them, ~1,000 for a lieutenant, to list 75)."""
     visible = (
         Discrepancy.objects.filter(in_scope_q(actor))
         .select_related("school", "post")
@@ -294,7 +300,7 @@ def overdue_count(*, actor: Actor) -> int:
 
 def recent_inspections(*, actor: Actor, school=None, limit: int = 10) -> list[Inspection]:
     qs = (
-        Inspection.objects.filter(in_scope_q(actor))
+        Inspection.objects.filter(visible_q(actor))
         .select_related("post", "school", "inspector", "guard")
         .annotate(photo_count=Count("photos"))
     )
@@ -304,9 +310,10 @@ def recent_inspections(*, actor: Actor, school=None, limit: int = 10) -> list[In
 
 
 def school_summary(*, actor: Actor, school_ids: list[int]) -> dict[int, dict]:
-    """Open and overdue discrepancy counts per school (one query)."""
+    """Open and overdue discrepancy counts per school (one query; scoped by the permission subquery,
+    not the request's list of ids, as the reports page asks it once, with its own schools)."""
     rows = (
-        Discrepancy.objects.filter(in_scope_q(actor), school_id__in=school_ids, status__in=OPEN_STATUSES)
+        Discrepancy.objects.filter(visible_q(actor), school_id__in=school_ids, status__in=OPEN_STATUSES)
         .values("school_id")
         .annotate(open=Count("pk"), overdue=Count("pk", filter=Q(due_on__lt=timezone.localdate())))
     )
