@@ -192,18 +192,17 @@ def home_context(request, subject):
     if not (actor.is_supervisor or actor.is_mpd) or actor.only_reads or not has_scope(actor):
         return None  # the commander, who acts on nothing, has the compliance panel instead
     queues, overdue = selectors.needs_me_counts(actor=actor)
-    # Posts unfilled (nobody signed in after the grace) or short today, in the user's scope: two queries.
-    coverage = selectors.coverage_on(
-        posts=list(selectors.post_list(actor=actor)), day=timezone.localdate(),
-        grace_minutes=settings.SSD_CONTRACT_UNFILLED_GRACE_MINUTES,
+    # Posts unfilled (nobody signed in after the grace) or short today, in the user's scope: counted
+    # in the database, the first six listed (two queries).
+    _, problem_count, problems = selectors.coverage_problems(
+        actor=actor, day=timezone.localdate(), grace_minutes=settings.SSD_CONTRACT_UNFILLED_GRACE_MINUTES, limit=6
     )
-    problems = [c for c in coverage if c.is_problem]
     return {
         "queues": queues,
         "overdue": overdue,
         "is_supervisor": actor.is_supervisor,
-        "problems": problems[:6],
-        "problem_count": len(problems),
+        "problems": problems,
+        "problem_count": problem_count,
     }
 
 
@@ -213,9 +212,9 @@ def compliance_context(request, subject):
     posts unfilled or short today, division-wide. For the readers (contracts.permissions.READERS);
     the contract roles have the "what needs me" panel and the report itself."""
     from . import selectors
-    from .models import Contract, Post
-    from .permissions import READERS, actor_for, visible_q
-    from .reporting import contract_month_report, previous_month
+    from .models import Contract
+    from .permissions import READERS, actor_for
+    from .reporting import month_figures, previous_month
 
     actor = actor_for(request)
     if not actor.roles & READERS:
@@ -223,7 +222,8 @@ def compliance_context(request, subject):
     today = timezone.localdate()
     month = previous_month(today)
     contracts = []
-    # The contracts in force during the month (one, as a rule): each one's report is a dozen queries.
+    # The contracts in force during the month (one, as a rule): each one's report is a dozen queries,
+    # a certified month's figures one (its certification).
     in_force = (
         Contract.objects.filter(starts_on__lt=today.replace(day=1))
         .select_related("contractor")
@@ -231,8 +231,7 @@ def compliance_context(request, subject):
         .order_by("number")
     )
     for contract in (c for c in in_force if c.period_ends_on() >= month):
-        report = contract_month_report(contract=contract, month=month, use_certification=True)
-        figures = report.figures()
+        figures, certified = month_figures(contract=contract, month=month)
         hours = figures["hours"]
         required, delivered = Decimal(hours["required"]), Decimal(hours["delivered"])
         contracts.append(
@@ -244,14 +243,13 @@ def compliance_context(request, subject):
                 "unfilled": hours["post_days_unfilled"],
                 "short": hours["post_days_short"],
                 "deductions": Decimal(figures["deductions"]["total"]),
-                "certified": report.certified,
+                "certified": certified,
             }
         )
     districts = selectors.open_by_district(actor=actor)
-    # Today's coverage needs the posts' schedules only (no school, no guards).
-    coverage = selectors.coverage_on(
-        posts=list(Post.objects.filter(visible_q(actor))), day=today,
-        grace_minutes=settings.SSD_CONTRACT_UNFILLED_GRACE_MINUTES,
+    # Today's coverage, counted in the database (one query).
+    post_count, problem_count, _ = selectors.coverage_problems(
+        actor=actor, day=today, grace_minutes=settings.SSD_CONTRACT_UNFILLED_GRACE_MINUTES, limit=0
     )
     return {
         "month": month,
@@ -260,8 +258,8 @@ def compliance_context(request, subject):
         "open": sum(d["open"] for d in districts),
         "overdue": sum(d["overdue"] for d in districts),
         "escalated": sum(d["escalated"] for d in districts),
-        "problem_count": sum(1 for c in coverage if c.is_problem),
-        "post_count": len(coverage),
+        "problem_count": problem_count,
+        "post_count": post_count,
     }
 
 

@@ -44,8 +44,10 @@ from .permissions import (
     get_inspection_for_user,
     get_post_for_user,
     get_school_for_user,
+    in_scope_q,
     require_scope,
     schools_for,
+    scope_school_ids,
 )
 from .reporting import contract_month_report, contractor_totals, month_bounds, previous_month
 from .uploads import photos_store
@@ -72,23 +74,17 @@ def _csv(filename: str) -> tuple[HttpResponse, SafeWriter]:
 def overview(request: HttpRequest) -> HttpResponse:
     actor = require_scope(actor_for(request))
     caps = capabilities(actor)
-    # A contract-wide scope is 2,000 schools: only the 60 listed are read, the rest counted.
-    in_scope = schools_for(actor).order_by("name").only("pk", "name")
-    shown = list(in_scope[:60])
-    school_count = len(shown) if len(shown) < 60 else in_scope.count()
+    # A contract-wide scope is 2,000 schools: only the 60 listed are read, the rest counted (the
+    # scope's ids are read once, by require_scope).
+    school_count = len(scope_school_ids(actor))
+    shown = list(School.objects.filter(in_scope_q(actor, field="")).order_by("name").only("pk", "name")[:60])
     # Counts for the schools listed only (a lieutenant's scope is 600 schools; 60 are shown).
     summary = selectors.school_summary(actor=actor, school_ids=[s.pk for s in shown])
     today = timezone.localdate()
-    # Coverage today for a scope of a few schools; contract-wide roles see the unfilled ones only.
-    # The page names no guard (the posts without their assignments), and names the schools of the
-    # problems listed only: the posts are read alone, then those schools.
-    posts = list(selectors.post_list(actor=actor, guards=False).select_related(None))
-    coverage = selectors.coverage_on(posts=posts, day=today, grace_minutes=settings.SSD_CONTRACT_UNFILLED_GRACE_MINUTES)
-    problems = [c for c in coverage if c.is_problem]
-    listed = problems[:50]
-    names = School.objects.only("pk", "name").in_bulk({c.post.school_id for c in listed})
-    for c in listed:
-        c.post.school = names[c.post.school_id]
+    # Coverage today, counted in the database; the first 50 problems listed, with their schools.
+    post_count, problem_count, listed = selectors.coverage_problems(
+        actor=actor, day=today, grace_minutes=settings.SSD_CONTRACT_UNFILLED_GRACE_MINUTES, limit=50
+    )
     context = {
         "actor": actor,
         "caps": caps,
@@ -97,8 +93,8 @@ def overview(request: HttpRequest) -> HttpResponse:
         "schools": [(s, summary.get(s.pk, {})) for s in shown],
         "school_count": school_count,
         "problems": listed,
-        "problem_count": len(problems),
-        "post_count": len(posts),
+        "problem_count": problem_count,
+        "post_count": post_count,
         "today": today,
         "expiring": list(
             selectors.guard_list(actor=actor).filter(licence_expires_on__lte=today + dt.timedelta(days=30))[:50]
@@ -384,9 +380,7 @@ def post_assign(request: HttpRequest, pk: int) -> HttpResponse:
             else:
                 messages.success(request, f"{guard.name} assigned to {post.name}.")
                 return redirect("contracts:post_assign", pk=post.pk)
-    assignments = list(
-        post.assignments.select_related("guard", "created_by").order_by("-starts_on", "-id")[:100]
-    )
+    assignments = list(post.assignments.select_related("guard", "created_by").order_by("-starts_on", "-id")[:100])
     status = 400 if request.method == "POST" else 200
     context = {"post": post, "form": form, "assignments": assignments, "today": timezone.localdate()}
     return render(request, "contracts/post_assign.html", context, status=status)

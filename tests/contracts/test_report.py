@@ -156,3 +156,28 @@ def test_report_matches_raw_counts(world, personas):
     )
     assert report.required_minutes == required
     assert report.shortfall_minutes == required - report.delivered_minutes
+
+
+def test_month_figures_reads_a_certified_month_from_its_certification(world, personas):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from contracts.models import MonthCertification
+    from contracts.reporting import month_figures
+
+    month = last_month()
+    post, guard = world.post, world.guard
+    day = next(month + dt.timedelta(days=i) for i in range(7) if post.staffed_on(month + dt.timedelta(days=i)))
+    services.shift_record(post=post, guard=guard, signed_in_at=at(day, 7), signed_out_at=at(day, 11),
+                          by=personas.cluster_supervisor.user)
+    figures, certified = month_figures(contract=world.contract, month=month)
+    assert certified is None
+    assert figures == contract_month_report(contract=world.contract, month=month).as_json()
+    services.month_certify(contract=world.contract, month=month, by=personas.cotr.user)
+    # What was certified stays what the panel shows, whatever is written after.
+    MonthCertification.objects.filter(contract=world.contract).update(figures={"hours": {"required": "1.00"}})
+    with CaptureQueriesContext(connection) as ctx:
+        figures, certified = month_figures(contract=world.contract, month=month)
+    assert len(ctx.captured_queries) == 1
+    assert figures == {"hours": {"required": "1.00"}} == certified["figures"]
+    assert certified["by"] == (personas.cotr.user.get_full_name() or personas.cotr.user.get_username())
