@@ -24,7 +24,7 @@ What each may do, at the schools in their scope:
 
 from __future__ import annotations
 
-from django.db.models import F, Lookup, Q
+from django.db.models import Q
 from django.http import HttpRequest
 
 from personnel.models import Role
@@ -116,29 +116,6 @@ def visible_q(user_or_actor, field: str = "school") -> Q:
     return school_scope_q(user_or_actor, field=f"{field}_id" if field else "pk")
 
 
-class _AnyOf(Lookup):
-    """`field = ANY(%s)` with the ids bound as ONE array parameter on PostgreSQL (a contract-wide
-    scope's 2,000 school ids as 2,000 parameters cost the driver more than the query), `IN (...)`
-    elsewhere. Used as an expression (`Q(_AnyOf(F(field), ids))`), not registered on the fields."""
-
-    lookup_name = "contracts_any_of"
-    prepare_rhs = False
-
-    def get_db_prep_lookup(self, value, connection):
-        return "%s", [list(value)]
-
-    def as_sql(self, compiler, connection):
-        lhs, lhs_params = self.process_lhs(compiler, connection)
-        values = list(self.rhs)
-        if not values:
-            return "1 = 0", list(lhs_params)
-        if len(values) == 1:
-            return f"{lhs} = %s", [*lhs_params, values[0]]
-        if connection.vendor == "postgresql":
-            return f"{lhs} = ANY(%s::{self.lhs.output_field.db_type(connection)}[])", [*lhs_params, values]
-        return f"{lhs} IN ({', '.join(['%s'] * len(values))})", [*lhs_params, *values]
-
-
 def scope_school_ids(user_or_actor) -> tuple[int, ...]:
     """The ids of the schools `school_scope_q` reaches, read once per request (ssd.request_cache):
     the overview and the home panels filter by them as a list, so the planner knows the scope's
@@ -157,7 +134,7 @@ def scope_school_ids(user_or_actor) -> tuple[int, ...]:
 
 def in_scope_q(user_or_actor, field: str = "school") -> Q:
     """`visible_q` (the same rule) from the request's list of school ids (`scope_school_ids`)."""
-    return Q(_AnyOf(F(f"{field}_id" if field else "pk"), scope_school_ids(user_or_actor)))
+    return Q(**{f"{field}_id__any_of" if field else "pk__any_of": scope_school_ids(user_or_actor)})
 
 
 def schools_for(user_or_actor):

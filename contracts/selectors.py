@@ -313,7 +313,7 @@ def school_summary(*, actor: Actor, school_ids: list[int]) -> dict[int, dict]:
     """Open and overdue discrepancy counts per school (one query; scoped by the permission subquery,
     not the request's list of ids, as the reports page asks it once, with its own schools)."""
     rows = (
-        Discrepancy.objects.filter(visible_q(actor), school_id__in=school_ids, status__in=OPEN_STATUSES)
+        Discrepancy.objects.filter(visible_q(actor), school_id__any_of=school_ids, status__in=OPEN_STATUSES)
         .values("school_id")
         .annotate(open=Count("pk"), overdue=Count("pk", filter=Q(due_on__lt=timezone.localdate())))
     )

@@ -18,8 +18,6 @@ from django.db.models import (
     Count,
     F,
     Field,
-    ForeignKey,
-    Lookup,
     Prefetch,
     Q,
     QuerySet,
@@ -82,36 +80,6 @@ class IncidentFilters:
     sort: str = DEFAULT_SORT
     mine: bool = False
     district: int | None = None
-
-
-class AnyOf(Lookup):
-    """`field__any_of=[...]`: `field = ANY(%s)` with the list bound as ONE array parameter on
-    PostgreSQL (a commander's 2,000 school ids as 2,000 parameters cost the driver more than the
-    query); `IN (...)` elsewhere."""
-
-    lookup_name = "any_of"
-    prepare_rhs = False
-
-    def get_db_prep_lookup(self, value, connection):
-        return "%s", [list(value)]
-
-    def as_sql(self, compiler, connection):
-        lhs, lhs_params = self.process_lhs(compiler, connection)
-        values = list(self.rhs)
-        if len(values) == 1:
-            # One school (an SRO): a plain equality, so the (school, occurred_at, id) index gives
-            # the rows already in order.
-            return f"{lhs} = %s", [*lhs_params, values[0]]
-        if connection.vendor == "postgresql":
-            # Typed as the column (psycopg would send small ints as smallint[]).
-            return f"{lhs} = ANY(%s::{self.lhs.output_field.db_type(connection)}[])", [*lhs_params, values]
-        if not values:
-            return "1 = 0", list(lhs_params)
-        return f"{lhs} IN ({', '.join(['%s'] * len(values))})", [*lhs_params, *values]
-
-
-Field.register_lookup(AnyOf)
-ForeignKey.register_lookup(AnyOf)
 
 
 def _visible_by_ids(user, prefix: str = "") -> Q:

@@ -6,4 +6,9 @@ class SsdConfig(AppConfig):
     verbose_name = "SSD Operations"
 
     def ready(self) -> None:
-        from . import checks  # noqa: F401  (registers the production system checks)
+        from . import (
+            checks,  # noqa: F401  (registers the production system checks)
+            lookups,
+        )
+
+        lookups.register()
