@@ -1,5 +1,5 @@
-"""Times /reports/ (the 12-month default) and /reports/incidents.csv for the commander (and a
-sergeant and an SRO) against the database DATABASE_URL names (after bench/generate.py), beside the
+"""Times /reports/ (the 12-month default), each section it fetches once it is there, and
+/reports/incidents.csv for the commander (and a sergeant and an SRO) against the database DATABASE_URL names (after bench/generate.py), beside the
 raw SQL aggregate of the same figures over incidents_incident. Server-side time through Django's
 test client: no network, no browser.
 
@@ -28,6 +28,7 @@ from django.test.utils import CaptureQueriesContext  # noqa: E402
 from incidents.models import DailyCount, Incident  # noqa: E402
 from personnel.models import Assignment, Role  # noqa: E402
 from reports.selectors import default_range  # noqa: E402
+from reports.views import SECTIONS  # noqa: E402
 
 RAW = """
 SELECT date_trunc('month', i.occurred_at AT TIME ZONE 'America/New_York') AS month, p.district_id, i.category_id,
@@ -76,9 +77,14 @@ def main(runs: int = 20) -> None:
             continue
         client = Client(HTTP_HOST="127.0.0.1")
         client.force_login(assignment.officer.user)
-        for url in ("/reports/", f"/reports/incidents.csv?from={first}&to={last}"):
-            def get(url=url, client=client):
-                response = client.get(url)
+        # The page, then each section it fetches once it is there (as htmx asks), then the CSV.
+        sections = [f"/reports/sections/{name}/" for name in SECTIONS]
+        whole = 0.0
+        for url in ("/reports/", *sections, f"/reports/incidents.csv?from={first}&to={last}"):
+            headers = {"HX-Request": "true"} if "/sections/" in url else {}
+
+            def get(url=url, client=client, headers=headers):
+                response = client.get(url, headers=headers)
                 assert response.status_code == 200, (url, response.status_code)
                 if hasattr(response, "streaming_content"):
                     b"".join(response.streaming_content)
@@ -87,10 +93,13 @@ def main(runs: int = 20) -> None:
             with CaptureQueriesContext(connection) as ctx:
                 get()
             t = _time(get, runs)
+            if not url.endswith(".csv") and "?" not in url:
+                whole += statistics.median(t)
             print(
-                f"{role:<10} {url.split('?')[0]:<24} median {statistics.median(t):7.1f} ms  p95 {_p95(t):7.1f} ms"
+                f"{role:<10} {url.split('?')[0]:<30} median {statistics.median(t):7.1f} ms  p95 {_p95(t):7.1f} ms"
                 f"  {len(ctx.captured_queries)} queries"
             )
+        print(f"{role:<10} {'page + its sections, one after another':<30} {whole:7.1f} ms (sum of medians)")
 
 
 if __name__ == "__main__":
