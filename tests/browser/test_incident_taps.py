@@ -170,7 +170,8 @@ def test_weapon_found_with_a_photo(personas, new_page):
     assert incident.attachments.count() == 1
     thumb = sro.get_by_role("img", name="Photo: IMG_3001.jpg")
     thumb.wait_for()
-    assert sro.evaluate("img => img.naturalWidth", thumb.element_handle()) > 0
+    # Loaded and decoded, not just in the page (a broken image never gets a width: this times out).
+    sro.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=thumb.element_handle(), timeout=10_000)
     assert_fits_phone(sro, "weapon record")
     assert_accessible(sro, context="incident record with a thumbnail (phone)")
     screenshot(sro, "incident-weapon-record-phone")
