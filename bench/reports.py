@@ -1,7 +1,7 @@
 """Times /reports/ (the 12-month default), each section it fetches once it is there, and
-/reports/incidents.csv for the commander (and a sergeant and an SRO) against the database DATABASE_URL names (after bench/generate.py), beside the
-raw SQL aggregate of the same figures over incidents_incident. Server-side time through Django's
-test client: no network, no browser.
+/reports/incidents.csv for the commander (and a sergeant and an SRO) against the database
+DATABASE_URL names (after bench/generate.py), beside the raw SQL aggregate of the same figures over
+incidents_incident. Server-side time through Django's test client: no network, no browser.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench_reports nice -n 19 .venv/bin/python bench/reports.py [runs]
 """
