@@ -753,27 +753,27 @@ DISTRICT_MONTH_GROUPS = {
 SCHOOL_MONTH_GROUPS = {"month": "month", "school": "school_id", "significant": "significant"}
 
 
+# The report's filters as fields of each monthly rollup (None: that rollup has no such key).
+MONTH_FILTERS = {
+    "district": {"district": "district_id", "area": "district__area_id", "category": "category_id", "school": None},
+    "school": {
+        "district": "school__psa__district_id",
+        "area": "school__psa__district__area_id",
+        "school": "school_id",
+        "category": None,
+    },
+}
+
+
 def _month_filter_q(f: ReportFilters, *, table: str) -> Q | None:
     """The report's filters on a monthly rollup (None: that rollup cannot apply them)."""
     q = Q()
-    if table == "district":
-        if f.school:
-            return None
-        if f.district:
-            q &= Q(district_id=f.district)
-        if f.area:
-            q &= Q(district__area_id=f.area)
-        if f.category:
-            q &= Q(category_id=f.category)
-    else:
-        if f.category:
-            return None
-        if f.district:
-            q &= Q(school__psa__district_id=f.district)
-        if f.area:
-            q &= Q(school__psa__district__area_id=f.area)
-        if f.school:
-            q &= Q(school_id=f.school)
+    for name, path in MONTH_FILTERS[table].items():
+        value = getattr(f, name)
+        if value:
+            if path is None:
+                return None
+            q &= Q(**{path: value})
     if f.significant is not None:
         q &= Q(significant=f.significant)
     return q
