@@ -18,7 +18,7 @@ from contracts import selectors
 from contracts.models import Post, Shift
 from contracts.permissions import Actor, scope_school_ids
 
-from ..conftest import login
+from ..conftest import PERSONA_SPECS, login
 from .factories import make_guard, make_post
 
 pytestmark = pytest.mark.django_db
@@ -206,3 +206,18 @@ def test_the_needs_me_panel_counts_the_problems_and_lists_six(client, posts, per
     with CaptureQueriesContext(connection) as ctx:
         client.get(url, headers={"HX-Request": "true"})
     assert len(ctx.captured_queries) == n <= 12
+
+
+@pytest.mark.parametrize("persona", [*PERSONA_SPECS, "cluster_supervisor"])
+def test_in_scope_q_reaches_what_visible_q_reaches(personas, persona):
+    """The overview's and panels' scope as a list of ids (`in_scope_q`) is the contract rule
+    (`visible_q`), for every persona and a contractor's Cluster Supervisor."""
+    from contracts.permissions import in_scope_q, visible_q
+    from schools.models import School
+
+    user = getattr(personas, persona).user
+    by_ids = set(School.objects.filter(in_scope_q(Actor(user), field="")).values_list("pk", flat=True))
+    by_rule = set(School.objects.filter(visible_q(Actor(user), field="")).values_list("pk", flat=True))
+    assert by_ids == by_rule
+    if persona in ("commander", "sergeant", "sro", "cotr", "cluster_supervisor"):
+        assert by_ids, persona  # holders of a contract scope reach schools
