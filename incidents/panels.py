@@ -27,6 +27,7 @@ from .selectors import followup_list, held_incidents, median_wait, review_queue
 
 LIST_MAX = 8
 SIGNIFICANT_DAYS = 7
+OVERDUE_OFFICERS_SHOWN = 10  # the officers named in the overdue follow-ups panel, most overdue first
 REVIEW_TIME_DAYS = 30
 # The same weekday a year earlier: 52 weeks back, so Monday compares with Monday.
 YEAR_AGO = dt.timedelta(weeks=52)
@@ -213,16 +214,22 @@ def overdue_followups_context(request: HttpRequest, subject=None) -> dict | None
             },
         )
         row["n"] += n
-    rows = sorted(by_officer.values(), key=lambda r: (-r["n"], r["assigned_to__user__last_name"], r["assigned_to_id"]))
-    # One reverse() for every row's link (a lieutenant's panel has ~180 officers): the same URL as
-    # followups_url(overdue=1, officer=pk).
+    ranked = sorted(by_officer.values(), key=lambda r: (-r["n"], r["assigned_to__user__last_name"], r["assigned_to_id"]))
+    # The panel names the officers with the most overdue (a lieutenant's area has ~300 with one or
+    # more at a million incidents: a table of them all was 56 KB of the home page); the rest are
+    # counted and behind the list's link.
+    rows = ranked[:OVERDUE_OFFICERS_SHOWN]
+    # One reverse() for every row's link: the same URL as followups_url(overdue=1, officer=pk).
     per_officer = followups_url(overdue=1) + "&officer="
     for row in rows:
         row["name"] = f"{row['assigned_to__user__first_name']} {row['assigned_to__user__last_name']}".strip()
         row["url"] = f"{per_officer}{row['assigned_to_id']}"
     return {
         "rows": rows,
-        "total": sum(r["n"] for r in rows),
+        "officers": len(ranked),
+        "more_officers": len(ranked) - len(rows),
+        "more_overdue": sum(r["n"] for r in ranked[OVERDUE_OFFICERS_SHOWN:]),
+        "total": sum(r["n"] for r in ranked),
         "list_url": followups_url(overdue=1),
     }
 
@@ -460,9 +467,13 @@ def returned_digest(ctx: dict) -> list[DigestLine]:
 def overdue_followups_digest(ctx: dict) -> list[DigestLine]:
     if not ctx["total"]:
         return [DigestLine("No follow-up is past its due date.", ctx["list_url"])]
-    return [DigestLine(f"{ctx['total']} overdue follow-ups, {len(ctx['rows'])} officers.", ctx["list_url"])] + [
-        DigestLine(f"{row['name']}: {row['n']}", row["url"]) for row in ctx["rows"]
-    ]
+    lines = [DigestLine(f"{ctx['total']} overdue follow-ups, {ctx['officers']} officers.", ctx["list_url"])]
+    lines += [DigestLine(f"{row['name']}: {row['n']}", row["url"]) for row in ctx["rows"]]
+    if ctx["more_officers"]:
+        lines.append(
+            DigestLine(f"{ctx['more_officers']} more officers: {ctx['more_overdue']} overdue.", ctx["list_url"])
+        )
+    return lines
 
 
 def significant_digest(ctx: dict) -> list[DigestLine]:

@@ -490,3 +490,24 @@ def test_my_sros_links_and_queries(client, personas, persona):
         assert r["school_url"] == r["school"].get_absolute_url()
         assert r["officer_url"] == reverse("personnel:detail", args=[r["officer"].pk])
         assert (f'href="{r["officer_url"]}"' in html) == r["may_open"]
+
+
+def test_the_overdue_panel_names_the_ten_officers_most_overdue_and_counts_the_rest(personas, monkeypatch):
+    """A lieutenant's area has hundreds of officers with an overdue follow-up at scale: the panel
+    names the ten with the most (ties by last name), and counts the others and their follow-ups."""
+    from incidents.panels import OVERDUE_OFFICERS_SHOWN, overdue_followups_digest
+
+    p = personas
+    counts = [(i, f"Officer{i:02d}", 12 - i if i < 6 else 1) for i in range(OVERDUE_OFFICERS_SHOWN + 3)]
+    fake = tuple((100 + i, "Test", last, 1, n) for i, last, n in counts)
+    monkeypatch.setattr("incidents.panels._overdue_followup_counts", lambda user: fake)
+    ctx = context(p.lieutenant, "incidents.overdue_followups")
+    expected = sorted(fake, key=lambda r: (-r[4], r[2], r[0]))
+    assert [(r["assigned_to_id"], r["n"]) for r in ctx["rows"]] == [(r[0], r[4]) for r in expected[:10]]
+    assert ctx["officers"] == 13 and ctx["more_officers"] == 3
+    assert ctx["more_overdue"] == sum(r[4] for r in expected[10:]) == 3
+    assert ctx["total"] == sum(r[4] for r in fake)
+    lines = overdue_followups_digest(ctx)
+    assert lines[0].text.startswith(f"{ctx['total']} overdue follow-ups, 13 officers")
+    assert lines[-1].text == "3 more officers: 3 overdue."
+    assert len(lines) == 1 + 10 + 1
