@@ -214,7 +214,9 @@ def overdue_followups_context(request: HttpRequest, subject=None) -> dict | None
             },
         )
         row["n"] += n
-    ranked = sorted(by_officer.values(), key=lambda r: (-r["n"], r["assigned_to__user__last_name"], r["assigned_to_id"]))
+    ranked = sorted(
+        by_officer.values(), key=lambda r: (-r["n"], r["assigned_to__user__last_name"], r["assigned_to_id"])
+    )
     # The panel names the officers with the most overdue (a lieutenant's area has ~300 with one or
     # more at a million incidents: a table of them all was 56 KB of the home page); the rest are
     # counted and behind the list's link.
