@@ -8,7 +8,7 @@ from django.utils.timesince import timesince
 from ssd.counts import header_counts
 from ssd.panels import DigestLine, Panel, register_panel
 
-from .selectors import annotate_access, subject_has_events, subject_timeline, unacknowledged
+from .selectors import annotate_access, oldest_waiting, subject_has_events, subject_timeline, unacknowledged
 
 ALERTS_MAX = 6
 # The header's count of the same rows (registered in NotificationsConfig.ready as a Waiting).
@@ -30,11 +30,10 @@ def alerts_context(request, subject=None) -> dict:
     header's (the same rows, `waiting_rows`, counted once per request in ssd.counts)."""
     from django.utils import timezone
 
-    open_alerts = unacknowledged(user=request.user)
-    rows = annotate_access(list(open_alerts[:ALERTS_MAX]), user=request.user)
     total = header_counts(request.user).get(WAITING_KEY)
     if total is None:  # the header's counter is not registered (a test that unregistered it)
-        total = open_alerts.count()
+        total = unacknowledged(user=request.user).count()
+    rows = annotate_access(oldest_waiting(user=request.user, limit=ALERTS_MAX) if total else [], user=request.user)
     return {"rows": rows, "total": total, "now": timezone.now()}
 
 

@@ -82,3 +82,35 @@ def test_the_panels_total_is_counted_when_the_header_does_not_count_alerts(world
         assert _alerts_context(sergeant)["total"] == unacknowledged(user=sergeant).count() >= 1
     finally:
         register_count("waiting:notifications.alerts", lambda user: waiting_rows(user=user))
+
+
+def test_the_panel_lists_the_oldest_waiting_alerts_as_the_one_query_did(world, django_capture_on_commit_callbacks):
+    """`oldest_waiting` (two queries, so PostgreSQL joins from the open alerts) returns what
+    `unacknowledged(user)[:limit]` returns: the oldest first, ties by id, without the notifications
+    the user acknowledged or whose alert someone closed."""
+    import datetime as dt
+
+    from notifications.models import Alert
+    from notifications.selectors import oldest_waiting, unacknowledged
+
+    ensure_routes()
+    sergeant = world.p.sergeant.user
+    for _ in range(5):
+        with django_capture_on_commit_callbacks(execute=True):
+            incident = submit_significant(world)
+        for event in OutboxEvent.objects.about(incident).filter(processed_at__isnull=True):
+            event_process(event_id=event.pk)
+    mine = list(Notification.objects.filter(recipient=sergeant, channel=Channel.IN_APP).order_by("id"))
+    assert len(mine) >= 5
+    # Newest first by id, and two at the same instant (the tie goes to the smaller id).
+    base = mine[0].created_at
+    for i, n in enumerate(mine):
+        Notification.objects.filter(pk=n.pk).update(created_at=base - dt.timedelta(minutes=i if i != 2 else 1))
+    Notification.objects.filter(pk=mine[3].pk).update(acknowledged_at=base)  # acknowledged by him
+    Alert.objects.filter(event_id=mine[4].event_id).update(acknowledged_at=base, acknowledged_by=sergeant)
+
+    expected_all = list(unacknowledged(user=sergeant))
+    assert mine[3] not in expected_all and mine[4] not in expected_all and len(expected_all) >= 3
+    for limit in range(1, len(expected_all) + 2):
+        assert oldest_waiting(user=sergeant, limit=limit) == expected_all[:limit]
+    assert oldest_waiting(user=world.p.other_sro.user, limit=6) == []
