@@ -103,6 +103,17 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[lo] + (ordered[hi] - ordered[lo]) * (k - lo)
 
 
+def _deepest_inbox(user) -> str:
+    """The inbox's last page (the oldest 25 of the user's in-app rows; the commander's is ~7,300
+    pages down), by the cursor an "Older" link would carry."""
+    from notifications.models import Channel, Notification
+    from ssd.keyset import encode_cursor
+
+    mine = Notification.objects.filter(recipient=user, channel=Channel.IN_APP)
+    row = mine.order_by("created_at", "id")[25:26].first()
+    return f"/notifications/?older={encode_cursor(row, 'created_at')}" if row else "/notifications/"
+
+
 def pages_for(username: str, *, keyset: bool) -> list[tuple]:
     """(label, path) for every page, with this role's own incident, school and deep cursor."""
     from django.contrib.auth import get_user_model
@@ -138,6 +149,7 @@ def pages_for(username: str, *, keyset: bool) -> list[tuple]:
         ("/schools/", "/schools/"),
         ("/schools/<id>/", f"/schools/{school.pk}/" if school else "/schools/0/"),
         ("/notifications/", "/notifications/"),
+        ("/notifications/ deepest", _deepest_inbox(user) if keyset else "/notifications/"),
         ("/people/", "/people/"),
     ]
     # The other apps' pages in the main navigation (their tables come from bench/generate_<app>.py);

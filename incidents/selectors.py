@@ -4,10 +4,8 @@ costs the same number of queries whatever the number of incidents."""
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
 import difflib
-import json
 import re
 from dataclasses import dataclass, field
 
@@ -27,6 +25,8 @@ from django.db.models import (
 from django.utils import timezone
 
 from schools.selectors import school_ids, school_scope_q
+from ssd import keyset
+from ssd.keyset import KeysetPage
 from ssd.request_cache import memo
 
 from .models import (
@@ -192,98 +192,37 @@ def _local_midnight(day: dt.date) -> dt.datetime:
 COUNT_CAP = 1000
 
 
-@dataclass
-class IncidentPage:
-    """One page of the list: its rows (each with `people_count`), cursors to the pages either side,
-    and the number of matches up to COUNT_CAP (`count_capped` when there are more)."""
-
-    rows: list[Incident] = field(default_factory=list)
-    older: str = ""
-    newer: str = ""
-    count: int = 0
-    count_capped: bool = False
-
-    def __iter__(self):
-        return iter(self.rows)
+IncidentPage = KeysetPage  # the list's page: rows (each with `people_count`), cursors, a capped count
 
 
 def encode_cursor(incident: Incident, sort_field_name: str) -> str:
-    value = _sort_value(incident, sort_field_name)
-    if isinstance(value, dt.datetime):
-        value = value.isoformat()
-    raw = json.dumps([value, incident.pk], separators=(",", ":")).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+    return keyset.encode_cursor(incident, sort_field_name)
 
 
 def decode_cursor(cursor: str, sort_field_name: str):
     """(value, id) from a cursor, or None for anything that is not one of ours (never a 500)."""
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        value, pk = json.loads(raw)
-        if not isinstance(pk, int) or isinstance(pk, bool) or not isinstance(value, str):
-            return None
-        if sort_field_name in ("occurred_at", "reported_at"):
-            value = dt.datetime.fromisoformat(value)
-            if timezone.is_naive(value):
-                return None
-        return value, pk
-    except (ValueError, TypeError, UnicodeDecodeError):
-        return None
-
-
-def _sort_value(incident: Incident, name: str):
-    obj = incident
-    for part in name.split("__"):
-        obj = getattr(obj, part)
-    return obj
-
-
-def _after(field_name: str, value, pk: int, *, descending: bool) -> Q:
-    """Rows strictly after (value, pk) in the list's order. The first, redundant bound is what an
-    index can start from (PostgreSQL does not turn the OR into an index condition)."""
-    if descending:
-        return Q(**{f"{field_name}__lte": value}) & (
-            Q(**{f"{field_name}__lt": value}) | Q(**{field_name: value, "pk__lt": pk})
-        )
-    return Q(**{f"{field_name}__gte": value}) & (
-        Q(**{f"{field_name}__gt": value}) | Q(**{field_name: value, "pk__gt": pk})
-    )
+    return keyset.decode_cursor(cursor, is_datetime=sort_field_name in ("occurred_at", "reported_at"))
 
 
 def incident_page(
     *, user, filters: IncidentFilters | None = None, older: str = "", newer: str = "", size: int = 25
 ) -> IncidentPage:
-    """A page of `incident_list` by keyset: `older` continues after a cursor, `newer` goes back
-    before one. Costs the same few queries at any depth and any size of the book: the rows (LIMIT
-    size+1, down an index), the people counted for those rows only, and a count that stops at
+    """A page of `incident_list` by keyset (`ssd.keyset`): `older` continues after a cursor, `newer`
+    goes back before one. Costs the same few queries at any depth and any size of the book: the rows
+    (LIMIT size+1, down an index), the people counted for those rows only, and a count that stops at
     COUNT_CAP (a COUNT(*) over a million rows would cost more than the page)."""
     f = filters or IncidentFilters()
-    qs = matching = incident_list(user=user, filters=f)
     name, descending = sort_field(f.sort)
-    page = IncidentPage()
-    cursor = decode_cursor(older, name) if older else None
-    back = decode_cursor(newer, name) if newer and not cursor else None
-    if back:
-        value, pk = back
-        # Walk the other way from the cursor, then put the rows back in the list's order.
-        reverse = qs.filter(_after(name, value, pk, descending=not descending)).reverse()
-        rows = list(reverse[: size + 1])
-        has_newer = len(rows) > size
-        page.rows = list(reversed(rows[:size]))
-        has_older = True
-    else:
-        if cursor:
-            value, pk = cursor
-            qs = qs.filter(_after(name, value, pk, descending=descending))
-        rows = list(qs[: size + 1])
-        has_older = len(rows) > size
-        page.rows = rows[:size]
-        has_newer = cursor is not None
-    if page.rows:
-        if has_older:
-            page.older = encode_cursor(page.rows[-1], name)
-        if has_newer:
-            page.newer = encode_cursor(page.rows[0], name)
+    page = keyset.keyset_page(
+        incident_list(user=user, filters=f),
+        field_name=name,
+        descending=descending,
+        older=older,
+        newer=newer,
+        size=size,
+        count_cap=COUNT_CAP,
+        is_datetime=name in ("occurred_at", "reported_at"),
+    )
     counts = dict(
         PersonInvolved.objects.filter(incident_id__in=[i.pk for i in page.rows])
         .values("incident_id")
@@ -292,9 +231,6 @@ def incident_page(
     )
     for incident in page.rows:
         incident.people_count = counts.get(incident.pk, 0)
-    page.count = matching.order_by()[: COUNT_CAP + 1].count()
-    page.count_capped = page.count > COUNT_CAP
-    page.count = min(page.count, COUNT_CAP)
     return page
 
 

@@ -12,6 +12,7 @@ from django.utils.http import urlencode
 from django.views.decorators.http import require_GET, require_POST
 
 from ssd.errors import DomainError
+from ssd.keyset import keyset_page
 from ssd.waiting import waiting_summary
 
 from . import selectors, services
@@ -20,6 +21,7 @@ from .permissions import get_notification_for_user, require_division_admin
 from .registry import all_kinds
 
 PAGE_SIZE = 25
+COUNT_CAP = 1000  # "More than 1,000 notifications" rather than a count of them all
 
 
 def _back(request: HttpRequest) -> HttpResponse:
@@ -40,9 +42,18 @@ def inbox(request: HttpRequest) -> HttpResponse:
     kinds = {k.key: k.label for k in all_kinds()}
     kind = request.GET.get("kind", "")
     kind = kind if kind in kinds else ""
-    paginator = Paginator(selectors.inbox(user=request.user, state=state, kind=kind), PAGE_SIZE)
-    page = paginator.get_page(request.GET.get("page"))
-    rows = selectors.annotate_access(page.object_list, user=request.user)
+    # Keyset pages ("Older" / "Newer"): a commander's inbox holds ~180,000 rows at a million
+    # incidents, and `?page=7000` took 439 ms to count off the rows before it.
+    page = keyset_page(
+        selectors.inbox(user=request.user, state=state, kind=kind),
+        field_name="created_at",
+        descending=True,
+        older=request.GET.get("older", "")[:200],
+        newer=request.GET.get("newer", "")[:200],
+        size=PAGE_SIZE,
+        count_cap=COUNT_CAP,
+    )
+    rows = selectors.annotate_access(page.rows, user=request.user)
     query = urlencode({k: v for k, v in (("state", state), ("kind", kind)) if v})
     context = {
         "page": page,

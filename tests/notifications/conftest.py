@@ -45,9 +45,7 @@ class World:
 @pytest.fixture
 def world(personas) -> World:
     p = personas
-    neighbour_school = (
-        School.objects.filter(psa=p.school.psa).exclude(pk=p.school.pk).order_by("name").first()
-    )
+    neighbour_school = School.objects.filter(psa=p.school.psa).exclude(pk=p.school.pk).order_by("name").first()
     assert neighbour_school is not None, "Roosevelt's PSA has other schools in the real DC data"
     neighbour_sro = make_person("sro.neighbour", Rank.OFFICER, Role.SRO, school=neighbour_school)
     for i, officer in enumerate(
@@ -67,3 +65,18 @@ def submit_significant(world: World, *, code: str = "SCH-WEAPON", **fields):
         narrative="A knife was found in a locker by the SRO; secured and photographed. Student J.D. interviewed.",
         **fields,
     )
+
+
+@pytest.fixture
+def processed_incident(world, django_capture_on_commit_callbacks):
+    """A significant incident submitted in the world, its events processed here rather than through
+    the relay (so a test does not hang on the broker): every recipient's notification is written."""
+    from notifications.models import OutboxEvent
+    from notifications.services import event_process
+
+    ensure_routes()
+    with django_capture_on_commit_callbacks(execute=True):
+        incident = submit_significant(world)
+    for event in OutboxEvent.objects.about(incident).filter(processed_at__isnull=True):
+        event_process(event_id=event.pk)
+    return incident

@@ -1,0 +1,120 @@
+"""Keyset ("older / newer") pagination for any list ordered by one field and the primary key.
+
+A page costs the same at any depth: its rows are LIMIT size+1 from a cursor, down an index on
+(field, id), where `?page=N` would make the database count off N x size rows first (the
+notification inbox's page 7,000 of a commander's 183,000 rows took 439 ms at a million incidents).
+A cursor is the (value, id) of the last or first row shown, base64 JSON in the URL; anything that
+is not one of ours is ignored (the first page), never an error.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import json
+from dataclasses import dataclass, field
+
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+
+@dataclass
+class KeysetPage:
+    """One page: its rows, the cursors to the pages either side ("" at an end), and the number of
+    matches up to `count_cap` (`count_capped` when there are more)."""
+
+    rows: list = field(default_factory=list)
+    older: str = ""
+    newer: str = ""
+    count: int = 0
+    count_capped: bool = False
+
+    def __iter__(self):
+        return iter(self.rows)
+
+
+def field_value(obj, name: str):
+    """`obj`'s value of `name`, following `__` into related objects."""
+    for part in name.split("__"):
+        obj = getattr(obj, part)
+    return obj
+
+
+def encode_cursor(obj, field_name: str) -> str:
+    value = field_value(obj, field_name)
+    if isinstance(value, dt.datetime):
+        value = value.isoformat()
+    raw = json.dumps([value, obj.pk], separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str, *, is_datetime: bool) -> tuple | None:
+    """(value, id) from a cursor, or None for anything that is not one of ours (never a 500)."""
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        value, pk = json.loads(raw)
+        if not isinstance(pk, int) or isinstance(pk, bool) or not isinstance(value, str):
+            return None
+        if is_datetime:
+            value = dt.datetime.fromisoformat(value)
+            if timezone.is_naive(value):
+                return None
+        return value, pk
+    except (ValueError, TypeError, UnicodeDecodeError):
+        return None
+
+
+def after(field_name: str, value, pk: int, *, descending: bool) -> Q:
+    """Rows strictly after (value, pk) in the list's order. The first, redundant bound is what an
+    index can start from (PostgreSQL does not turn the OR into an index condition)."""
+    if descending:
+        return Q(**{f"{field_name}__lte": value}) & (
+            Q(**{f"{field_name}__lt": value}) | Q(**{field_name: value, "pk__lt": pk})
+        )
+    return Q(**{f"{field_name}__gte": value}) & (
+        Q(**{f"{field_name}__gt": value}) | Q(**{field_name: value, "pk__gt": pk})
+    )
+
+
+def keyset_page(
+    qs: QuerySet,
+    *,
+    field_name: str,
+    descending: bool,
+    older: str = "",
+    newer: str = "",
+    size: int = 25,
+    count_cap: int = 1000,
+    is_datetime: bool = True,
+) -> KeysetPage:
+    """A page of `qs`, which is ordered by (`field_name`, pk), both descending or both ascending:
+    `older` continues after a cursor, `newer` goes back before one. Queries: the rows (LIMIT
+    size+1) and a count that stops at `count_cap`."""
+    page = KeysetPage()
+    cursor = decode_cursor(older, is_datetime=is_datetime) if older else None
+    back = decode_cursor(newer, is_datetime=is_datetime) if newer and not cursor else None
+    if back:
+        value, pk = back
+        # Walk the other way from the cursor, then put the rows back in the list's order.
+        rows = list(qs.filter(after(field_name, value, pk, descending=not descending)).reverse()[: size + 1])
+        has_newer = len(rows) > size
+        page.rows = list(reversed(rows[:size]))
+        has_older = True
+    else:
+        rows_qs = qs
+        if cursor:
+            value, pk = cursor
+            rows_qs = qs.filter(after(field_name, value, pk, descending=descending))
+        rows = list(rows_qs[: size + 1])
+        has_older = len(rows) > size
+        page.rows = rows[:size]
+        has_newer = cursor is not None
+    if page.rows:
+        if has_older:
+            page.older = encode_cursor(page.rows[-1], field_name)
+        if has_newer:
+            page.newer = encode_cursor(page.rows[0], field_name)
+    page.count = qs.order_by()[: count_cap + 1].count()
+    page.count_capped = page.count > count_cap
+    page.count = min(page.count, count_cap)
+    return page
