@@ -97,7 +97,12 @@ class AuditEntry(AppendOnlyModel):
         verbose_name_plural = "audit entries"
         # Related-object machinery (deletion collector, ...) goes through the refusing manager too.
         base_manager_name = "objects"
-        indexes = [models.Index(fields=["object_type", "object_id", "at"])]
+        indexes = [
+            models.Index(fields=["object_type", "object_id", "at"]),
+            # The viewer's "user" filter, newest first: without it a user's entries were counted by
+            # reading the whole log (2,000,000 generated entries: 76 ms; the log grows without end).
+            models.Index(fields=["username", "-at", "-id"], name="audit_entry_user_at"),
+        ]
 
     def __str__(self) -> str:
         return f"{localtime(self.at):%m/%d/%Y %H:%M:%S} {self.username or '-'} {self.action} {self.object_repr}"

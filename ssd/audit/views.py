@@ -6,13 +6,13 @@ from __future__ import annotations
 import json
 
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from ssd.exports import csv_response
+from ssd.keyset import KeysetPage, keyset_page
 from ssd.models import REVIEW_BREAK_GLASS, VIEW_AUDIT_TRAIL
 
 from . import selectors
@@ -21,6 +21,22 @@ from .models import Outcome
 from .services import audit_record
 
 PAGE_SIZE = 50
+COUNT_CAP = 10000  # "More than 10,000 entries": the log grows by every read of a record
+
+
+def _page(request: HttpRequest, entries) -> KeysetPage:
+    """A page of the newest-first rows by keyset ("Older" / "Newer", ssd.keyset): the log holds an
+    entry for every read of a record and every search, tens of millions at a city's scale, where
+    `?page=N` would count off N x 50 rows first."""
+    return keyset_page(
+        entries,
+        field_name="at",
+        descending=True,
+        older=request.GET.get("older", "")[:200],
+        newer=request.GET.get("newer", "")[:200],
+        size=PAGE_SIZE,
+        count_cap=COUNT_CAP,
+    )
 
 
 def _require_viewer(
@@ -53,7 +69,7 @@ def log(request: HttpRequest) -> HttpResponse:
     data, summary = _filters(form)
     invalid = form.is_bound and not form.is_valid()
     entries = selectors.audit_entries(data)
-    page = Paginator(entries, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = _page(request, entries)
     audit_record(action="audit.view", user=request.user, detail=summary or "no filters")
     template = "audit/log.html" + ("#results" if request.htmx else "")
     return render(
@@ -84,7 +100,7 @@ def export(request: HttpRequest) -> HttpResponse:
     _require_viewer(request)
     form = AuditFilterForm(request.GET or None)
     if form.is_bound and not form.is_valid():
-        page = Paginator(selectors.audit_entries({}).none(), PAGE_SIZE).get_page(1)
+        page = KeysetPage()
         return render(request, "audit/log.html", {"form": form, "page": page, "invalid": True}, status=400)
     data, summary = _filters(form)
     entries = selectors.audit_entries(data)
@@ -118,7 +134,7 @@ def disclosures(request: HttpRequest) -> HttpResponse:
     form = DisclosureFilterForm(request.GET or None)
     data, summary = _filters(form)
     invalid = form.is_bound and not form.is_valid()
-    page = Paginator(selectors.disclosures(data), PAGE_SIZE).get_page(request.GET.get("page"))
+    page = _page(request, selectors.disclosures(data))
     audit_record(action="audit.view_disclosures", user=request.user, detail=summary or "no filters")
     template = "audit/disclosures.html" + ("#results" if request.htmx else "")
     return render(
@@ -137,7 +153,7 @@ def break_glass(request: HttpRequest) -> HttpResponse:
     form = BreakGlassFilterForm(request.GET or None)
     data, summary = _filters(form)
     invalid = form.is_bound and not form.is_valid()
-    page = Paginator(selectors.break_glass_openings(data), PAGE_SIZE).get_page(request.GET.get("page"))
+    page = _page(request, selectors.break_glass_openings(data))
     audit_record(action="audit.view_break_glass", user=request.user, detail=summary or "no filters")
     template = "audit/break_glass.html" + ("#results" if request.htmx else "")
     return render(
