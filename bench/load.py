@@ -39,6 +39,7 @@ OTHER_PAGES = [
     "training:list",
     "advisories:list",
     "contracts:overview",
+    "contracts:discrepancies",
     "visits:index",
     "meetings:index",
     "safetyplans:board",

@@ -8,6 +8,8 @@ from zoneinfo import ZoneInfo
 from django import forms
 from django.conf import settings
 
+from ssd.forms import LongSelect
+
 from .models import ChecklistItem, DiscrepancyStatus, DiscrepancyType, InspectionItem, Severity
 from .reporting import parse_month
 
@@ -132,7 +134,8 @@ class ShiftForm(forms.Form):
 
 
 class DiscrepancyFilterForm(forms.Form):
-    school = forms.TypedChoiceField(required=False, coerce=int, empty_value=None)
+    # Up to 2,000 schools: their options written in Python (ssd.forms.LongSelect).
+    school = forms.TypedChoiceField(required=False, coerce=int, empty_value=None, widget=LongSelect)
     district = forms.TypedChoiceField(required=False, coerce=int, empty_value=None)
     status = forms.ChoiceField(
         required=False, choices=[("", "Any"), ("open", "Any open")] + list(DiscrepancyStatus.choices)
@@ -144,8 +147,9 @@ class DiscrepancyFilterForm(forms.Form):
     opened_to = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
 
     def __init__(self, *args, schools=(), districts=(), **kwargs):
+        """`schools`: (pk, name) pairs."""
         super().__init__(*args, **kwargs)
-        self.fields["school"].choices = [("", "All my schools")] + [(s.pk, s.name) for s in schools]
+        self.fields["school"].choices = [("", "All my schools"), *schools]
         self.fields["district"].choices = [("", "All my districts")] + [(d.pk, d.name) for d in districts]
 
     def clean(self):

@@ -551,6 +551,10 @@ class Discrepancy(models.Model):
             models.Index(fields=["school", "opened_at"]),
             models.Index(fields=["contract", "opened_at"]),
             models.Index(fields=["contract", "closed_at"]),
+            # The list's order, newest first: a wide scope (the commander's 2,000 schools) reads the
+            # newest rows down this index instead of joining and sorting all of them (18,156
+            # generated: 138 -> 54 ms for the page).
+            models.Index(fields=["-opened_at", "-id"], name="discrepancy_newest"),
         ]
 
     def __str__(self) -> str:
