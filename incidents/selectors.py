@@ -222,6 +222,11 @@ def incident_page(
         size=size,
         count_cap=COUNT_CAP,
         is_datetime=name in ("occurred_at", "reported_at"),
+        # In the default order without a text search, the count walks the list's own index (2-4 ms
+        # for every role at a million incidents, where the unordered count's sequential scan took 3-5
+        # ms usually and 230-410 ms from an unlucky start). With a search any order is cheaper (a
+        # sergeant's: 34 ms against 130 in date order); other sorts have no index to walk.
+        count_in_order=not f.q and name == "occurred_at",
     )
     counts = dict(
         PersonInvolved.objects.filter(incident_id__in=[i.pk for i in page.rows])

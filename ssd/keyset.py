@@ -86,10 +86,14 @@ def keyset_page(
     size: int = 25,
     count_cap: int = 1000,
     is_datetime: bool = True,
+    count_in_order: bool = False,
 ) -> KeysetPage:
     """A page of `qs`, which is ordered by (`field_name`, pk), both descending or both ascending:
     `older` continues after a cursor, `newer` goes back before one. Queries: the rows (LIMIT
-    size+1) and a count that stops at `count_cap`."""
+    size+1) and a count that stops at `count_cap`. `count_in_order`: count the first
+    `count_cap` + 1 rows in the list's order (down the same index as the rows) rather than in any
+    order, which PostgreSQL reads as a sequential scan starting wherever another scan of the table
+    is (synchronize_seqscans): cheap on average, 400 ms now and then at a million rows."""
     page = KeysetPage()
     cursor = decode_cursor(older, is_datetime=is_datetime) if older else None
     back = decode_cursor(newer, is_datetime=is_datetime) if newer and not cursor else None
@@ -114,7 +118,7 @@ def keyset_page(
             page.older = encode_cursor(page.rows[-1], field_name)
         if has_newer:
             page.newer = encode_cursor(page.rows[0], field_name)
-    page.count = qs.order_by()[: count_cap + 1].count()
+    page.count = (qs if count_in_order else qs.order_by())[: count_cap + 1].count()
     page.count_capped = page.count > count_cap
     page.count = min(page.count, count_cap)
     return page
