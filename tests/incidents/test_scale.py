@@ -186,6 +186,19 @@ def test_count_stops_at_the_cap(personas, monkeypatch):
     assert not page.count_capped and page.count == 0
 
 
+def test_a_search_counts_to_its_own_cap(personas, monkeypatch):
+    from incidents import selectors
+
+    monkeypatch.setattr(selectors, "COUNT_CAP", 8)
+    monkeypatch.setattr(selectors, "SEARCH_COUNT_CAP", 4)
+    bulk(personas, 9)
+    expected = incident_list(user=personas.sergeant.user, filters=IncidentFilters(q="hallway")).count()
+    assert expected == 9
+    page = incident_page(user=personas.sergeant.user, filters=IncidentFilters(q="hallway"), size=2)
+    assert page.count_capped and page.count == 4
+    assert incident_page(user=personas.sergeant.user, size=2).count == 8
+
+
 def test_list_page_links_keep_filters(client, personas):
     bulk(personas, 30)
     login(client, personas.sergeant)
