@@ -15,11 +15,9 @@ from __future__ import annotations
 
 import argparse
 import cProfile
-import datetime as dt
 import io
 import os
 import pstats
-import re
 import statistics
 import sys
 import time
@@ -41,6 +39,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     sys.path.insert(0, str(ROOT))
+    sys.path.insert(0, str(ROOT / "bench"))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ssd.settings")
     os.environ.setdefault("ALLOWED_HOSTS", "testserver,127.0.0.1")
     import django
@@ -50,6 +49,7 @@ def main(argv: list[str] | None = None) -> int:
     from django.db import connection, transaction
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
+    from write_load import submission
 
     from incidents.models import IncidentCategory
     from incidents.permissions import REPORT
@@ -82,19 +82,7 @@ def main(argv: list[str] | None = None) -> int:
                         (time.process_time() - cpu) * 1000,
                     )
                 out["get_queries"] = ctx.captured_queries
-                html = response.content
-                token = re.search(rb'name="token" value="([^"]+)"', html).group(1).decode()
-                form = {
-                    "token": token,
-                    "school": school.pk,
-                    "occurred_at": (dt.datetime.now() - dt.timedelta(minutes=30)).strftime("%Y-%m-%dT%H:%M"),
-                    "location": "hallway",
-                    "category": category.pk,
-                    "arrests": "0",
-                    "referrals": "0",
-                    "narrative": "Bench: a knife found in a hallway locker during a search; secured by the SRO.",
-                    "submit": "Submit incident",
-                }
+                form = submission(response.content, school=school.pk, category=category.pk)
                 with CaptureQueriesContext(connection) as ctx:
                     started, cpu = time.perf_counter(), time.process_time()
                     if profile == "post":

@@ -30,6 +30,26 @@ sys.path.insert(0, str(HERE))
 from load import Client, percentile  # noqa: E402
 
 
+def submission(html: bytes, *, school: int, category: int, minutes_ago: int = 30) -> dict:
+    """What the new-incident form posts when an SRO presses "Submit incident": the page's CSRF and
+    idempotency tokens (from its HTML), a weapon found in a hallway locker `minutes_ago`."""
+    form = {
+        "token": re.search(rb'name="token" value="([^"]+)"', html).group(1).decode(),
+        "school": school,
+        "occurred_at": (dt.datetime.now() - dt.timedelta(minutes=minutes_ago)).strftime("%Y-%m-%dT%H:%M"),
+        "location": "hallway",
+        "category": category,
+        "arrests": "0",
+        "referrals": "0",
+        "narrative": "Bench: a knife found in a hallway locker during a search; secured by the SRO.",
+        "submit": "Submit incident",
+    }
+    csrf = re.search(rb'name="csrfmiddlewaretoken" value="([^"]+)"', html)
+    if csrf:
+        form["csrfmiddlewaretoken"] = csrf.group(1).decode()
+    return form
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--url", default="http://127.0.0.1:8018")
@@ -78,21 +98,7 @@ def main(argv: list[str] | None = None) -> int:
 
     def submit(client: Client, post, i: int):
         _, html = client.request("GET", "/incidents/new/")
-        csrf = re.search(rb'name="csrfmiddlewaretoken" value="([^"]+)"', html).group(1).decode()
-        token = re.search(rb'name="token" value="([^"]+)"', html).group(1).decode()
-        occurred = (dt.datetime.now() - dt.timedelta(minutes=30 + i)).strftime("%Y-%m-%dT%H:%M")
-        form = {
-            "csrfmiddlewaretoken": csrf,
-            "token": token,
-            "school": post.school_id,
-            "occurred_at": occurred,
-            "location": "hallway",
-            "category": category.pk,
-            "arrests": "0",
-            "referrals": "0",
-            "narrative": "Bench: a knife found in a hallway locker during a search; secured by the SRO.",
-            "submit": "Submit incident",
-        }
+        form = submission(html, school=post.school_id, category=category.pk, minutes_ago=30 + i)
         started = time.perf_counter()
         response, _ = client.request("POST", "/incidents/new/", form)
         return response, (time.perf_counter() - started) * 1000

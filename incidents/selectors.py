@@ -198,6 +198,7 @@ SEARCH_COUNT_CAP = 100
 
 
 IncidentPage = KeysetPage  # the list's page: rows (each with `people_count`), cursors, a capped count
+DATETIME_SORTS = ("occurred_at", "reported_at")  # the sort fields whose cursor value is a datetime
 
 
 def encode_cursor(incident: Incident, sort_field_name: str) -> str:
@@ -206,7 +207,7 @@ def encode_cursor(incident: Incident, sort_field_name: str) -> str:
 
 def decode_cursor(cursor: str, sort_field_name: str):
     """(value, id) from a cursor, or None for anything that is not one of ours (never a 500)."""
-    return keyset.decode_cursor(cursor, is_datetime=sort_field_name in ("occurred_at", "reported_at"))
+    return keyset.decode_cursor(cursor, is_datetime=sort_field_name in DATETIME_SORTS)
 
 
 def incident_page(
@@ -226,7 +227,7 @@ def incident_page(
         newer=newer,
         size=size,
         count_cap=SEARCH_COUNT_CAP if f.q else COUNT_CAP,
-        is_datetime=name in ("occurred_at", "reported_at"),
+        is_datetime=name in DATETIME_SORTS,
         # In the default order without a text search, the count walks the list's own index (2-4 ms
         # for every role at a million incidents, where the unordered count's sequential scan took 3-5
         # ms usually and 230-410 ms from an unlucky start). With a search any order is cheaper (a

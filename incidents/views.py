@@ -20,6 +20,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from personnel.models import Officer
 from schools.models import School, SchoolUserObjectPermission
 from schools.selectors import school_ids, school_list
+from ssd import keyset
 from ssd.audit.services import audit_record, disclosure_record
 from ssd.errors import DomainError
 
@@ -103,9 +104,8 @@ def incident_list_view(request: HttpRequest) -> HttpResponse:
     page = incident_page(
         user=user,
         filters=filters,
-        older=request.GET.get("older", "")[:200],
-        newer=request.GET.get("newer", "")[:200],
         size=PAGE_SIZE,
+        **keyset.cursors(request.GET),
     )
     _audit_search(request, "incident.search")
     params = request.GET.copy()

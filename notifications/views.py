@@ -12,7 +12,7 @@ from django.utils.http import urlencode
 from django.views.decorators.http import require_GET, require_POST
 
 from ssd.errors import DomainError
-from ssd.keyset import keyset_page
+from ssd.keyset import page_for_request
 from ssd.waiting import waiting_summary
 
 from . import selectors, services
@@ -44,12 +44,10 @@ def inbox(request: HttpRequest) -> HttpResponse:
     kind = kind if kind in kinds else ""
     # Keyset pages ("Older" / "Newer"): a commander's inbox holds ~180,000 rows at a million
     # incidents, and `?page=7000` took 439 ms to count off the rows before it.
-    page = keyset_page(
+    page = page_for_request(
+        request,
         selectors.inbox(user=request.user, state=state, kind=kind),
         field_name="created_at",
-        descending=True,
-        older=request.GET.get("older", "")[:200],
-        newer=request.GET.get("newer", "")[:200],
         size=PAGE_SIZE,
         count_cap=COUNT_CAP,
     )

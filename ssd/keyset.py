@@ -17,6 +17,14 @@ from dataclasses import dataclass, field
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+MAX_CURSOR = 200  # characters of a cursor read from a URL; ours are ~60
+
+
+def cursors(params) -> dict[str, str]:
+    """The `older` / `newer` cursors of a request's query string (`request.GET`), as
+    `keyset_page` takes them: empty when absent, cut at MAX_CURSOR."""
+    return {key: params.get(key, "")[:MAX_CURSOR] for key in ("older", "newer")}
+
 
 @dataclass
 class KeysetPage:
@@ -122,3 +130,13 @@ def keyset_page(
     page.count_capped = page.count > count_cap
     page.count = min(page.count, count_cap)
     return page
+
+
+def page_for_request(
+    request, qs: QuerySet, *, field_name: str, size: int, count_cap: int, descending: bool = True
+) -> KeysetPage:
+    """`keyset_page` of `qs` at the cursors in `request`'s query string (a newest-first list of
+    rows with a datetime `field_name`, by default)."""
+    return keyset_page(
+        qs, field_name=field_name, descending=descending, size=size, count_cap=count_cap, **cursors(request.GET)
+    )

@@ -87,3 +87,13 @@ def test_a_cursor_that_is_not_ours_gives_the_first_page(rows, cursor):
 
 def test_a_cursor_round_trips(rows):
     assert decode_cursor(encode_cursor(rows[7], "at"), is_datetime=True) == (rows[7].at, rows[7].pk)
+
+
+def test_cursors_are_read_from_the_query_string_cut_at_their_limit():
+    from django.http import QueryDict
+
+    from ssd.keyset import MAX_CURSOR, cursors
+
+    assert cursors(QueryDict("")) == {"older": "", "newer": ""}
+    assert cursors(QueryDict("older=abc&state=waiting")) == {"older": "abc", "newer": ""}
+    assert cursors(QueryDict("newer=" + "A" * (MAX_CURSOR + 50))) == {"older": "", "newer": "A" * MAX_CURSOR}
