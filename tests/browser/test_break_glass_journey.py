@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
+from ssd.audit.services import audit_record
 from tests.factories import PASSWORD
 from tests.incidents.factories import ensure_taxonomy, make_incident
 
@@ -49,3 +50,21 @@ def test_break_glass_journey(personas, new_page):
     expect(admin.locator("main")).to_contain_text(reason)
     assert_accessible(admin, context="break-glass review (desktop)")
     screenshot(admin, "break-glass-review-desktop")
+
+    # The audit log pages by keyset: "Older" swaps in the next 50 entries (htmx) and offers the way
+    # back; "Newer" returns to the first page.
+    for i in range(60):
+        audit_record(action="test.paging", detail=f"entry {i:02d}")
+    admin.goto(admin.url.split("/audit/")[0] + "/audit/?action=test.paging")
+    expect(admin.locator("#results")).to_contain_text("60 entries")
+    expect(admin.locator("#results")).to_contain_text("entry 59")
+    admin.locator("a[rel=next]").click()
+    expect(admin.locator("a[rel=prev]")).to_be_visible()
+    admin.wait_for_url("**older=**")
+    expect(admin.locator("#results")).to_contain_text("entry 09")
+    expect(admin.locator("#results")).not_to_contain_text("entry 59")
+    assert_accessible(admin, context="audit log, older page (desktop)")
+    admin.locator("a[rel=prev]").click()
+    admin.wait_for_url("**newer=**")
+    expect(admin.locator("#results")).to_contain_text("entry 59")
+    expect(admin.locator("a[rel=prev]")).to_have_count(0)
