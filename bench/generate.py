@@ -523,11 +523,39 @@ def _incidents(cur, *, total: int, summary: dict) -> None:
         "locations": list(Location.values),
         "dispositions": list(Disposition.values),
     }
+    # When each incident happened and was reported, as functions of its row number, so the report
+    # numbers can be worked out before the rows are written: sequential per year in created order
+    # (created_at is reported_at; ids follow the row number), each year's counter at its last, as the
+    # service leaves them. Numbering the rows with an UPDATE afterwards wrote every row twice more and
+    # left two thirds of the table's pages empty; a sequential scan starting among them (where
+    # synchronize_seqscans put it) read ~700 MB of nothing, the search tail of bench/results.md
+    # (12/03/2026, fifth session). Ten school years back from now; school days' hours (07:00-17:00
+    # New York), on the minute, so equal occurred_at values happen (the pagination must break ties).
+    cur.execute(
+        "CREATE OR REPLACE FUNCTION pg_temp.occurred(i bigint, start date, span int) RETURNS timestamptz "
+        "LANGUAGE sql STABLE AS $$ SELECT least(now() - interval '1 hour', (start + floor(pg_temp.r(i, 2) * span)::int"
+        " + time '07:00' + floor(pg_temp.r(i, 16) * 600)::int * interval '1 minute') AT TIME ZONE 'America/New_York')"
+        " $$"
+    )
+    cur.execute(
+        "CREATE OR REPLACE FUNCTION pg_temp.reported(i bigint, start date, span int) RETURNS timestamptz "
+        "LANGUAGE sql STABLE AS $$ SELECT pg_temp.occurred(i, start, span)"
+        " + (pg_temp.r(i, 4) * 180)::int * interval '1 minute' $$"
+    )
+    cur.execute(
+        """
+        CREATE TEMP TABLE bench_seq ON COMMIT DROP AS
+        SELECT i, year, row_number() OVER (PARTITION BY year ORDER BY reported, i) AS seq
+        FROM (SELECT i, reported, extract(year FROM reported AT TIME ZONE 'America/New_York')::int AS year
+              FROM (SELECT i, pg_temp.reported(i, %(start)s::date, %(span)s::int) AS reported
+                    FROM generate_series(1, %(total)s) i) t) y
+        """,
+        {**params, "total": total},
+    )
+    cur.execute("CREATE UNIQUE INDEX ON bench_seq (i)")
     progress = Progress("incidents", total)
     for lo in range(1, total + 1, CHUNK):
         hi = min(total, lo + CHUNK - 1)
-        # Ten school years back from now; school days' hours (07:00-17:00 New York), on the minute,
-        # so equal occurred_at values happen (the pagination must break ties by id).
         cur.execute(
             f"""
             INSERT INTO incidents_incident (occurred_at, reported_at, location, location_detail, significant,
@@ -547,9 +575,9 @@ def _incidents(cur, *, total: int, summary: dict) -> None:
                 CASE WHEN status IN ('approved', 'closed', 'returned') THEN reported_at + interval '1 day' END,
                 CASE WHEN status = 'closed' THEN reported_at + interval '1 day' END,
                 sro_user_id, school_id, category_id,
-                extract(year FROM reported_at AT TIME ZONE 'America/New_York')::int, i
+                year, seq
             FROM (
-                SELECT i, occurred_at, occurred_at + (pg_temp.r(i, 4) * 180)::int * interval '1 minute' AS reported_at,
+                SELECT i, occurred_at, pg_temp.reported(i, %(start)s::date, %(span)s::int) AS reported_at,
                     (%(locations)s::text[])[1 + floor(pg_temp.r(i, 5) * cardinality(%(locations)s::text[]))::int]
                         AS loc,
                     c.sig OR arrests > 0 AS sig, c.is_weapon AS cat_weapon, pg_temp.r(i, 6) < 0.15 AS injuries,
@@ -574,31 +602,18 @@ def _incidents(cur, *, total: int, summary: dict) -> None:
                         floor(power(pg_temp.r(i, 1), 1.6) * %(n_schools)s)::int AS sk,
                         floor(pg_temp.r(i, 3) * %(n_categories)s)::int AS ck,
                         CASE WHEN pg_temp.r(i, 15) < 0.06 THEN 1 ELSE 0 END AS arrests,
-                        least(now() - interval '1 hour',
-                            (%(start)s::date + floor(pg_temp.r(i, 2) * %(span)s)::int
-                             + time '07:00' + floor(pg_temp.r(i, 16) * 600)::int * interval '1 minute')
-                            AT TIME ZONE 'America/New_York') AS occurred_at
+                        pg_temp.occurred(i, %(start)s::date, %(span)s::int) AS occurred_at
                     FROM generate_series(%(lo)s, %(hi)s) i
                 ) g
                 JOIN bench_school s ON s.k = g.sk
                 JOIN bench_category c ON c.k = g.ck
             ) x
+            JOIN bench_seq USING (i)
             ORDER BY i
             """,  # noqa: S608  # nosec B608: constant phrase lists, values bound
             {**params, "lo": lo, "hi": hi},
         )
         progress.advance(hi - lo + 1)
-    # Report numbers: sequential per year in created order (rows were given their row number above,
-    # unique but not per year), and each year's counter at its last, as the service leaves them.
-    cur.execute(
-        """
-        UPDATE incidents_incident t SET report_seq = n.seq
-        FROM (SELECT id, row_number() OVER (PARTITION BY report_year ORDER BY created_at, id) + 10000000 AS seq
-              FROM incidents_incident) n
-        WHERE t.id = n.id
-        """
-    )
-    cur.execute("UPDATE incidents_incident SET report_seq = report_seq - 10000000")
     cur.execute(
         """
         INSERT INTO incidents_reportcounter (year, last)

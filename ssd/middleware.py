@@ -124,7 +124,8 @@ class NoStoreMiddleware:
 
 class QueryCountMiddleware:
     """Bench only (`SSD_BENCH_QUERY_HEADER=1`, refused in production by `ssd.checks`): answers with
-    `X-SSD-Queries` (database queries the request made) and `X-SSD-DB-ms` (time spent in them), so
+    `X-SSD-Queries` (database queries the request made), `X-SSD-DB-ms` (time spent in them) and
+    `X-SSD-Slowest` (the slowest one's time and first words), so
     `bench/load.py` reports queries per request without DEBUG's query log. Installed first in
     MIDDLEWARE, so it counts the whole stack (sessions, auth, audit) as well as the view."""
 
@@ -134,18 +135,24 @@ class QueryCountMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         from django.db import connection
 
-        tally = {"n": 0, "seconds": 0.0}
+        tally = {"n": 0, "seconds": 0.0, "slowest": 0.0, "slowest_sql": ""}
 
         def count(execute, sql, params, many, context):
             started = time.perf_counter()
             try:
                 return execute(sql, params, many, context)
             finally:
+                took = time.perf_counter() - started
                 tally["n"] += 1
-                tally["seconds"] += time.perf_counter() - started
+                tally["seconds"] += took
+                if took > tally["slowest"]:
+                    tally["slowest"], tally["slowest_sql"] = took, sql
 
         with connection.execute_wrapper(count):
             response = self.get_response(request)
         response["X-SSD-Queries"] = str(tally["n"])
         response["X-SSD-DB-ms"] = f"{tally['seconds'] * 1000:.1f}"
+        # The slowest query's time and its first words, to tell a slow request's cause from outside.
+        head = " ".join(tally["slowest_sql"].split())[:60].encode("ascii", "replace").decode()
+        response["X-SSD-Slowest"] = f"{tally['slowest'] * 1000:.1f} ms {head}".rstrip()
         return response

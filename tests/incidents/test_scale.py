@@ -325,6 +325,7 @@ def test_generated_division_every_role_sees_exactly_its_scope(client):
     _check_generated_notifications(summary)
     assert Incident.objects.filter(status=Status.DRAFT).exists()
     assert Incident.objects.values("school__psa__district").distinct().count() == 7
+    _check_generated_report_numbers()
     users = (
         get_user_model().objects.filter(
             username__in=[
@@ -379,6 +380,20 @@ def test_generated_division_every_role_sees_exactly_its_scope(client):
             break
         params = {"older": page.older}
     assert seen == list(incident_list(user=sro).values_list("pk", flat=True))
+
+
+def _check_generated_report_numbers():
+    """Report numbers as the service gives them: 1, 2, 3... per year of report in created order, and
+    each year's counter at its last number."""
+    from incidents.models import ReportCounter
+
+    years: dict[int, list[int]] = {}
+    for year, seq in Incident.objects.order_by("created_at", "id").values_list("report_year", "report_seq"):
+        years.setdefault(year, []).append(seq)
+    assert len(years) >= 10
+    for year, seqs in years.items():
+        assert seqs == list(range(1, len(seqs) + 1)), year
+    assert dict(ReportCounter.objects.values_list("year", "last")) == {y: len(s) for y, s in years.items()}
 
 
 def _check_generated_notifications(summary):
