@@ -448,13 +448,14 @@ def test_the_lieutenants_sros_are_the_areas_by_district(personas, clock):
     p = personas
     ctx = context(p.lieutenant, "personnel.my_sros")
     assert ctx["by_area"] is True
-    listed = {r["officer"].pk for r in ctx["rows"] if r["on_duty"]}
+    listed = {r["officer_id"] for r in ctx["rows"] if r["on_duty"]}
     raw = set(
         Assignment.objects.active().filter(role=Role.SRO, school__psa__district__area=p.area)
         .values_list("officer_id", flat=True)
     )
     assert listed == raw and p.sro.pk in listed and p.other_sro.pk not in listed
-    numbers = [r["school"].psa.district.number for r in ctx["rows"]]
+    assert ctx["page_rows"] == ctx["rows"]  # one page here
+    numbers = [r["school"].psa.district.number for r in ctx["page_rows"]]
     assert numbers == sorted(numbers)
     assert context(p.sergeant, "personnel.my_sros")["by_area"] is False
 
@@ -482,11 +483,13 @@ def test_my_sros_links_and_queries(client, personas, persona):
     ctx = context(officer, "personnel.my_sros")
     request = RequestFactory().get("/")
     request.user = officer.user
-    shown = {r["officer"].pk for r in ctx["rows"]}
+    shown = {r["officer_id"] for r in ctx["rows"]}
     viewable = viewable_officer_ids(user=officer.user, roles=user_roles(request), among=shown)
     assert len(shown) >= 5
-    assert {r["officer"].pk for r in ctx["rows"] if r["may_open"]} == (shown if viewable is None else viewable)
-    for r in ctx["rows"]:
+    assert {r["officer_id"] for r in ctx["rows"] if r["may_open"]} == (shown if viewable is None else viewable)
+    assert ctx["page_rows"] == ctx["rows"]  # one page: every row has its objects and links
+    for r in ctx["page_rows"]:
+        assert r["officer"].pk == r["officer_id"] and r["assignment"].pk == r["assignment_id"]
         assert r["school_url"] == r["school"].get_absolute_url()
         assert r["officer_url"] == reverse("personnel:detail", args=[r["officer"].pk])
         assert (f'href="{r["officer_url"]}"' in html) == r["may_open"]
