@@ -426,6 +426,11 @@ def _create(*, by, key: uuid.UUID, fields: dict[str, Any], submit: bool) -> Inci
     return incident
 
 
+def _own_first_autosave(existing: Incident, by) -> bool:
+    """The draft a page's first autosave created (the page's key, its author, never saved since)."""
+    return existing.author_id == by.pk and existing.status == Status.DRAFT and existing.version == 1
+
+
 def _replay(existing: Incident, by) -> Incident:
     if existing.author_id != by.pk:
         raise DomainError("This form was already used. Reload the page and start again.")
@@ -1029,6 +1034,13 @@ def incident_save(
             incident = incident_update_draft(
                 incident=existing, by=by, expected_version=expected_version, **dict(fields)
             )
+            incident.replayed = False
+        elif existing is not None and submit and _own_first_autosave(existing, by):
+            # Submit pressed while the page's first autosave was on its way back: the draft exists
+            # but the page never learnt its version. The page's fields are the newer; the draft is
+            # updated at version 1 (under its lock: any other save since is a conflict) and
+            # submitted. A replay here dropped the submission and showed the officer a draft.
+            incident = incident_update_draft(incident=existing, by=by, expected_version=1, **dict(fields))
             incident.replayed = False
         elif existing is not None:
             return _replay(existing, by)

@@ -172,3 +172,58 @@ def test_one_step_submission_out_of_scope_refused(personas):
         )
     assert exc.value.field == "school"
     assert not Incident.objects.exists()
+
+
+def test_submit_while_the_pages_first_autosave_was_on_its_way_back(personas):
+    """The page's first autosave created the draft, and Submit went before the autosave's answer
+    (the version) reached the page: the submission is the page's, not a replay of the draft (which
+    took the officer to a draft page: a browser journey caught it on a slow machine)."""
+    sro = personas.sro.user
+    key = uuid.uuid4()
+    draft = services.incident_save(
+        by=sro, fields=_fields(personas, "SCH-DISORDER", narrative="Two students"), idempotency_key=key,
+        expected_version=None,
+    )  # fmt: skip
+    assert (draft.status, draft.version) == (Status.DRAFT, 1)
+    fields = _fields(personas, "SCH-WEAPON", narrative="Two students fought; a knife was found on one.")
+    submitted = services.incident_save(by=sro, fields=fields, idempotency_key=key, expected_version=None, submit=True)
+    assert submitted.pk == draft.pk and not submitted.replayed
+    submitted.refresh_from_db()
+    assert submitted.status == Status.SUBMITTED and submitted.narrative == fields["narrative"]
+    assert submitted.category.code == "SCH-WEAPON" and submitted.significant
+    assert Incident.objects.count() == 1
+    assert OutboxEvent.objects.filter(subject_id=draft.pk).count() == 1
+    assert rollup_counts() == raw_counts()
+    # Pressed twice: the second is a replay of the submitted incident.
+    again = services.incident_save(by=sro, fields=fields, idempotency_key=key, expected_version=None, submit=True)
+    assert again.replayed and again.pk == draft.pk
+
+
+def test_a_versionless_submit_never_overwrites_a_draft_saved_since(personas):
+    """Only the draft's first save can be the page's own unanswered autosave: a draft saved again
+    since (the page's later autosaves, its edit page) is left as it is."""
+    sro = personas.sro.user
+    key = uuid.uuid4()
+    services.incident_save(by=sro, fields=_fields(personas, "SCH-DISORDER"), idempotency_key=key, expected_version=None)
+    later = _fields(personas, "SCH-DISORDER", narrative="The text of the later save.")
+    saved = services.incident_save(by=sro, fields=later, idempotency_key=key, expected_version=1)
+    assert saved.version == 2
+    stale = services.incident_save(
+        by=sro, fields=_fields(personas, "SCH-WEAPON", narrative="An older page."), idempotency_key=key,
+        expected_version=None, submit=True,
+    )  # fmt: skip
+    assert stale.replayed
+    stale.refresh_from_db()
+    assert (stale.status, stale.narrative, stale.version) == (Status.DRAFT, "The text of the later save.", 2)
+
+
+def test_another_officers_draft_is_never_submitted_by_its_key(personas):
+    sro = personas.sro.user
+    key = uuid.uuid4()
+    services.incident_save(by=sro, fields=_fields(personas, "SCH-DISORDER"), idempotency_key=key, expected_version=None)
+    with pytest.raises(DomainError):
+        services.incident_save(
+            by=personas.sergeant.user, fields=_fields(personas, "SCH-DISORDER"), idempotency_key=key,
+            expected_version=None, submit=True,
+        )  # fmt: skip
+    assert Incident.objects.get().status == Status.DRAFT
