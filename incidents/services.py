@@ -1035,11 +1035,12 @@ def incident_save(
                 incident=existing, by=by, expected_version=expected_version, **dict(fields)
             )
             incident.replayed = False
-        elif existing is not None and submit and _own_first_autosave(existing, by):
-            # Submit pressed while the page's first autosave was on its way back: the draft exists
-            # but the page never learnt its version. The page's fields are the newer; the draft is
-            # updated at version 1 (under its lock: any other save since is a conflict) and
-            # submitted. A replay here dropped the submission and showed the officer a draft.
+        elif existing is not None and _own_first_autosave(existing, by):
+            # Submit (or Save draft) pressed while the page's first autosave was on its way back:
+            # the draft exists but the page never learnt its version. The page's fields are the
+            # newer; the draft is updated at version 1 (under its lock: any other save since is a
+            # conflict), then submitted if asked. A replay here dropped the submission, or the last
+            # words typed, and showed the officer the autosaved draft.
             incident = incident_update_draft(incident=existing, by=by, expected_version=1, **dict(fields))
             incident.replayed = False
         elif existing is not None:

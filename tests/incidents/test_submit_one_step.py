@@ -199,6 +199,20 @@ def test_submit_while_the_pages_first_autosave_was_on_its_way_back(personas):
     assert again.replayed and again.pk == draft.pk
 
 
+def test_save_draft_while_the_pages_first_autosave_was_on_its_way_back_keeps_the_last_words(personas):
+    sro = personas.sro.user
+    key = uuid.uuid4()
+    services.incident_save(
+        by=sro, fields=_fields(personas, "SCH-DISORDER", narrative="Two students"), idempotency_key=key,
+        expected_version=None,
+    )  # fmt: skip
+    fields = _fields(personas, "SCH-DISORDER", narrative="Two students argued at the gate.")
+    saved = services.incident_save(by=sro, fields=fields, idempotency_key=key, expected_version=None)
+    assert not saved.replayed
+    saved.refresh_from_db()
+    assert (saved.status, saved.narrative, saved.version) == (Status.DRAFT, fields["narrative"], 2)
+
+
 def test_a_versionless_submit_never_overwrites_a_draft_saved_since(personas):
     """Only the draft's first save can be the page's own unanswered autosave: a draft saved again
     since (the page's later autosaves, its edit page) is left as it is."""
