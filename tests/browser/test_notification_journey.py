@@ -20,7 +20,7 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from incidents.models import Incident
-from notifications.models import Alert, Channel, Notification
+from notifications.models import Alert, Channel, Notification, OutboxEvent
 from ssd.celery import app as celery_app
 from tests.conftest import REQUIRE_SERVICES
 from tests.factories import PASSWORD
@@ -128,3 +128,31 @@ def test_an_sros_significant_incident_reaches_the_sergeants_inbox(personas, new_
     item.get_by_role("link", name=f"Open {incident.report_number}").click()
     sgt.wait_for_url(f"**/incidents/{incident.pk}/")
     expect(sgt.locator("main")).to_contain_text("Weapon found")
+
+    # The inbox pages by keyset: with 30 notifications, "Older" shows the 5 past the first 25 and
+    # offers "Newer" and "Newest"; "Newer" comes back to the first page.
+    base = mine.created_at
+    for i in range(29):
+        event = OutboxEvent.objects.get(pk=mine.event_id)
+        event.pk, event.dedupe_key = None, f"{event.dedupe_key}-older-{i}"
+        event.save()
+        copy = Notification.objects.get(pk=mine.pk)
+        copy.pk, copy.event = None, event
+        copy.save()
+        Notification.objects.filter(pk=copy.pk).update(created_at=base - dt.timedelta(days=1, minutes=i))
+    sgt.goto(sgt.url.split("/incidents/")[0] + "/notifications/")
+    expect(sgt.locator("main")).to_contain_text("30 notifications")
+    expect(sgt.locator("[id^=notification-]")).to_have_count(25)
+    expect(sgt.locator("a[rel=prev]")).to_have_count(0)
+    sgt.locator("a[rel=next]").click()
+    sgt.wait_for_url("**older=**")
+    expect(sgt.locator("[id^=notification-]")).to_have_count(5)
+    expect(sgt.locator(f"#notification-{mine.pk}")).to_have_count(0)  # the newest is on the first page
+    expect(sgt.get_by_role("link", name="Newest")).to_be_visible()
+    expect(sgt.locator("a[rel=next]")).to_have_count(0)
+    assert_accessible(sgt, context="notifications inbox, older page")
+    screenshot(sgt, "notifications-inbox-older")
+    sgt.locator("a[rel=prev]").click()
+    sgt.wait_for_url("**newer=**")
+    expect(sgt.locator("[id^=notification-]")).to_have_count(25)
+    expect(sgt.locator(f"#notification-{mine.pk}")).to_have_count(1)
