@@ -139,14 +139,15 @@ def my_sros_context(request: HttpRequest, subject=None) -> dict | None:
     fields += ["school__psa__district__number", "officer__user__first_name", "officer__user__last_name"]
     fields += ["officer__user__username", *(["may_open"] if scope is not None else [])]
     posts = posts.order_by("school__name", "officer__user__last_name", "officer_id", "-starts_on")
-    on_duty = set()
     tuples = list(posts.values_list(*fields, named=True))
-    for a in tuples:
-        if a.starts_on <= today and (a.ends_on is None or a.ends_on >= today):
-            on_duty.add(a.officer_id)
+
+    def is_active(a) -> bool:  # Assignment.is_active, on a tuple
+        return a.starts_on <= today and (a.ends_on is None or a.ends_on >= today)
+
+    on_duty = {a.officer_id for a in tuples if is_active(a)}
     rows, seen = [], set()
     for a in tuples:
-        active = a.starts_on <= today and (a.ends_on is None or a.ends_on >= today)
+        active = is_active(a)
         # One row per officer and school: the current post if there is one, else the nearest.
         if (a.officer_id, a.school_id) in seen or (a.officer_id in on_duty and not active):
             continue
