@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from django.db.models import (
     Aggregate,
@@ -207,7 +207,11 @@ def encode_cursor(incident: Incident, sort_field_name: str) -> str:
 
 def decode_cursor(cursor: str, sort_field_name: str):
     """(value, id) from a cursor, or None for anything that is not one of ours (never a 500)."""
-    return keyset.decode_cursor(cursor, is_datetime=sort_field_name in DATETIME_SORTS)
+    return keyset.decode_cursor(cursor, kind=_cursor_kind(sort_field_name))
+
+
+def _cursor_kind(sort_field_name: str) -> str:
+    return "datetime" if sort_field_name in DATETIME_SORTS else "text"
 
 
 def incident_page(
@@ -227,7 +231,7 @@ def incident_page(
         newer=newer,
         size=size,
         count_cap=SEARCH_COUNT_CAP if f.q else COUNT_CAP,
-        is_datetime=name in DATETIME_SORTS,
+        kind=_cursor_kind(name),
         # In the default order without a text search, the count walks the list's own index (2-4 ms
         # for every role at a million incidents, where the unordered count's sequential scan took 3-5
         # ms usually and 230-410 ms from an unlucky start). With a search any order is cheaper (a
@@ -335,17 +339,6 @@ def followup_list(
     )
 
 
-@dataclass
-class FollowUpPage:
-    rows: list[FollowUp] = field(default_factory=list)
-    after: str = ""
-    count: int = 0
-    count_capped: bool = False
-
-    def __iter__(self):
-        return iter(self.rows)
-
-
 def followup_page(
     *,
     user,
@@ -353,14 +346,15 @@ def followup_page(
     mine_only: bool = False,
     officer: int | None = None,
     open_only: bool = True,
-    after: str = "",
+    older: str = "",
+    newer: str = "",
     size: int = 25,
-) -> FollowUpPage:
-    """Follow-ups, earliest due first, a page at a time by keyset on (due_on, id): open and in
-    progress ones by default (the (status, due_on, id) index), every one with `open_only=False`."""
-    page = FollowUpPage()
+) -> KeysetPage:
+    """Follow-ups, earliest due first, a page at a time by keyset on (due_on, id) (`ssd.keyset`:
+    `older` is the next page, later due dates): open and in progress ones by default (the
+    (status, due_on, id) index), every one with `open_only=False`."""
     if not user.is_authenticated:
-        return page
+        return KeysetPage()
     on = timezone.localdate()
     open_states = [FollowUp.State.OPEN, FollowUp.State.IN_PROGRESS]
     qs = FollowUp.objects.filter(_visible_by_ids(user, prefix="incident__")).select_related(
@@ -374,30 +368,19 @@ def followup_page(
         qs = qs.filter(assigned_to__user=user)
     if officer:
         qs = qs.filter(assigned_to_id=officer)
-    matching = qs
-    cursor = _decode_followup_cursor(after)
-    if cursor:
-        due, pk = cursor
-        qs = qs.filter(Q(due_on__gt=due) | Q(due_on=due, pk__gt=pk))
-    rows = list(qs.order_by("due_on", "id")[: size + 1])
-    page.rows = rows[:size]
+    page = keyset.keyset_page(
+        qs.order_by("due_on", "id"),
+        field_name="due_on",
+        descending=False,
+        older=older,
+        newer=newer,
+        size=size,
+        count_cap=COUNT_CAP,
+        kind="date",
+    )
     for f in page.rows:
         f.overdue = f.status in open_states and f.due_on < on
-    if len(rows) > size:
-        last = page.rows[-1]
-        page.after = f"{last.due_on.isoformat()}.{last.pk}"
-    page.count = matching.order_by()[: COUNT_CAP + 1].count()
-    page.count_capped = page.count > COUNT_CAP
-    page.count = min(page.count, COUNT_CAP)
     return page
-
-
-def _decode_followup_cursor(cursor: str):
-    try:
-        due, pk = cursor.split(".")
-        return dt.date.fromisoformat(due), int(pk)
-    except ValueError:
-        return None
 
 
 # --- review: what is outstanding, what changed since the return -------------------------------------

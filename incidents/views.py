@@ -899,12 +899,13 @@ def followup_list_view(request: HttpRequest) -> HttpResponse:
         mine_only=mine_only,
         officer=officer,
         open_only=not show_all,
-        after=request.GET.get("after", "")[:100],
         size=PAGE_SIZE,
+        **keyset.cursors(request.GET),
     )
     _audit_search(request, "followup.search")
     params = request.GET.copy()
-    params.pop("after", None)
+    for key in ("after", "older", "newer"):  # `after`: the cursor's name before ssd.keyset
+        params.pop(key, None)
     return render(
         request,
         "incidents/followup_list.html",

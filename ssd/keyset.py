@@ -50,23 +50,28 @@ def field_value(obj, name: str):
 
 def encode_cursor(obj, field_name: str) -> str:
     value = field_value(obj, field_name)
-    if isinstance(value, dt.datetime):
+    if isinstance(value, dt.date):  # a date, or a datetime (a subclass)
         value = value.isoformat()
     raw = json.dumps([value, obj.pk], separators=(",", ":")).encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
-def decode_cursor(cursor: str, *, is_datetime: bool) -> tuple | None:
+KINDS = ("datetime", "date", "text")  # what a cursor's value is: it is parsed back to that
+
+
+def decode_cursor(cursor: str, *, kind: str) -> tuple | None:
     """(value, id) from a cursor, or None for anything that is not one of ours (never a 500)."""
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
         value, pk = json.loads(raw)
         if not isinstance(pk, int) or isinstance(pk, bool) or not isinstance(value, str):
             return None
-        if is_datetime:
+        if kind == "datetime":
             value = dt.datetime.fromisoformat(value)
             if timezone.is_naive(value):
                 return None
+        elif kind == "date":
+            value = dt.date.fromisoformat(value)
         return value, pk
     except (ValueError, TypeError, UnicodeDecodeError):
         return None
@@ -93,18 +98,19 @@ def keyset_page(
     newer: str = "",
     size: int = 25,
     count_cap: int = 1000,
-    is_datetime: bool = True,
+    kind: str = "datetime",
     count_in_order: bool = False,
 ) -> KeysetPage:
     """A page of `qs`, which is ordered by (`field_name`, pk), both descending or both ascending:
-    `older` continues after a cursor, `newer` goes back before one. Queries: the rows (LIMIT
+    `older` continues after a cursor, `newer` goes back before one ("older" is the next page in the
+    list's order, whichever way it runs); `kind` is what the field holds (KINDS). Queries: the rows (LIMIT
     size+1) and a count that stops at `count_cap`. `count_in_order`: count the first
     `count_cap` + 1 rows in the list's order (down the same index as the rows) rather than in any
     order, which PostgreSQL reads as a sequential scan starting wherever another scan of the table
     is (synchronize_seqscans): cheap on average, 400 ms now and then at a million rows."""
     page = KeysetPage()
-    cursor = decode_cursor(older, is_datetime=is_datetime) if older else None
-    back = decode_cursor(newer, is_datetime=is_datetime) if newer and not cursor else None
+    cursor = decode_cursor(older, kind=kind) if older else None
+    back = decode_cursor(newer, kind=kind) if newer and not cursor else None
     if back:
         value, pk = back
         # Walk the other way from the cursor, then put the rows back in the list's order.

@@ -295,11 +295,21 @@ def test_followups_query_count_pinned(client, personas):
         )
     assert queries(client, url) == base == FOLLOWUP_QUERIES
     page = client.get(url).context["page"]
-    assert len(page.rows) == 25 and page.after
-    assert queries(client, url, {"after": page.after}) == FOLLOWUP_QUERIES
-    later = client.get(url, {"after": page.after}).context["page"]
-    assert len(later.rows) == 5 and not later.after
+    assert len(page.rows) == 25 and page.older and not page.newer
+    assert queries(client, url, {"older": page.older}) == FOLLOWUP_QUERIES
+    later = client.get(url, {"older": page.older}).context["page"]
+    assert len(later.rows) == 5 and not later.older and later.newer
     assert {f.pk for f in page.rows}.isdisjoint({f.pk for f in later.rows})
+    ordered = [(f.due_on, f.pk) for f in page.rows + later.rows]
+    assert ordered == sorted(ordered) and len(ordered) == 30
+    # "Earlier" comes back to the first page; a cursor that is not ours (or the old `after=` link)
+    # is the first page, never an error.
+    back = client.get(url, {"newer": later.newer}).context["page"]
+    assert [f.pk for f in back.rows] == [f.pk for f in page.rows] and not back.newer
+    for bad in ({"older": "not-a-cursor"}, {"older": "WyJub3QgYSBkYXRlIiwxXQ"}, {"after": "2026-01-01.5"}):
+        response = client.get(url, bad)
+        assert response.status_code == 200, bad
+        assert [f.pk for f in response.context["page"].rows] == [f.pk for f in page.rows]
 
 
 # --- scope on a small generated division (PostgreSQL) ---------------------------------------------

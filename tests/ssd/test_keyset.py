@@ -80,13 +80,26 @@ def test_the_count_stops_at_the_cap():
     ],
 )
 def test_a_cursor_that_is_not_ours_gives_the_first_page(rows, cursor):
-    assert decode_cursor(cursor, is_datetime=True) is None
+    assert decode_cursor(cursor, kind="datetime") is None
     assert [r.pk for r in _page(older=cursor).rows] == [r.pk for r in rows[:5]]
     assert [r.pk for r in _page(newer=cursor).rows] == [r.pk for r in rows[:5]]
 
 
 def test_a_cursor_round_trips(rows):
-    assert decode_cursor(encode_cursor(rows[7], "at"), is_datetime=True) == (rows[7].at, rows[7].pk)
+    assert decode_cursor(encode_cursor(rows[7], "at"), kind="datetime") == (rows[7].at, rows[7].pk)
+
+
+def test_date_and_text_cursors():
+    """A date field's cursor is parsed back to a date (the follow-ups list, by due date); a text
+    field's is left as text; a date cursor that is not a date is not ours."""
+    import datetime as dt
+    from types import SimpleNamespace
+
+    due = SimpleNamespace(pk=3, due_on=dt.date(2026, 12, 4), name="Anacostia")
+    assert decode_cursor(encode_cursor(due, "due_on"), kind="date") == (dt.date(2026, 12, 4), 3)
+    assert decode_cursor(encode_cursor(due, "name"), kind="text") == ("Anacostia", 3)
+    assert decode_cursor(encode_cursor(due, "name"), kind="date") is None
+    assert decode_cursor(encode_cursor(due, "due_on"), kind="datetime") is None  # naive
 
 
 def test_cursors_are_read_from_the_query_string_cut_at_their_limit():
