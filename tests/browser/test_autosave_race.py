@@ -43,41 +43,40 @@ def late_autosave_answers(monkeypatch):
     monkeypatch.setattr(services, "incident_save", save)
 
 
-def _wait_for_autosave_in_flight(page) -> None:
-    # The autosave leaves 2 s after the last keystroke; htmx marks it while it is on its way.
+def _sro_page(new_page, personas, path: str):
+    page = new_page(viewport=PHONE)
+    sign_in(page, personas.sro.user.username, PASSWORD)
+    page.wait_for_url("**/")
+    page.goto(path)
+    return page
+
+
+def _submit_during_autosave(page, *, narrative: str, lands_on: str) -> None:
+    """Type the narrative, press Submit once the autosave it starts is on its way (it leaves 2 s
+    after the last keystroke; htmx marks it meanwhile), and land on the submitted record."""
+    page.get_by_label("Narrative").fill(narrative)
     expect(page.locator("#autosave.htmx-request")).to_have_count(1, timeout=6_000)
+    page.get_by_role("button", name="Submit incident").click()
+    page.wait_for_url(re.compile(lands_on))
+    expect(page.locator("main")).to_contain_text("submitted for review")
 
 
 def test_submit_on_the_edit_page_waits_for_the_autosave_on_its_way_back(personas, new_page, late_autosave_answers):
     draft = make_incident(by=personas.sro.user, school=personas.school, submit=False)
-    page = new_page(viewport=PHONE)
-    sign_in(page, personas.sro.user.username, PASSWORD)
-    page.wait_for_url("**/")
-    page.goto(f"/incidents/{draft.pk}/edit/")
+    page = _sro_page(new_page, personas, f"/incidents/{draft.pk}/edit/")
     text = "Two students argued loudly in the hallway; separated by the SRO. Both sent to the office."
-    page.get_by_label("Narrative").fill(text)
-    _wait_for_autosave_in_flight(page)
-    page.get_by_role("button", name="Submit incident").click()
-    page.wait_for_url(re.compile(rf".*/incidents/{draft.pk}/$"))
-    expect(page.locator("main")).to_contain_text("submitted for review")
+    _submit_during_autosave(page, narrative=text, lands_on=rf".*/incidents/{draft.pk}/$")
     draft.refresh_from_db()
     assert draft.status == Status.SUBMITTED and draft.narrative == text
 
 
 def test_submit_on_a_new_page_during_its_first_autosave(personas, new_page, late_autosave_answers):
-    page = new_page(viewport=PHONE)
-    sign_in(page, personas.sro.user.username, PASSWORD)
-    page.wait_for_url("**/")
-    page.goto("/incidents/new/")
+    page = _sro_page(new_page, personas, "/incidents/new/")
     page.get_by_label("Now", exact=True).check()
     page.get_by_label("Location", exact=True).select_option(label="Cafeteria")
     page.get_by_label("What happened", exact=True).select_option(label="Fight")
     expect(page.locator("#category-block")).to_contain_text("Simple Assault (13B)")
     text = "Two students fought at lunch in the cafeteria. Separated by the SRO; no injuries."
-    page.get_by_label("Narrative").fill(text)
-    _wait_for_autosave_in_flight(page)
-    page.get_by_role("button", name="Submit incident").click()
-    page.wait_for_url(re.compile(r".*/incidents/\d+/$"))
-    expect(page.locator("main")).to_contain_text("submitted for review")
+    _submit_during_autosave(page, narrative=text, lands_on=r".*/incidents/\d+/$")
     incident = Incident.objects.get()
     assert incident.status == Status.SUBMITTED and incident.narrative == text
