@@ -6,12 +6,10 @@ import datetime as dt
 import uuid
 
 from django import forms
-from django.forms.utils import flatatt
 from django.utils import timezone
-from django.utils.html import escape
-from django.utils.safestring import mark_safe
 
 from personnel.models import Officer
+from ssd.forms import LongSelect
 
 from .models import (
     NO_GANG_FIELD_HELP,
@@ -456,35 +454,11 @@ def people_rows_from(data) -> list[dict]:
     return rows
 
 
-class PlainSelect(forms.Select):
-    """A <select> rendered in Python, not through one widget template per <option>: a commander's
-    school filter has 2,000 options, which the template way took seconds to render (issue 15)."""
-
-    def render(self, name, value, attrs=None, renderer=None):
-        final = self.build_attrs(self.attrs, {**(attrs or {}), "name": name})
-        chosen = {str(v) for v in (value if isinstance(value, list | tuple) else [value]) if v is not None}
-
-        def options(choices) -> str:
-            return "".join(
-                f'<option value="{escape(v)}"{" selected" if str(v) in chosen else ""}>{escape(label)}</option>'
-                for v, label in choices
-            )
-
-        parts = []
-        for option_value, label in self.choices:
-            if isinstance(label, list | tuple):
-                parts.append(f'<optgroup label="{escape(option_value)}">{options(label)}</optgroup>')
-            else:
-                parts.append(options([(option_value, label)]))
-        # Every value and label above went through escape(); the attributes through flatatt().
-        return mark_safe(f"<select{flatatt(final)}>{''.join(parts)}</select>")  # noqa: S308  # nosec B308 B703
-
-
 class FilterForm(Form):
     q = forms.CharField(label="Search narrative or CCN", required=False, max_length=100)
-    school = forms.TypedChoiceField(label="School", required=False, coerce=int, empty_value=None, widget=PlainSelect)
+    school = forms.TypedChoiceField(label="School", required=False, coerce=int, empty_value=None, widget=LongSelect)
     category = forms.TypedChoiceField(
-        label="Category", required=False, coerce=int, empty_value=None, widget=PlainSelect
+        label="Category", required=False, coerce=int, empty_value=None, widget=LongSelect
     )
     status = forms.ChoiceField(label="Status", required=False, choices=[("", "Any status"), *Status.choices])
     significant = forms.ChoiceField(
