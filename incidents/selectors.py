@@ -261,6 +261,23 @@ def review_queue(*, user) -> QuerySet[Incident]:
     )
 
 
+def review_page(*, user, older: str = "", newer: str = "", size: int = 50) -> KeysetPage:
+    """The review queue a page at a time, oldest submission first, by keyset on (submitted_at, id)
+    (`ssd.keyset`: `older` is the next page, later submissions; down the (status, submitted_at)
+    index), with the number waiting up to COUNT_CAP. A district's backlog can run to thousands: the
+    page used to show the first 200 and say nothing of the rest."""
+    return keyset.keyset_page(
+        review_queue(user=user),
+        field_name="submitted_at",
+        descending=False,
+        older=older,
+        newer=newer,
+        size=size,
+        count_cap=COUNT_CAP,
+        count_in_order=True,
+    )
+
+
 def incident_detail(*, incident: Incident) -> Incident:
     """The incident (already fetched and checked by `get_incident_for_user`) with its related rows
     prefetched: people, attachments, supplements, history, follow-ups and checklist, whatever their number.

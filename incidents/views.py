@@ -73,10 +73,11 @@ from .selectors import (
     incident_detail,
     incident_page,
     review_outstanding,
-    review_queue,
+    review_page,
 )
 
 PAGE_SIZE = 25
+REVIEW_PAGE_SIZE = 50  # the review queue: a sergeant works down it oldest first
 
 
 def _form_error(form, exc: DomainError) -> None:
@@ -880,9 +881,9 @@ def checklist_tick(request: HttpRequest, pk: int, item_pk: int) -> HttpResponse:
 @require_GET
 def review_queue_view(request: HttpRequest) -> HttpResponse:
     require_incident_scope(request.user, perm=REVIEW)
-    incidents = list(review_queue(user=request.user)[:200])
+    page = review_page(user=request.user, size=REVIEW_PAGE_SIZE, **keyset.cursors(request.GET))
     _audit_search(request, "incident.review_queue")
-    return render(request, "incidents/review_queue.html", {"incidents": incidents, "now": timezone.now()})
+    return render(request, "incidents/review_queue.html", {"page": page, "now": timezone.now()})
 
 
 @require_GET

@@ -426,6 +426,44 @@ def test_review_queue_oldest_first_and_count_in_header(client, personas):
     assert '<span class="badge-count">2</span>' in html
 
 
+def test_review_queue_pages_oldest_first_with_ties_and_a_count(client, personas, monkeypatch):
+    """Five waiting, two a page: every incident once, oldest first, ties on submitted_at broken by
+    id; "Later" to the end, "Earlier" back; the count says how many wait."""
+    import re
+
+    from incidents import views
+
+    monkeypatch.setattr(views, "REVIEW_PAGE_SIZE", 2)
+    made = [make_incident(by=personas.sro.user, school=personas.school) for _ in range(5)]
+    same = timezone.now() - dt.timedelta(hours=3)
+    Incident.objects.filter(pk__in=[made[1].pk, made[2].pk, made[3].pk]).update(submitted_at=same)
+    Incident.objects.filter(pk=made[0].pk).update(submitted_at=same - dt.timedelta(hours=1))
+    login(client, personas.sergeant)
+    url = reverse("incidents:review_queue")
+
+    def shown(html):
+        return [i.report_number for i in made if f"{i.report_number}<" in html]
+
+    pages, query, html = [], "", ""
+    for _ in range(4):
+        html = client.get(url + query).content.decode()
+        pages.append(shown(html))
+        assert "5 incidents wait for your review." in html
+        later = re.search(r'rel="next" href="(\?older=[^"]+)"', html)
+        if not later:
+            break
+        query = later.group(1)
+    assert pages == [
+        [made[0].report_number, made[1].report_number],
+        [made[2].report_number, made[3].report_number],
+        [made[4].report_number],
+    ]
+    earlier = re.search(r'rel="prev" href="(\?newer=[^"]+)"', html).group(1)
+    assert shown(client.get(url + earlier).content.decode()) == [made[2].report_number, made[3].report_number]
+    # A cursor that is not ours is the first page, not an error.
+    assert shown(client.get(url + "?older=bogus").content.decode()) == pages[0]
+
+
 # --- attachments are served only through the checked view ---------------------------------------------
 
 
