@@ -30,12 +30,9 @@ class IncidentsConfig(AppConfig):
         notifications.register()
         panels.register()
 
-        from personnel.models import Role
-        from personnel.scope import roles_of
         from ssd.counts import register_count
 
-        from .selectors import review_queue
-        from .templatetags.incidents_nav import REVIEW_COUNT
+        from .templatetags.incidents_nav import REVIEW_COUNT, review_badge_rows
 
-        # The header's "Review" badge: a sergeant's submitted reports (counted with the header's others).
-        register_count(REVIEW_COUNT, lambda user: review_queue(user=user) if Role.SERGEANT in roles_of(user) else None)
+        # The header's "Review" badge: a sergeant's submitted reports, counted with the header's others.
+        register_count(REVIEW_COUNT, review_badge_rows)

@@ -33,13 +33,20 @@ def _counted(qs: QuerySet) -> Subquery:
     return Subquery(qs.order_by().annotate(_ssd_n=n).values("_ssd_n"), output_field=IntegerField())
 
 
+def _counted_sliced(qs: QuerySet) -> Subquery:
+    # The slice's rows counted through `pk IN (the slice)`: a count that stops at the slice's end (a
+    # badge that says "99+" need not count a backlog of thousands).
+    return _counted(qs.model._base_manager.filter(pk__in=qs.values("pk")))
+
+
 def count_together(user, querysets: dict[str, QuerySet]) -> dict[str, int]:
-    """Several counts in one query, anchored on the user's own row. A queryset that is distinct or
-    sliced is counted on its own (a scalar COUNT would not mean the same)."""
+    """Several counts in one query, anchored on the user's own row. A sliced queryset (a capped
+    count: `qs[:cap + 1]`) is counted up to its slice's end in the same query; a distinct one is
+    counted on its own (a scalar COUNT would not mean the same)."""
     out: dict[str, int] = {}
     plain = {}
     for key, qs in querysets.items():
-        if qs.query.distinct or qs.query.is_sliced:
+        if qs.query.distinct:
             out[key] = qs.count()
         else:
             plain[key] = qs
@@ -48,7 +55,12 @@ def count_together(user, querysets: dict[str, QuerySet]) -> dict[str, int]:
         row = (
             get_user_model()
             .objects.filter(pk=user.pk)
-            .annotate(**{alias: _counted(plain[key]) for alias, key in aliases.items()})
+            .annotate(
+                **{
+                    alias: _counted_sliced(plain[key]) if plain[key].query.is_sliced else _counted(plain[key])
+                    for alias, key in aliases.items()
+                }
+            )
             .values(*aliases)
             .first()
         ) or {}

@@ -584,3 +584,18 @@ def test_division_admin_edits_officer_categories_in_the_admin(client, personas):
         object_type="incidents.officercategory", user=user, action="record.update"
     ).latest("id")
     assert "offenses" in entry.changes and "default_offense" in entry.changes
+
+
+def test_review_badge_counts_to_its_cap_then_says_plus(client, personas, monkeypatch):
+    """The header's badge stops counting past REVIEW_BADGE_CAP ("N+"), in the header's one count
+    query; the queue's own page still says how many wait."""
+    from incidents.templatetags import incidents_nav
+
+    for _ in range(3):
+        make_incident(by=personas.sro.user, school=personas.school)
+    login(client, personas.sergeant)
+    assert '<span class="badge-count">3</span>' in client.get(reverse("incidents:list")).content.decode()
+    monkeypatch.setattr(incidents_nav, "REVIEW_BADGE_CAP", 2)
+    html = client.get(reverse("incidents:review_queue")).content.decode()
+    assert '<span class="badge-count">2+</span>' in html
+    assert "3 incidents wait for your review." in html
