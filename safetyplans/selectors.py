@@ -80,7 +80,9 @@ def _schools_by_plan_status(*, user, today: dt.date, year: int) -> tuple[QuerySe
 
     from .models import PlanStatus
 
-    status = SafetyPlan.objects.filter(school=OuterRef("pk"), school_year=year).values("status")[:1]
+    # One plan per school and year (a unique constraint); `order_by()` drops the model's ordering by
+    # school name, which joined the school back into each of 2,000 subqueries and sorted one row.
+    status = SafetyPlan.objects.filter(school=OuterRef("pk"), school_year=year).order_by().values("status")[:1]
     schools = schools_with_sro(school_list(user=user, perm=P.VIEW), on=today).annotate(plan_status=Subquery(status))
     state_of = {st: deadline_state(status=st, school_year=year, today=today) for st in [*PlanStatus.values, None]}
     return schools, state_of
